@@ -1,0 +1,61 @@
+# Project options, warnings and sanitizers, in one place.
+#
+# Floating-point and instruction-set policy (see docs/BUILD.md):
+#   The default build targets x86-64-v2 (SSE4.2, no AVX, no FMA) with
+#   -ffp-contract=off and without -ffast-math, so that every x86-64 node of a
+#   cluster bought in the last fifteen years computes the same bits.
+#   CW_NATIVE=ON builds for the host CPU instead (faster, not portable bits).
+
+option(CW_BUILD_TESTS "Build the test suite" ON)
+option(CW_BUILD_BENCHMARKS "Build the Google Benchmark binaries" ON)
+option(CW_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
+option(CW_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(CW_NATIVE "Build for the host CPU (-march=native); results may differ between machines" OFF)
+
+set(CW_MARCH "x86-64-v2" CACHE STRING "-march value of the portable default build")
+
+# Git commit baked into --version and manifest.json.
+execute_process(
+  COMMAND git rev-parse --short=12 HEAD
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+  OUTPUT_VARIABLE CW_GIT_COMMIT OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+execute_process(
+  COMMAND git status --porcelain --untracked-files=no
+  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
+  OUTPUT_VARIABLE CW_GIT_DIRTY OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
+if(NOT CW_GIT_COMMIT)
+  set(CW_GIT_COMMIT "unknown")
+elseif(CW_GIT_DIRTY)
+  set(CW_GIT_COMMIT "${CW_GIT_COMMIT}-dirty")
+endif()
+
+add_library(cw_warnings INTERFACE)
+target_compile_options(cw_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
+  -Wnon-virtual-dtor -Wold-style-cast -Wcast-align -Woverloaded-virtual
+  -Wnull-dereference -Wdouble-promotion -Wimplicit-fallthrough)
+if(CW_WARNINGS_AS_ERRORS)
+  target_compile_options(cw_warnings INTERFACE -Werror)
+endif()
+
+add_library(cw_sanitizers INTERFACE)
+if(CW_SANITIZE)
+  target_compile_options(cw_sanitizers INTERFACE
+    -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(cw_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+
+add_library(cw_arch INTERFACE)
+if(CW_NATIVE)
+  set(CW_ARCH_FLAGS -march=native -ffp-contract=off)
+else()
+  set(CW_ARCH_FLAGS -march=${CW_MARCH} -ffp-contract=off)
+endif()
+target_compile_options(cw_arch INTERFACE ${CW_ARCH_FLAGS})
+
+# The settings that can change results, recorded in --version and manifests.
+string(JOIN " " CW_BUILD_SETTINGS
+  "type=${CMAKE_BUILD_TYPE}"
+  "compiler=${CMAKE_CXX_COMPILER_ID}-${CMAKE_CXX_COMPILER_VERSION}"
+  "flags=${CW_ARCH_FLAGS}"
+  "sanitize=${CW_SANITIZE}")

@@ -1,0 +1,458 @@
+#include "config/yaml_reader.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <tuple>
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "core/suggest.hpp"
+
+namespace cw {
+
+std::string Diagnostic::str() const {
+  std::string s = file;
+  if (line > 0) s += fmt::format(":{}:{}", line, col);
+  s += ": ";
+  if (!path.empty()) s += path + ": ";
+  s += message;
+  if (!got.empty()) s += " (got " + got + ")";
+  return s;
+}
+
+namespace {
+
+std::string summarise(const std::vector<Diagnostic>& problems) {
+  std::string s;
+  for (const auto& p : problems) s += p.str() + "\n";
+  return s;
+}
+
+}  // namespace
+
+ConfigError::ConfigError(std::vector<Diagnostic> problems)
+    : std::runtime_error(summarise(problems)), problems_(std::move(problems)) {}
+
+namespace {
+
+std::string join_names(std::span<const std::string_view> names) {
+  std::string s;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i) s += ", ";
+    s += names[i];
+  }
+  return s;
+}
+
+std::string node_text(const YAML::Node& n) {
+  if (n.IsScalar()) return n.Scalar();
+  if (n.IsSequence()) return "a list";
+  if (n.IsMap()) return "a mapping";
+  if (n.IsNull()) return "nothing";
+  return "?";
+}
+
+enum class NumberParse { ok, not_a_number, not_finite };
+
+// YAML 1.2 core-schema floats, parsed with from_chars (locale-free).
+NumberParse parse_number(const std::string& text, double& out) {
+  std::string t = text;
+  if (t.empty()) return NumberParse::not_a_number;
+  std::string lower;
+  for (char c : t) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower == ".nan" || lower == "nan" || lower == ".inf" || lower == "+.inf" ||
+      lower == "-.inf" || lower == "inf" || lower == "-inf" || lower == "+inf" ||
+      lower == "infinity" || lower == "-infinity") {
+    return NumberParse::not_finite;
+  }
+  const char* b = t.data();
+  const char* e = t.data() + t.size();
+  if (*b == '+') ++b;
+  auto [ptr, ec] = std::from_chars(b, e, out);
+  if (ec == std::errc::result_out_of_range) return NumberParse::not_finite;
+  if (ec != std::errc() || ptr != e) return NumberParse::not_a_number;
+  if (!std::isfinite(out)) return NumberParse::not_finite;
+  return NumberParse::ok;
+}
+
+class YamlReader final : public FieldVisitor {
+ public:
+  YamlReader(const YAML::Node& map, std::string path, const std::string& file,
+             std::vector<Diagnostic>& out, MarkMap& marks)
+      : map_(map), path_(std::move(path)), file_(file), out_(out), marks_(marks) {}
+
+  // Reports keys of the mapping that no field claimed.
+  void finish() {
+    if (!map_.IsMap()) return;
+    std::set<std::string> seen;
+    for (auto it = map_.begin(); it != map_.end(); ++it) {
+      const std::string key = it->first.Scalar();
+      if (!seen.insert(key).second) {
+        error(it->first, child(key), "duplicate key", "");
+        continue;
+      }
+      if (std::find(known_.begin(), known_.end(), key) == known_.end()) {
+        error(it->first, child(key), "unknown key" + did_you_mean(key, known_), "");
+      }
+    }
+  }
+
+  void number(std::string_view key, double& value, Bounds bounds, FieldDoc,
+              bool required) override {
+    const YAML::Node n = get(key, required);
+    if (!n.IsDefined()) return;
+    read_number(n, child(key), value, bounds);
+  }
+
+  void maybe_number(std::string_view key, std::optional<double>& value, Bounds bounds,
+                    FieldDoc) override {
+    const YAML::Node n = get(key, false);
+    if (!n.IsDefined()) return;
+    double x = 0;
+    if (read_number(n, child(key), x, bounds)) value = x;
+  }
+
+  void integer(std::string_view key, std::int64_t& value, Bounds bounds, FieldDoc,
+               bool required) override {
+    const YAML::Node n = get(key, required);
+    if (!n.IsDefined()) return;
+    read_integer(n, child(key), value, bounds);
+  }
+
+  void flag(std::string_view key, bool& value, FieldDoc) override {
+    const YAML::Node n = get(key, false);
+    if (!n.IsDefined()) return;
+    const std::string t = n.IsScalar() ? n.Scalar() : "";
+    if (t == "true" || t == "True" || t == "TRUE") {
+      value = true;
+    } else if (t == "false" || t == "False" || t == "FALSE") {
+      value = false;
+    } else {
+      error(n, child(key), "must be true or false", node_text(n));
+    }
+  }
+
+  void text(std::string_view key, std::string& value, FieldDoc, bool required) override {
+    const YAML::Node n = get(key, required);
+    if (!n.IsDefined()) return;
+    if (!n.IsScalar()) {
+      error(n, child(key), "must be text", node_text(n));
+      return;
+    }
+    value = n.Scalar();
+  }
+
+  void choice(std::string_view key, ChoiceRef ref, FieldDoc) override {
+    const YAML::Node n = get(key, false);
+    if (!n.IsDefined()) return;
+    const std::string t = n.IsScalar() ? n.Scalar() : "";
+    for (std::size_t i = 0; i < ref.names.size(); ++i) {
+      if (ref.names[i] == t) {
+        ref.set(static_cast<int>(i));
+        return;
+      }
+    }
+    std::vector<std::string> names(ref.names.begin(), ref.names.end());
+    const std::string hint = did_you_mean(t, names);
+    error(n, child(key), "must be one of " + join_names(ref.names) + hint, node_text(n));
+  }
+
+  void integers(std::string_view key, std::vector<std::int64_t>& values, Bounds bounds,
+                FieldDoc) override {
+    const YAML::Node n = get(key, false);
+    if (!n.IsDefined()) return;
+    values.clear();
+    if (n.IsScalar()) {
+      std::int64_t x = 0;
+      if (read_integer(n, child(key), x, bounds)) values.push_back(x);
+      return;
+    }
+    if (!n.IsSequence()) {
+      error(n, child(key), "must be a list of whole numbers", node_text(n));
+      return;
+    }
+    const YAML::Node& seq = n;
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+      std::int64_t x = 0;
+      if (read_integer(seq[i], fmt::format("{}[{}]", child(key), i), x, bounds)) values.push_back(x);
+    }
+  }
+
+  void number_map(std::string_view key, NumberMap& values, Bounds bounds, FieldDoc) override {
+    const YAML::Node n = get(key, false);
+    if (!n.IsDefined()) return;
+    if (!n.IsMap()) {
+      error(n, child(key), "must be a mapping of name: number", node_text(n));
+      return;
+    }
+    values.clear();
+    std::set<std::string> seen;
+    for (auto it = n.begin(); it != n.end(); ++it) {
+      const std::string name = it->first.Scalar();
+      const std::string path = child(key) + "." + name;
+      mark(it->first, path);
+      if (!seen.insert(name).second) {
+        error(it->first, path, "duplicate key", "");
+        continue;
+      }
+      double x = 0;
+      if (read_number(it->second, path, x, bounds)) values.emplace_back(name, x);
+    }
+  }
+
+  void object(std::string_view key, const std::function<void(FieldVisitor&)>& body, FieldDoc,
+              bool required) override {
+    const YAML::Node n = get(key, required);
+    if (!n.IsDefined()) return;
+    read_object(n, child(key), body);
+  }
+
+  void scalar_object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
+                     const std::function<void(double)>& from_scalar, FieldDoc) override {
+    const YAML::Node n = get(key, false);
+    if (!n.IsDefined()) return;
+    if (n.IsScalar()) {
+      double x = 0;
+      if (read_number(n, child(key), x, kAnyNumber)) from_scalar(x);
+      return;
+    }
+    read_object(n, child(key), body);
+  }
+
+  void list(std::string_view key, ListRef ref, FieldDoc, bool required) override {
+    const YAML::Node n = get(key, required);
+    if (!n.IsDefined()) return;
+    const std::string path = child(key);
+    if (!n.IsSequence()) {
+      error(n, path, "must be a list", node_text(n));
+      return;
+    }
+    if (n.size() == 0 && !ref.allow_empty) {
+      error(n, path, "must not be empty", "");
+      return;
+    }
+    ref.resize(n.size());
+    const YAML::Node& seq = n;
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+      read_object(seq[i], fmt::format("{}[{}]", path, i),
+                  [&](FieldVisitor& v) { ref.item(i, v); });
+    }
+  }
+
+ private:
+  std::string child(std::string_view key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
+  }
+
+  void mark(const YAML::Node& n, const std::string& path) {
+    const auto m = n.Mark();
+    marks_.emplace(path, std::make_pair(m.line + 1, m.column + 1));
+  }
+
+  void error(const YAML::Node& n, const std::string& path, std::string message,
+             std::string got) {
+    const auto m = n.Mark();
+    out_.push_back({file_, m.line + 1, m.column + 1, path, std::move(message), std::move(got)});
+  }
+
+  YAML::Node get(std::string_view key, bool required) {
+    known_.emplace_back(key);
+    if (!map_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
+    const YAML::Node& map = map_;
+    YAML::Node n = map[std::string(key)];
+    if (!n.IsDefined() || n.IsNull()) {
+      if (required) {
+        error(map_, child(key), "missing required key", "");
+      }
+      return YAML::Node(YAML::NodeType::Undefined);
+    }
+    mark(n, child(key));
+    return n;
+  }
+
+  bool read_number(const YAML::Node& n, const std::string& path, double& value, Bounds bounds) {
+    if (!n.IsScalar()) {
+      error(n, path, "must be a number", node_text(n));
+      return false;
+    }
+    double x = 0;
+    switch (parse_number(n.Scalar(), x)) {
+      case NumberParse::not_a_number:
+        error(n, path, "must be a number", n.Scalar());
+        return false;
+      case NumberParse::not_finite:
+        error(n, path, "must be a finite number", n.Scalar());
+        return false;
+      case NumberParse::ok:
+        break;
+    }
+    if (!bounds.contains(x)) {
+      error(n, path, bounds.describe(), n.Scalar());
+      return false;
+    }
+    value = x;
+    return true;
+  }
+
+  bool read_integer(const YAML::Node& n, const std::string& path, std::int64_t& value,
+                    Bounds bounds) {
+    double x = 0;
+    if (!read_number(n, path, x, kAnyNumber)) return false;
+    if (x != std::floor(x) || std::abs(x) > 9.007199254740992e15) {
+      error(n, path, "must be a whole number", n.Scalar());
+      return false;
+    }
+    if (!bounds.contains(x)) {
+      error(n, path, bounds.describe(), n.Scalar());
+      return false;
+    }
+    value = static_cast<std::int64_t>(x);
+    return true;
+  }
+
+  void read_object(const YAML::Node& n, const std::string& path,
+                   const std::function<void(FieldVisitor&)>& body) {
+    mark(n, path);
+    if (!n.IsMap()) {
+      error(n, path, "must be a mapping", node_text(n));
+      return;
+    }
+    YamlReader inner(n, path, file_, out_, marks_);
+    body(inner);
+    inner.finish();
+  }
+
+  const YAML::Node& map_;
+  std::string path_;
+  const std::string& file_;
+  std::vector<Diagnostic>& out_;
+  MarkMap& marks_;
+  std::vector<std::string> known_;
+};
+
+}  // namespace
+
+void read_yaml(const YAML::Node& root, const std::string& file,
+               const std::function<void(FieldVisitor&)>& describe_root,
+               std::vector<Diagnostic>& out, MarkMap& marks) {
+  if (!root.IsMap()) {
+    const auto m = root.Mark();
+    out.push_back({file, m.line + 1, m.column + 1, "", "the document must be a mapping of keys",
+                   node_text(root)});
+    return;
+  }
+  YamlReader reader(root, "", file, out, marks);
+  describe_root(reader);
+  reader.finish();
+}
+
+void locate(const std::vector<Problem>& problems, const std::string& file,
+            const MarkMap& marks, std::vector<Diagnostic>& out) {
+  for (const auto& p : problems) {
+    std::string path = p.path;
+    int line = 1, col = 1;
+    while (true) {
+      if (auto it = marks.find(path); it != marks.end()) {
+        line = it->second.first;
+        col = it->second.second;
+        break;
+      }
+      const auto cut = path.find_last_of(".[");
+      if (cut == std::string::npos || cut == 0) break;
+      path.resize(cut);
+    }
+    out.push_back({file, line, col, p.path, p.message, p.got});
+  }
+}
+
+bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
+                     std::vector<Diagnostic>& out) {
+  const std::string name = file.string();
+  std::error_code ec;
+  if (!std::filesystem::exists(file, ec)) {
+    out.push_back({name, 0, 0, "", "no such file", ""});
+    return false;
+  }
+  if (std::filesystem::is_directory(file, ec)) {
+    out.push_back({name, 0, 0, "", "is a directory, not a file", ""});
+    return false;
+  }
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    out.push_back({name, 0, 0, "", "cannot be read (permission denied?)", ""});
+    return false;
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    out.push_back({name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg,
+                   ""});
+    return false;
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    out.push_back({name, 0, 0, "", "file is empty", ""});
+    return false;
+  }
+  return true;
+}
+
+namespace {
+
+Scenario finish_scenario(const YAML::Node& root, const std::string& name,
+                         const std::filesystem::path& folder) {
+  std::vector<Diagnostic> problems;
+  MarkMap marks;
+  Scenario s;
+  read_yaml(root, name, [&s](FieldVisitor& v) { describe(v, s); }, problems, marks);
+  // Cross-field checks run even after reading problems, so that one pass
+  // reports everything; a check about a path that already has a reading
+  // problem, or lies inside one, is left out as an echo of it.
+  std::vector<Problem> found;
+  check_scenario(s, found);
+  std::erase_if(found, [&problems](const Problem& p) {
+    for (const auto& d : problems) {
+      if (!d.path.empty() && p.path.rfind(d.path, 0) == 0) return true;
+    }
+    return false;
+  });
+  locate(found, name, marks, problems);
+  std::stable_sort(problems.begin(), problems.end(), [](const Diagnostic& a, const Diagnostic& b) {
+    return std::tie(a.line, a.col) < std::tie(b.line, b.col);
+  });
+  if (!s.network.file.empty() && std::filesystem::path(s.network.file).is_relative()) {
+    s.network.file = (folder / s.network.file).lexically_normal().string();
+  }
+  if (!problems.empty()) throw ConfigError(std::move(problems));
+  return s;
+}
+
+}  // namespace
+
+Scenario load_scenario(const std::filesystem::path& file) {
+  std::vector<Diagnostic> problems;
+  YAML::Node root;
+  if (!parse_yaml_file(file, root, problems)) throw ConfigError(std::move(problems));
+  return finish_scenario(root, file.string(), file.parent_path());
+}
+
+Scenario load_scenario_text(const std::string& text, const std::string& file) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    throw ConfigError({{file, e.mark.line + 1, e.mark.column + 1, "",
+                        "YAML syntax error: " + e.msg, ""}});
+  }
+  if (!root.IsDefined() || root.IsNull()) throw ConfigError({{file, 0, 0, "", "file is empty", ""}});
+  return finish_scenario(root, file, std::filesystem::current_path());
+}
+
+}  // namespace cw

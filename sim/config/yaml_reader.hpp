@@ -1,0 +1,51 @@
+// YAML -> described parameter structs, collecting every problem of a file.
+//
+// The reader walks a struct's schema (core/schema.hpp) over a yaml-cpp
+// document read through `const YAML::Node&` only (non-const access rewrites
+// documents in yaml-cpp 0.7), tracking the key path itself so that every
+// problem names FILE:LINE:COL and the key path.
+#pragma once
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "config/diagnostics.hpp"
+#include "core/params.hpp"
+#include "core/schema.hpp"
+
+namespace YAML {
+class Node;
+}
+
+namespace cw {
+
+// Where each key path of a document stands (1-based line and column).
+using MarkMap = std::map<std::string, std::pair<int, int>>;
+
+// Reads `root` into the struct described by `describe_root`. Problems are
+// appended to `out` with `file` as their file; `marks` receives every path read.
+void read_yaml(const YAML::Node& root, const std::string& file,
+               const std::function<void(FieldVisitor&)>& describe_root,
+               std::vector<Diagnostic>& out, MarkMap& marks);
+
+// Turns path-located problems into diagnostics, placing each at the nearest
+// recorded position of its path (or of its closest recorded parent).
+void locate(const std::vector<Problem>& problems, const std::string& file,
+            const MarkMap& marks, std::vector<Diagnostic>& out);
+
+// Parses a YAML file, reporting a missing or unreadable file, an empty file
+// or a syntax error (with its position) as diagnostics. Returns false then.
+bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
+                     std::vector<Diagnostic>& out);
+
+// Loads and validates a scenario file; throws ConfigError with every problem.
+// Relative file names inside it (network.file) are resolved against its folder.
+Scenario load_scenario(const std::filesystem::path& file);
+
+// Same, from YAML text (tests); `file` names it in messages.
+Scenario load_scenario_text(const std::string& text, const std::string& file = "<text>");
+
+}  // namespace cw

@@ -1,0 +1,275 @@
+// Validated scenario parameters: plain data, built once (by sim/config from
+// YAML, or by hand in tests) and read by the engine. docs/MODEL.md documents
+// every field; its table is generated from the `describe` overloads in
+// params.cpp, which are the single source of keys, bounds and defaults.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/schema.hpp"
+
+namespace cw {
+
+// A distribution for a generated lab field (SPEC §2.1). In YAML a plain number
+// means `fixed`; otherwise `{dist: uniform, low: 0.5, high: 2}` and so on.
+// Every draw is `offset + X`, then clamped to [min, max].
+enum class DistKind { fixed, uniform, normal, lognormal, pareto, lomax };
+inline constexpr std::array<std::string_view, 6> kDistKindNames = {
+    "fixed", "uniform", "normal", "lognormal", "pareto", "lomax"};
+
+struct Dist {
+  DistKind kind = DistKind::fixed;
+  double value = 0.0;       // fixed
+  double low = 0.0;         // uniform
+  double high = 1.0;        // uniform
+  double mean = 0.0;        // normal
+  double sd = 1.0;          // normal
+  double mu = 0.0;          // lognormal: ln X ~ Normal(mu, sigma)
+  double sigma = 1.0;       // lognormal
+  double shape = 1.0;       // pareto, lomax
+  double scale = 1.0;       // pareto (x_m), lomax (lambda)
+  double offset = 0.0;      // added to every draw
+  double min = -kInf;       // clamp
+  double max = kInf;        // clamp
+
+  static Dist fixed_at(double v) {
+    Dist d;
+    d.value = v;
+    return d;
+  }
+};
+
+enum class ProviderKind { hyperscaler, neocloud, decentralized };
+inline constexpr std::array<std::string_view, 3> kProviderKindNames = {
+    "hyperscaler", "neocloud", "decentralized"};
+
+enum class CapexBasis { revenue, served };
+inline constexpr std::array<std::string_view, 2> kCapexBasisNames = {"revenue", "served"};
+
+enum class InvestmentPolicy { none, revenue, narrative, defensive };
+inline constexpr std::array<std::string_view, 4> kInvestmentPolicyNames = {
+    "none", "revenue", "narrative", "defensive"};
+
+struct LearningCurveParams {
+  double quality_exponent = 0.0;  // b_q: quality gap (1 - q) falls as (V/V0)^-b_q
+  double price_exponent = 0.0;    // b_c: price and unit cost fall as (V/V0)^-b_c
+  double initial_volume = 1.0;    // V0: cumulative volume before step 0
+};
+
+struct BackgroundParams {
+  double revenue = 0.0;  // non-AI revenue per step at step 0 (money)
+  double growth = 0.0;   // log growth per step
+};
+
+// Budget and deal terms for courting (SPEC §2.2 step 2, issue 5).
+struct InvestmentParams {
+  InvestmentPolicy policy = InvestmentPolicy::none;
+  double budget = 0.0;          // accrued per step (money)
+  double budget_cap = 0.0;      // cap on the accrued budget (money)
+  double max_credit = 0.5;      // c_max: largest price discount offered
+  std::int64_t credit_steps = 12;      // T_c
+  std::int64_t exclusivity_steps = 0;  // T_x; 0 = no exclusivity
+  double equity_per_credit = 0.0;      // equity share per unit of credit value
+};
+
+struct ProviderParams {
+  std::string name;
+  ProviderKind kind = ProviderKind::hyperscaler;
+  double price = 1.0;        // money per compute unit
+  double unit_cost = 0.0;    // money per compute unit served
+  double quality = 0.5;      // [0,1]
+  std::optional<double> capacity;          // compute units per step
+  std::optional<double> capacity_per_lab;  // alternative: per initial lab
+  double capex_ratio = 0.0;  // share of the capex basis invested in capacity
+  CapexBasis capex_basis = CapexBasis::revenue;
+  double capacity_cost = 1.0;              // money (or volume) per unit of capacity
+  std::int64_t capacity_lead_time = 0;     // steps from capex to capacity
+  double reputation = 0.0;   // r_p in [-1,1] at step 0
+  double egress_fee = 0.0;   // utility forfeited by leaving (in utility units)
+  double lock_in_rate = 0.1; // kappa_p
+  double pseudo_count = 1.0; // a_p of the log_count network effect
+  InvestmentParams investment;
+  LearningCurveParams learning_curve;
+  BackgroundParams background;
+};
+
+struct OutsideParams {
+  bool enabled = false;
+  double utility = 0.0;
+};
+
+// Per-field distributions of a tier of generated labs.
+struct TierParams {
+  std::string name;
+  double fraction = 1.0;
+  Dist demand = Dist::fixed_at(1.0);        // compute units per step
+  Dist growth = Dist::fixed_at(0.0);        // g: log demand growth per step
+  Dist volatility = Dist::fixed_at(0.0);    // sigma of log demand growth
+  Dist prestige = Dist::fixed_at(1.0);      // v_l >= 0
+  Dist alpha = Dist::fixed_at(1.0);         // price sensitivity
+  Dist beta = Dist::fixed_at(1.0);          // quality weight
+  Dist gamma = Dist::fixed_at(0.0);         // reputation weight
+  Dist w_own = Dist::fixed_at(0.0);         // weight of own opinion vs public reputation
+  Dist outspokenness = Dist::fixed_at(0.0); // pi_l
+  Dist renewal = Dist::fixed_at(1.0);       // h: probability of re-evaluating per step
+  Dist exit_hazard = Dist::fixed_at(0.0);   // probability of exit per step
+  Dist deal_threshold = Dist::fixed_at(0.0);// utility gain a deal must bring
+  std::int64_t max_providers = 1;           // k
+  NumberMap affinity;                       // provider name -> utility bonus
+};
+
+// A named lab: fields left out are drawn from its tier.
+struct NamedLabParams {
+  std::string name;
+  std::string tier;
+  std::optional<double> demand, growth, volatility, prestige, alpha, beta, gamma, w_own,
+      outspokenness, renewal, exit_hazard, deal_threshold;
+  std::optional<double> max_providers;
+  NumberMap affinity;
+  std::string provider;  // initial provider ("" = the population's initial rule)
+  std::string arrive;    // "YYYY-MM": arrives then (empty or <= start: present at start)
+};
+
+enum class InitialAllocation { uniform, outside, choice };
+inline constexpr std::array<std::string_view, 3> kInitialAllocationNames = {"uniform", "outside",
+                                                                             "choice"};
+
+enum class ArrivalProcess { none, poisson, fixed };
+inline constexpr std::array<std::string_view, 3> kArrivalProcessNames = {"none", "poisson",
+                                                                          "fixed"};
+
+struct ArrivalParams {
+  ArrivalProcess process = ArrivalProcess::none;
+  double rate = 0.0;  // poisson: mean arrivals per step; fixed: exactly round(rate) per step
+  std::string initial = "";  // allocation of arrivals: "" = same rule as labs.initial
+};
+
+struct LabsParams {
+  std::int64_t count = 0;
+  InitialAllocation initial = InitialAllocation::uniform;
+  std::vector<TierParams> tiers;
+  std::vector<NamedLabParams> named;
+  ArrivalParams arrivals;
+};
+
+enum class GraphGenerator { none, complete, erdos_renyi, watts_strogatz, barabasi_albert,
+                            edge_list };
+inline constexpr std::array<std::string_view, 6> kGraphGeneratorNames = {
+    "none", "complete", "erdos_renyi", "watts_strogatz", "barabasi_albert", "edge_list"};
+
+struct NetworkParams {
+  GraphGenerator generator = GraphGenerator::none;
+  double p = 0.1;          // erdos_renyi edge probability
+  std::int64_t k = 4;      // watts_strogatz: neighbours in the ring (even)
+  double rewire = 0.1;     // watts_strogatz rewiring probability
+  std::int64_t m = 3;      // barabasi_albert edges per new lab; also for arrivals
+  std::string file;        // edge_list: "lab_a,lab_b[,weight]" per line
+};
+
+enum class AllocationRule { logit, sample, argmax };
+inline constexpr std::array<std::string_view, 3> kAllocationRuleNames = {"logit", "sample",
+                                                                          "argmax"};
+
+struct ChoiceParams {
+  AllocationRule allocation = AllocationRule::logit;
+  double tau = 1.0;                 // logit temperature
+  double partial_adjustment = 1.0;  // mu
+  double noise = 0.0;               // sd of normal utility noise per (lab, provider, step)
+};
+
+enum class NetworkEffectForm { none, share_power, log_count, linear_count };
+inline constexpr std::array<std::string_view, 4> kNetworkEffectFormNames = {
+    "none", "share_power", "log_count", "linear_count"};
+
+struct NetworkEffectParams {
+  NetworkEffectForm form = NetworkEffectForm::none;
+  double delta = 1.0;  // weight of G in utility
+  double eta = 1.0;    // share_power exponent
+  double r = 1.0;      // linear_count slope (may be negative)
+};
+
+struct LockInParams {
+  double weight = 0.0;  // s: utility per unit of lock-in stock per unit of demand
+  double decay = 0.0;   // per step
+};
+
+enum class RationingRule { pro_rata };
+inline constexpr std::array<std::string_view, 1> kRationingRuleNames = {"pro_rata"};
+
+struct CapacityParams {
+  RationingRule rationing = RationingRule::pro_rata;
+};
+
+enum class PriceRule { none, utilisation };
+inline constexpr std::array<std::string_view, 2> kPriceRuleNames = {"none", "utilisation"};
+
+struct PricingParams {
+  PriceRule rule = PriceRule::none;
+  double target = 0.8;  // utilisation target
+  double speed = 0.05;  // price <- price * exp(speed * (utilisation - target))
+  double floor = 0.0;   // prices never fall below floor * initial price
+};
+
+struct MetricsParams {
+  double tipping_threshold = 0.5;
+  std::int64_t tipping_window = 12;
+  std::int64_t burn_in = 0;
+  double usage_threshold = 0.01;  // x_lp above which a lab counts as "on" p
+};
+
+enum class GraphFormat { graphml, dot, both };
+inline constexpr std::array<std::string_view, 3> kGraphFormatNames = {"graphml", "dot", "both"};
+
+struct OutputParams {
+  bool step_files = true;  // per-step and per-step-provider files
+  std::vector<std::int64_t> graph_steps;  // steps at which the market graph is exported
+  GraphFormat graph_format = GraphFormat::graphml;
+};
+
+struct Scenario {
+  std::string name = "scenario";
+  std::string start = "2017-01";
+  std::int64_t steps = 120;
+  std::int64_t seed = 1;
+  std::string compute_unit = "1 compute unit = 1 M USD of compute at list price per month";
+  std::vector<ProviderParams> providers;
+  OutsideParams outside;
+  LabsParams labs;
+  NetworkParams network;
+  ChoiceParams choice;
+  NetworkEffectParams network_effect;
+  LockInParams lock_in;
+  CapacityParams capacity;
+  PricingParams pricing;
+  MetricsParams metrics;
+  OutputParams output;
+};
+
+// The schema of every parameter (see schema.hpp).
+void describe(FieldVisitor& v, Dist& d);
+void describe(FieldVisitor& v, ProviderParams& p);
+void describe(FieldVisitor& v, TierParams& t);
+void describe(FieldVisitor& v, NamedLabParams& l);
+void describe(FieldVisitor& v, Scenario& s);
+
+// A problem found in parameters, located by its parameter path (SPEC §2.3,
+// positions as in the file: `providers[2].price`).
+struct Problem {
+  std::string path;
+  std::string message;
+  std::string got;  // the offending value as text, or empty
+};
+
+// Cross-field checks that no single field can make: names unique and known,
+// tier fractions summing to 1, distribution parameters fitting their kind,
+// dates inside the horizon. Appends to `out`; returns true when none was found.
+bool check_scenario(const Scenario& s, std::vector<Problem>& out);
+
+// "2017-01" -> months since year 0; nullopt when malformed.
+std::optional<std::int64_t> parse_year_month(std::string_view text);
+std::string format_year_month(std::int64_t months);
+
+}  // namespace cw
