@@ -2,12 +2,19 @@
 //   0 success, 1 runtime failure, 2 usage error, 3 config error.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #include "build_info.hpp"
 #include "config/yaml_reader.hpp"
+#include "core/engine.hpp"
+#include "core/param_path.hpp"
+#include "core/suggest.hpp"
+#include "output/manifest.hpp"
+#include "output/run_writer.hpp"
 
 namespace {
 
@@ -35,6 +42,95 @@ int cmd_validate(const std::vector<std::string>& files) {
   return status;
 }
 
+// Applies --set path=value overrides, then the cross-field checks again.
+void apply_overrides(cw::Scenario& s, const std::vector<std::string>& sets) {
+  std::vector<cw::Diagnostic> problems;
+  for (const auto& kv : sets) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      problems.push_back({"--set", 0, 0, "", "expected path=value", kv});
+      continue;
+    }
+    try {
+      cw::set_parameter(s, kv.substr(0, eq), kv.substr(eq + 1));
+    } catch (const cw::PathError& e) {
+      problems.push_back({"--set", 0, 0, "", e.what(), ""});
+    }
+  }
+  if (problems.empty()) {
+    std::vector<cw::Problem> found;
+    cw::check_scenario(s, found);
+    for (const auto& p : found) problems.push_back({"--set", 0, 0, p.path, p.message, p.got});
+  }
+  if (!problems.empty()) throw cw::ConfigError(std::move(problems));
+}
+
+nlohmann::ordered_json build_json() {
+  return {{"version", cw::build::kVersion},
+          {"git_commit", cw::build::kGitCommit},
+          {"build_settings", cw::build::kSettings}};
+}
+
+struct RunOptions {
+  std::string file = "configs/default.yaml";
+  std::string out;
+  std::vector<std::string> sets;
+  bool no_output = false;
+};
+
+// Prints the leader, the final compute shares and HHI.
+void print_summary(const cw::Scenario& s, const cw::RunOutcome& r) {
+  fmt::print("{}: {} steps from {}, {} labs at the end\n", s.name, s.steps, s.start,
+             r.labs_final);
+  fmt::print("leader {} with {:.1f}% of AI compute; HHI {:.0f}{}\n",
+             r.leader >= 0 ? s.providers[static_cast<std::size_t>(r.leader)].name : "none",
+             100 * r.leader_share, r.hhi_final,
+             r.tipping_step ? fmt::format("; tipped at step {}", *r.tipping_step)
+                            : std::string("; never tipped"));
+  for (std::size_t p = 0; p < s.providers.size(); ++p) {
+    fmt::print("  {:<16} compute share {:5.1f}%  revenue share {:5.1f}%\n", s.providers[p].name,
+               100 * r.providers[p].final_share, 100 * r.providers[p].final_revenue_share);
+  }
+}
+
+int cmd_run(const RunOptions& o) {
+  cw::Scenario s = cw::load_scenario(o.file);
+  apply_overrides(s, o.sets);
+  const std::string started = cw::utc_now();
+  if (o.no_output) {
+    const cw::RunOutcome r = cw::run_scenario(s);
+    print_summary(s, r);
+    return kExitOk;
+  }
+  const std::filesystem::path dir = o.out.empty() ? "results/" + s.name : o.out;
+  cw::RunWriter writer(dir);
+  const cw::RunOutcome r = cw::run_scenario(s, &writer);
+  nlohmann::ordered_json m;
+  m["program"] = build_json();
+  m["command"] = "run";
+  m["scenario_file"] = o.file;
+  m["overrides"] = o.sets;
+  m["inputs"] = nlohmann::ordered_json::object();
+  m["inputs"][o.file] = cw::sha256_file(o.file);
+  if (!s.network.file.empty()) m["inputs"][s.network.file] = cw::sha256_file(s.network.file);
+  m["seed"] = s.seed;
+  m["started"] = started;
+  m["finished"] = cw::utc_now();
+  m["scenario"] = cw::scenario_to_json(s);
+  cw::write_manifest(dir, m);
+  print_summary(s, r);
+  fmt::print("results in {}/\n", dir.string());
+  return kExitOk;
+}
+
+int cmd_params(const std::string& file) {
+  cw::Scenario s = cw::load_scenario(file);
+  for (const auto& p : cw::list_parameters(s)) {
+    fmt::print("{}\t{}\t{}\t{}\t{}\n", p.path, p.value, p.type, p.bounds, p.doc);
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -48,6 +144,32 @@ int main(int argc, char** argv) {
   auto* validate = app.add_subcommand(
       "validate", "Check scenario files; print every problem (FILE:LINE:COL: path: message) or ok");
   validate->add_option("files", validate_files, "scenario YAML files")->required();
+
+  RunOptions run_opts;
+  auto* run = app.add_subcommand("run", "Run one scenario; write tidy CSVs and manifest.json");
+  run->add_option("file", run_opts.file, "scenario YAML (default configs/default.yaml)");
+  run->add_option("--out", run_opts.out, "output folder (default results/<scenario name>)");
+  run->add_option("--set", run_opts.sets,
+                  "override a parameter: path=value, e.g. providers[AWS].price=0.9 (repeatable)");
+  run->add_flag("--no-output", run_opts.no_output, "write no files; print the summary only");
+
+  std::string params_file = "configs/default.yaml";
+  auto* params = app.add_subcommand(
+      "params", "List every parameter path of a scenario with its value, type and bounds");
+  params->add_option("file", params_file, "scenario YAML (default configs/default.yaml)");
+
+  // An unknown command gets its own message (CLI11 would only say that a
+  // subcommand is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::vector<std::string> names;
+    for (const auto* sub : app.get_subcommands({})) names.push_back(sub->get_name());
+    const std::string word = argv[1];
+    if (std::find(names.begin(), names.end(), word) == names.end()) {
+      fmt::print(stderr, "cloudwars: unknown command '{}'{}; commands: {}\n", word,
+                 cw::did_you_mean(word, names), fmt::join(names, ", "));
+      return kExitUsage;
+    }
+  }
 
   try {
     app.parse(argc, argv);
@@ -64,9 +186,14 @@ int main(int argc, char** argv) {
 
   try {
     if (*validate) return cmd_validate(validate_files);
+    if (*run) return cmd_run(run_opts);
+    if (*params) return cmd_params(params_file);
   } catch (const cw::ConfigError& e) {
     for (const auto& d : e.problems()) fmt::print(stderr, "{}\n", d.str());
     return kExitConfig;
+  } catch (const cw::RunError& e) {
+    fmt::print(stderr, "cloudwars: run failed: {}\n", e.what());
+    return kExitRuntime;
   } catch (const std::exception& e) {
     fmt::print(stderr, "cloudwars: error: {}\n", e.what());
     return kExitRuntime;

@@ -4,7 +4,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
 #include <tuple>
 #include <cmath>
 #include <fstream>
@@ -72,9 +74,18 @@ NumberParse parse_number(const std::string& text, double& out) {
   }
   const char* b = t.data();
   const char* e = t.data() + t.size();
-  if (*b == '+') ++b;
+  if (*b == '+' && t.size() > 1 && (std::isdigit(static_cast<unsigned char>(b[1])) || b[1] == '.')) {
+    ++b;
+  }
   auto [ptr, ec] = std::from_chars(b, e, out);
-  if (ec == std::errc::result_out_of_range) return NumberParse::not_finite;
+  if (ec == std::errc::result_out_of_range) {
+    // from_chars says out of range for overflow and underflow alike.
+    // An underflow reads as the nearest double (0 or a subnormal), as strtod does.
+    const double approx = std::strtod(t.c_str(), nullptr);
+    if (std::isinf(approx)) return NumberParse::not_finite;
+    out = approx;
+    return NumberParse::ok;
+  }
   if (ec != std::errc() || ptr != e) return NumberParse::not_a_number;
   if (!std::isfinite(out)) return NumberParse::not_finite;
   return NumberParse::ok;
@@ -213,7 +224,8 @@ class YamlReader final : public FieldVisitor {
   }
 
   void scalar_object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
-                     const std::function<void(double)>& from_scalar, FieldDoc) override {
+                     const std::function<void(double)>& from_scalar,
+                     const std::function<void()>& reset, FieldDoc) override {
     const YAML::Node n = get(key, false);
     if (!n.IsDefined()) return;
     if (n.IsScalar()) {
@@ -221,6 +233,7 @@ class YamlReader final : public FieldVisitor {
       if (read_number(n, child(key), x, kAnyNumber)) from_scalar(x);
       return;
     }
+    if (n.IsMap()) reset();
     read_object(n, child(key), body);
   }
 
@@ -265,9 +278,20 @@ class YamlReader final : public FieldVisitor {
     if (!map_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
     const YAML::Node& map = map_;
     YAML::Node n = map[std::string(key)];
-    if (!n.IsDefined() || n.IsNull()) {
+    if (!n.IsDefined()) {
       if (required) {
         error(map_, child(key), "missing required key", "");
+      }
+      return YAML::Node(YAML::NodeType::Undefined);
+    }
+    if (n.IsNull()) {
+      // `steps:` with nothing after it is a mistake, never a silent default.
+      // Placed at the key: an empty value's own mark is where the next token is.
+      for (auto it = map.begin(); it != map.end(); ++it) {
+        if (it->first.Scalar() == key) {
+          error(it->first, child(key), "has no value (remove the key to use the default)", "");
+          break;
+        }
       }
       return YAML::Node(YAML::NodeType::Undefined);
     }
@@ -406,6 +430,77 @@ bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
 
 namespace {
 
+// Reads network.file: one edge per line, `a,b[,weight]`, naming labs by a
+// named lab's name or by initial index (named labs present at start come
+// first, in file order, then generated labs). Blank lines and # comments
+// are skipped.
+void read_edge_list(Scenario& s, std::vector<Diagnostic>& problems) {
+  const std::string& file = s.network.file;
+  std::ifstream in(file);
+  if (!in) {
+    problems.push_back({file, 0, 0, "network.file", "cannot be read", ""});
+    return;
+  }
+  std::map<std::string, std::size_t> index_of;
+  std::size_t next = 0;
+  const auto start = parse_year_month(s.start);
+  for (const auto& n : s.labs.named) {
+    const auto when = n.arrive.empty() ? start : parse_year_month(n.arrive);
+    if (!start || !when || *when <= *start) index_of[n.name] = next++;
+  }
+  const auto count = static_cast<std::size_t>(s.labs.count);
+  auto resolve = [&](const std::string& name, int line, std::size_t& out) {
+    if (auto it = index_of.find(name); it != index_of.end()) {
+      out = it->second;
+      return true;
+    }
+    double x = 0;
+    if (parse_number(name, x) == NumberParse::ok && x == std::floor(x) && x >= 0 &&
+        x < static_cast<double>(count)) {
+      out = static_cast<std::size_t>(x);
+      return true;
+    }
+    problems.push_back({file, line, 1, "network.file",
+                        fmt::format("'{}' is neither a lab present at start nor an index below "
+                                    "labs.count ({})",
+                                    name, count),
+                        ""});
+    return false;
+  };
+  std::string text;
+  int line = 0;
+  while (std::getline(in, text)) {
+    ++line;
+    if (const auto hash = text.find('#'); hash != std::string::npos) text.resize(hash);
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    std::vector<std::string> parts;
+    std::stringstream ss(text);
+    std::string part;
+    while (std::getline(ss, part, ',')) {
+      const auto b = part.find_first_not_of(" \t\r");
+      const auto e = part.find_last_not_of(" \t\r");
+      parts.push_back(b == std::string::npos ? "" : part.substr(b, e - b + 1));
+    }
+    if (parts.size() < 2 || parts.size() > 3) {
+      problems.push_back({file, line, 1, "network.file", "expected a,b or a,b,weight", text});
+      continue;
+    }
+    NetworkParams::Edge e;
+    const bool ok_a = resolve(parts[0], line, e.a);
+    const bool ok_b = resolve(parts[1], line, e.b);
+    if (parts.size() == 3) {
+      double w = 0;
+      if (parse_number(parts[2], w) != NumberParse::ok || w <= 0) {
+        problems.push_back({file, line, 1, "network.file", "weight must be a number > 0",
+                            parts[2]});
+        continue;
+      }
+      e.weight = w;
+    }
+    if (ok_a && ok_b) s.network.edges.push_back(e);
+  }
+}
+
 Scenario finish_scenario(const YAML::Node& root, const std::string& name,
                          const std::filesystem::path& folder) {
   std::vector<Diagnostic> problems;
@@ -415,11 +510,19 @@ Scenario finish_scenario(const YAML::Node& root, const std::string& name,
   // Cross-field checks run even after reading problems, so that one pass
   // reports everything; a check about a path that already has a reading
   // problem, or lies inside one, is left out as an echo of it.
+  // A problem of the whole document (not a mapping) leaves nothing to check.
+  const bool whole_document_bad =
+      std::any_of(problems.begin(), problems.end(), [](const Diagnostic& d) {
+        return d.path.empty();
+      });
   std::vector<Problem> found;
-  check_scenario(s, found);
+  if (!whole_document_bad) check_scenario(s, found);
   std::erase_if(found, [&problems](const Problem& p) {
     for (const auto& d : problems) {
-      if (!d.path.empty() && p.path.rfind(d.path, 0) == 0) return true;
+      if (path_within(p.path, d.path)) return true;
+      for (const auto& input : p.inputs) {
+        if (path_within(d.path, input) || path_within(input, d.path)) return true;
+      }
     }
     return false;
   });
@@ -429,6 +532,9 @@ Scenario finish_scenario(const YAML::Node& root, const std::string& name,
   });
   if (!s.network.file.empty() && std::filesystem::path(s.network.file).is_relative()) {
     s.network.file = (folder / s.network.file).lexically_normal().string();
+  }
+  if (problems.empty() && s.network.generator == GraphGenerator::edge_list) {
+    read_edge_list(s, problems);
   }
   if (!problems.empty()) throw ConfigError(std::move(problems));
   return s;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <set>
 
+#include "core/suggest.hpp"
+
 namespace cw {
 
 std::string Bounds::describe() const {
@@ -40,7 +42,7 @@ namespace {
 void dist_field(FieldVisitor& v, std::string_view key, Dist& d, FieldDoc doc) {
   v.scalar_object(
       key, [&d](FieldVisitor& inner) { describe(inner, d); },
-      [&d](double x) { d = Dist::fixed_at(x); }, doc);
+      [&d](double x) { d = Dist::fixed_at(x); }, [&d] { d = Dist{}; }, doc);
 }
 
 void describe(FieldVisitor& v, LearningCurveParams& c) {
@@ -191,7 +193,10 @@ void describe(FieldVisitor& v, Scenario& s) {
     w.integer("k", n.k, range(0, 1e6), {"watts_strogatz ring neighbours (even)"});
     w.number("rewire", n.rewire, kUnit, {"watts_strogatz rewiring probability"});
     w.integer("m", n.m, range(1, 1e6), {"barabasi_albert edges per new lab (arrivals too)"});
-    w.text("file", n.file, {"edge_list file, relative to the scenario file"});
+    w.text("file", n.file,
+           {"edge_list file, relative to the scenario file: lines `a,b[,weight]` naming labs by "
+            "name or by initial index"});
+    w.flag("directed", n.directed, {"edge_list: a,b means only that a listens to b"});
   }, {"influence network"});
   v.object("choice", [&s](FieldVisitor& w) {
     auto& c = s.choice;
@@ -267,6 +272,35 @@ void check_dist(const Dist& d, const std::string& path, std::vector<Problem>& ou
   auto bad = [&](const char* field, const std::string& msg, double got) {
     out.push_back({path + "." + field, msg, fmt::format("{}", got)});
   };
+  // Parameters of other families must keep their defaults: `{dist: normal,
+  // low: 1}` is a mistake, not a silent no-op.
+  static const Dist defaults;
+  struct Field {
+    const char* name;
+    double Dist::*member;
+    unsigned kinds;  // bit k: used by DistKind k
+  };
+  static constexpr unsigned kFixed = 1u << 0, kUniform = 1u << 1, kNormal = 1u << 2,
+                            kLognormal = 1u << 3, kPareto = 1u << 4, kLomax = 1u << 5;
+  static constexpr Field kFields[] = {
+      {"value", &Dist::value, kFixed},          {"low", &Dist::low, kUniform},
+      {"high", &Dist::high, kUniform},          {"mean", &Dist::mean, kNormal},
+      {"sd", &Dist::sd, kNormal},               {"mu", &Dist::mu, kLognormal},
+      {"sigma", &Dist::sigma, kLognormal},      {"shape", &Dist::shape, kPareto | kLomax},
+      {"scale", &Dist::scale, kPareto | kLomax}};
+  const unsigned kind_bit = 1u << static_cast<unsigned>(d.kind);
+  for (const auto& f : kFields) {
+    if (!(f.kinds & kind_bit) && d.*f.member != defaults.*f.member) {
+      std::string takes;
+      for (const auto& g : kFields) {
+        if (g.kinds & kind_bit) takes += (takes.empty() ? "" : ", ") + std::string(g.name);
+      }
+      bad(f.name,
+          fmt::format("is not a parameter of {} (it takes {})",
+                      kDistKindNames[static_cast<std::size_t>(d.kind)], takes),
+          d.*f.member);
+    }
+  }
   switch (d.kind) {
     case DistKind::fixed:
     case DistKind::normal:
@@ -321,6 +355,12 @@ void check_unique(const std::vector<T>& items, F name_of, const std::string& lis
 
 }  // namespace
 
+bool path_within(const std::string& path, const std::string& prefix) {
+  if (path.size() < prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return false;
+  return path.size() == prefix.size() || path[prefix.size()] == '.' ||
+         path[prefix.size()] == '[';
+}
+
 bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
   const std::size_t before = out.size();
   const auto start = parse_year_month(s.start);
@@ -328,7 +368,12 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
 
   check_unique(s.providers, [](const ProviderParams& p) { return p.name; }, "providers", out);
   std::set<std::string> providers;
-  for (const auto& p : s.providers) providers.insert(p.name);
+  std::vector<std::string> provider_names, tier_names;
+  for (const auto& p : s.providers) {
+    providers.insert(p.name);
+    provider_names.push_back(p.name);
+  }
+  for (const auto& t : s.labs.tiers) tier_names.push_back(t.name);
   for (std::size_t i = 0; i < s.providers.size(); ++i) {
     const auto& p = s.providers[i];
     const std::string path = fmt::format("providers[{}]", i);
@@ -368,13 +413,20 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
     check_dist_support(t.exit_hazard, path + ".exit_hazard", kUnit, out);
     for (std::size_t j = 0; j < t.affinity.size(); ++j) {
       if (!providers.count(t.affinity[j].first)) {
-        out.push_back({path + ".affinity." + t.affinity[j].first, "no provider of that name",
+        out.push_back({path + ".affinity." + t.affinity[j].first,
+                       "no provider of that name" +
+                           did_you_mean(t.affinity[j].first, provider_names),
                        t.affinity[j].first});
       }
     }
   }
   if (!s.labs.tiers.empty() && std::abs(fraction_sum - 1.0) > 1e-9) {
-    out.push_back({"labs.tiers", "fractions must sum to 1", fmt::format("{}", fraction_sum)});
+    std::vector<std::string> inputs;
+    for (std::size_t i = 0; i < s.labs.tiers.size(); ++i) {
+      inputs.push_back(fmt::format("labs.tiers[{}].fraction", i));
+    }
+    out.push_back(
+        {"labs.tiers", "fractions must sum to 1", fmt::format("{}", fraction_sum), inputs});
   }
 
   check_unique(s.labs.named, [](const NamedLabParams& l) { return l.name; }, "labs.named", out);
@@ -382,14 +434,24 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
   for (std::size_t i = 0; i < s.labs.named.size(); ++i) {
     const auto& l = s.labs.named[i];
     const std::string path = fmt::format("labs.named[{}]", i);
-    if (!tiers.count(l.tier)) out.push_back({path + ".tier", "no tier of that name", l.tier});
+    if (!tiers.count(l.tier)) {
+      out.push_back({path + ".tier", "no tier of that name" + did_you_mean(l.tier, tier_names),
+                     l.tier});
+    }
     if (!l.provider.empty() && !providers.count(l.provider)) {
-      out.push_back({path + ".provider", "no provider of that name", l.provider});
+      out.push_back({path + ".provider",
+                     "no provider of that name" + did_you_mean(l.provider, provider_names),
+                     l.provider});
     }
     for (const auto& [name, value] : l.affinity) {
       if (!providers.count(name)) {
-        out.push_back({path + ".affinity." + name, "no provider of that name", name});
+        out.push_back({path + ".affinity." + name,
+                       "no provider of that name" + did_you_mean(name, provider_names), name});
       }
+    }
+    if (l.max_providers && *l.max_providers != std::floor(*l.max_providers)) {
+      out.push_back({path + ".max_providers", "must be a whole number",
+                     fmt::format("{}", *l.max_providers)});
     }
     bool at_start = true;
     if (!l.arrive.empty()) {
@@ -400,7 +462,7 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
         out.push_back({path + ".arrive",
                        fmt::format("is after the horizon (last step {})",
                                    format_year_month(*start + s.steps - 1)),
-                       l.arrive});
+                       l.arrive, {"start", "steps"}});
       } else if (start && *when > *start) {
         at_start = false;
       }
@@ -411,12 +473,13 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
     out.push_back({"labs.count",
                    fmt::format("must be at least the {} named labs present at start",
                                named_at_start),
-                   fmt::format("{}", s.labs.count)});
+                   fmt::format("{}", s.labs.count), {"labs.named", "start"}});
   }
   const bool anyone_arrives = s.labs.arrivals.process != ArrivalProcess::none &&
                               s.labs.arrivals.rate > 0;
   if (s.labs.count == 0 && !anyone_arrives && s.labs.named.empty()) {
-    out.push_back({"labs.count", "the market never has a lab: set count > 0 or arrivals", "0"});
+    out.push_back({"labs.count", "the market never has a lab: set count > 0 or arrivals", "0",
+                   {"labs.arrivals", "labs.named"}});
   }
   if (s.labs.arrivals.process != ArrivalProcess::none && s.labs.arrivals.rate <= 0) {
     out.push_back({"labs.arrivals.rate", "must be > 0 when an arrival process is set", "0"});
@@ -429,7 +492,7 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
   }
   if (s.metrics.burn_in >= s.steps) {
     out.push_back({"metrics.burn_in", fmt::format("must be < steps ({})", s.steps),
-                   fmt::format("{}", s.metrics.burn_in)});
+                   fmt::format("{}", s.metrics.burn_in), {"steps"}});
   }
   return out.size() == before;
 }

@@ -167,6 +167,13 @@ struct NetworkParams {
   double rewire = 0.1;     // watts_strogatz rewiring probability
   std::int64_t m = 3;      // barabasi_albert edges per new lab; also for arrivals
   std::string file;        // edge_list: "lab_a,lab_b[,weight]" per line
+  bool directed = false;   // edge_list: a,b means only "a listens to b"
+  // Read from `file` by the config layer: initial-lab slots and weights.
+  struct Edge {
+    std::size_t a = 0, b = 0;
+    double weight = 1.0;
+  };
+  std::vector<Edge> edges;
 };
 
 enum class AllocationRule { logit, sample, argmax };
@@ -261,7 +268,14 @@ struct Problem {
   std::string path;
   std::string message;
   std::string got;  // the offending value as text, or empty
+  // Other paths the check read: a problem whose inputs could not be read is
+  // an echo of that reading problem and is left out (the path always counts).
+  std::vector<std::string> inputs = {};
 };
+
+// Whether `path` is `prefix` or lies under it (whole segments only:
+// `labs.name` is not a prefix of `labs.named[0]`).
+bool path_within(const std::string& path, const std::string& prefix);
 
 // Cross-field checks that no single field can make: names unique and known,
 // tier fractions summing to 1, distribution parameters fitting their kind,

@@ -94,10 +94,13 @@ class FieldVisitor {
   virtual void object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
                       FieldDoc doc, bool required = false) = 0;
   // An object that a YAML scalar may stand for (a distribution: `2.0` means fixed 2.0).
-  // `from_scalar` turns the scalar into the object's fields.
+  // `from_scalar` turns the scalar into the object's fields; `reset` restores
+  // the object's neutral defaults before a mapping is read into it (so that a
+  // field's default, such as `fixed 1.0`, does not leak into `{dist: ...}`).
   virtual void scalar_object(std::string_view key,
                              const std::function<void(FieldVisitor&)>& body,
-                             const std::function<void(double)>& from_scalar, FieldDoc doc) = 0;
+                             const std::function<void(double)>& from_scalar,
+                             const std::function<void()>& reset, FieldDoc doc) = 0;
   virtual void list(std::string_view key, ListRef ref, FieldDoc doc, bool required = false) = 0;
 };
 

@@ -28,7 +28,8 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
     std::size_t d = edit_distance(word, c);
     const bool prefix = word.size() >= 3 && (c.rfind(word, 0) == 0 || word.rfind(c, 0) == 0);
     if (prefix) d = std::min<std::size_t>(d, 1);
-    if (d < best_distance && (d <= limit || prefix)) {
+    // d < |word|: a suggestion must keep something of what was typed ('C' is not 'A').
+    if (d < best_distance && ((d <= limit && d < word.size()) || prefix)) {
       best = c;
       best_distance = d;
     }

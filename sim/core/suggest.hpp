@@ -10,7 +10,8 @@ namespace cw {
 std::size_t edit_distance(const std::string& a, const std::string& b);
 
 // The candidate nearest to `word` when it is close enough to be a likely typo
-// (distance <= max(2, |word|/3), or one is a prefix of the other); else "".
+// (distance <= max(2, |word|/3) and below |word|, or one is a prefix of the
+// other); else "".
 std::string nearest(const std::string& word, const std::vector<std::string>& candidates);
 
 // " (did you mean 'x'?)" or "".

@@ -1,0 +1,162 @@
+#include "core/metrics.hpp"
+
+#include <cmath>
+#include <limits>
+
+namespace cw {
+
+void compute_step_metrics(const Scenario& s, const State& st, const StepCounters& c,
+                          StepMetrics& m) {
+  const std::size_t P = st.P;
+  const ProviderState& Pv = st.providers;
+  const LabState& L = st.labs;
+  m.step = st.step;
+  m.counters = c;
+  m.labs = static_cast<std::int64_t>(L.n);
+  m.providers.resize(P);
+
+  double served_total = 0, revenue_total = 0;
+  for (std::size_t p = 0; p < P; ++p) {
+    served_total += Pv.served[p];
+    revenue_total += Pv.revenue[p];
+  }
+  m.hhi = 0;
+  m.leader = -1;
+  m.decentralized_share = 0;
+  double best = 0;
+  for (std::size_t p = 0; p < P; ++p) {
+    ProviderStep& r = m.providers[p];
+    r.compute_share = served_total > 0 ? Pv.served[p] / served_total : 0.0;
+    r.revenue_share = revenue_total > 0 ? Pv.revenue[p] / revenue_total : 0.0;
+    r.revenue = Pv.revenue[p];
+    r.ai_revenue = Pv.ai_revenue[p];
+    r.profit = Pv.profit[p];
+    r.requested = Pv.requested[p];
+    r.served = Pv.served[p];
+    r.capacity = Pv.capacity[p];
+    r.utilisation = std::isfinite(Pv.capacity[p]) && Pv.capacity[p] > 0
+                        ? Pv.served[p] / Pv.capacity[p]
+                        : std::numeric_limits<double>::quiet_NaN();
+    r.price = Pv.price_charged[p];
+    r.quality = Pv.quality_offered[p];
+    r.reputation = Pv.reputation[p];
+    r.narrative_share = Pv.narrative_share[p];
+    r.labs_served = Pv.labs_using[p];
+    const double pct = 100.0 * r.compute_share;
+    m.hhi += pct * pct;
+    if (r.compute_share > best) {
+      best = r.compute_share;
+      m.leader = static_cast<std::int32_t>(p);
+    }
+    if (s.providers[p].kind == ProviderKind::decentralized) {
+      m.decentralized_share += r.compute_share;
+    }
+  }
+  double demand = 0, outside = 0;
+  for (std::size_t l = 0; l < L.n; ++l) {
+    demand += L.demand[l];
+    outside += L.demand[l] * L.x.at(l, P);
+  }
+  m.demand = demand;
+  m.outside_share = demand > 0 ? outside / demand : 0.0;
+}
+
+OutcomeAccumulator::OutcomeAccumulator(const Scenario& s)
+    : tipping_threshold_(s.metrics.tipping_threshold),
+      tipping_window_(s.metrics.tipping_window),
+      burn_in_(s.metrics.burn_in) {
+  out_.providers.resize(s.providers.size());
+}
+
+void OutcomeAccumulator::add(const StepMetrics& m) {
+  out_.hhi_max = std::max(out_.hhi_max, m.hhi);
+  if (m.step >= burn_in_) {
+    hhi_sum_ += m.hhi;
+    ++hhi_count_;
+  }
+  if (last_leader_ != -2 && m.leader != last_leader_) ++out_.leader_changes;
+  last_leader_ = m.leader;
+
+  // Tipping: the first step from which one provider's share stays at or
+  // above the threshold for W consecutive steps.
+  const bool above =
+      m.leader >= 0 && m.providers[static_cast<std::size_t>(m.leader)].compute_share >=
+                           tipping_threshold_;
+  if (above && m.leader == run_provider_) {
+    ++run_length_;
+  } else if (above) {
+    run_provider_ = m.leader;
+    run_start_ = m.step;
+    run_length_ = 1;
+  } else {
+    run_provider_ = -1;
+    run_length_ = 0;
+  }
+  if (!out_.tipping_step && run_length_ >= tipping_window_) out_.tipping_step = run_start_;
+
+  out_.switches += m.counters.switches;
+  out_.arrivals += m.counters.arrivals;
+  out_.exits += m.counters.exits;
+  requested_ += m.counters.requested;
+  unserved_ += m.counters.unserved;
+  for (std::size_t p = 0; p < m.providers.size(); ++p) {
+    out_.providers[p].revenue += m.providers[p].revenue;
+    out_.providers[p].profit += m.providers[p].profit;
+    ai_revenue_ += m.providers[p].ai_revenue;
+    served_ += m.providers[p].served;
+  }
+  if (!out_.decentralized_first_step_5pct && m.decentralized_share >= 0.05) {
+    out_.decentralized_first_step_5pct = m.step;
+  }
+  last_ = m;
+}
+
+RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
+  (void)s;
+  RunOutcome r = out_;
+  r.hhi_final = last_.hhi;
+  r.hhi_mean = hhi_count_ > 0 ? hhi_sum_ / static_cast<double>(hhi_count_) : 0.0;
+  r.leader = last_.leader;
+  r.leader_share =
+      last_.leader >= 0 ? last_.providers[static_cast<std::size_t>(last_.leader)].compute_share
+                        : 0.0;
+  r.tipped = r.tipping_step.has_value();
+  r.labs_final = last_.labs;
+  r.unmet_demand_fraction = requested_ > 0 ? unserved_ / requested_ : 0.0;
+  r.mean_effective_price = served_ > 0 ? ai_revenue_ / served_ : 0.0;
+  r.outside_share_final = last_.outside_share;
+  r.decentralized_share_final = last_.decentralized_share;
+  for (std::size_t p = 0; p < last_.providers.size(); ++p) {
+    r.providers[p].final_share = last_.providers[p].compute_share;
+    r.providers[p].final_revenue_share = last_.providers[p].revenue_share;
+    r.providers[p].reputation = last_.providers[p].reputation;
+  }
+
+  // End-of-run lab quantities.
+  const LabState& L = st.labs;
+  const std::size_t P = st.P;
+  double ratio_sum = 0;
+  std::int64_t paying = 0, using_any = 0, single = 0;
+  for (std::size_t l = 0; l < L.n; ++l) {
+    double stock = 0, spend = 0;
+    for (std::size_t p = 0; p < P; ++p) {
+      stock += L.lock.at(l, p) * st.providers.price[p];
+      spend += L.served.at(l, p) * st.providers.price[p];
+    }
+    if (spend > 0) {
+      ratio_sum += stock / spend;
+      ++paying;
+    }
+    const std::uint32_t mask = L.usage_mask[l];
+    if (mask != 0) {
+      ++using_any;
+      if ((mask & (mask - 1)) == 0) ++single;
+    }
+  }
+  r.lock_in_ratio = paying > 0 ? ratio_sum / static_cast<double>(paying) : 0.0;
+  r.single_homing_fraction =
+      using_any > 0 ? static_cast<double>(single) / static_cast<double>(using_any) : 0.0;
+  return r;
+}
+
+}  // namespace cw

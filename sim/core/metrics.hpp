@@ -1,0 +1,99 @@
+// Outcomes (SPEC §3, docs/OUTPUTS.md): what one step and one run record.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/params.hpp"
+#include "core/rules.hpp"
+#include "core/state.hpp"
+
+namespace cw {
+
+// One provider at one step.
+struct ProviderStep {
+  double compute_share = 0;   // served_p / sum_q served_q (AI compute)
+  double revenue_share = 0;   // revenue_p / sum_q revenue_q (background included)
+  double revenue = 0;         // AI revenue + background (money per step)
+  double ai_revenue = 0;
+  double profit = 0;          // AI revenue - unit_cost * served
+  double requested = 0;
+  double served = 0;
+  double capacity = 0;        // inf when unlimited
+  double utilisation = 0;     // served / capacity; nan when unlimited
+  double price = 0;           // charged this step
+  double quality = 0;         // offered this step
+  double reputation = 0;
+  double narrative_share = 0; // sum_l v_l x_lp / sum_l v_l
+  double labs_served = 0;     // labs with x_lp above the usage threshold
+};
+
+// One step.
+struct StepMetrics {
+  std::int64_t step = 0;
+  double hhi = 0;                // sum_p (100 * compute_share_p)^2, in [0, 10000]
+  std::int32_t leader = -1;      // provider with the largest compute share (-1: none served)
+  std::int64_t labs = 0;
+  double demand = 0;             // total lab demand
+  double outside_share = 0;      // sum_l d_l x_l,out / sum_l d_l
+  double decentralized_share = 0;// compute share of providers of kind decentralized
+  StepCounters counters;
+  std::vector<ProviderStep> providers;
+};
+
+void compute_step_metrics(const Scenario& s, const State& st, const StepCounters& c,
+                          StepMetrics& m);
+
+// One provider over a run.
+struct ProviderOutcome {
+  double final_share = 0;          // compute share at the last step
+  double final_revenue_share = 0;  // revenue share at the last step
+  double revenue = 0;              // total over the run (money)
+  double profit = 0;               // total over the run (money)
+  double reputation = 0;           // at the last step
+};
+
+// One run.
+struct RunOutcome {
+  double hhi_final = 0, hhi_max = 0, hhi_mean = 0;  // hhi_mean over steps >= burn_in
+  std::int32_t leader = -1;
+  double leader_share = 0;
+  bool tipped = false;
+  std::optional<std::int64_t> tipping_step;  // censored at the horizon: empty if never
+  std::int64_t leader_changes = 0;
+  std::int64_t switches = 0, arrivals = 0, exits = 0;
+  std::int64_t labs_final = 0;
+  double lock_in_ratio = 0;          // mean over paying labs of (sum_p k_lp price_p) / spend_l
+  double single_homing_fraction = 0;
+  double unmet_demand_fraction = 0;  // sum_t unserved / sum_t requested
+  double mean_effective_price = 0;   // sum_t AI revenue / sum_t served
+  double outside_share_final = 0;
+  double decentralized_share_final = 0;
+  std::optional<std::int64_t> decentralized_first_step_5pct;
+  std::vector<ProviderOutcome> providers;
+};
+
+// Folds steps into a RunOutcome as they happen (O(P) per step).
+class OutcomeAccumulator {
+ public:
+  explicit OutcomeAccumulator(const Scenario& s);
+  void add(const StepMetrics& m);
+  // Completes the outcome with end-of-run quantities read from the state.
+  RunOutcome finish(const Scenario& s, const State& st);
+
+ private:
+  RunOutcome out_;
+  double tipping_threshold_;
+  std::int64_t tipping_window_, burn_in_;
+  double hhi_sum_ = 0;
+  std::int64_t hhi_count_ = 0;
+  std::int32_t run_provider_ = -1;
+  std::int64_t run_start_ = 0, run_length_ = 0;
+  std::int32_t last_leader_ = -2;
+  double requested_ = 0, unserved_ = 0, ai_revenue_ = 0, served_ = 0;
+  StepMetrics last_;
+};
+
+}  // namespace cw

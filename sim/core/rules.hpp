@@ -1,0 +1,64 @@
+// The rules of one step (SPEC §2.2, docs/MODEL.md), each a function of
+// (parameters, state); randomness comes from named streams keyed by the
+// scenario seed, the step and the entity, so a rule's draws never depend on
+// another rule or on the order labs are visited.
+#pragma once
+
+#include <cstdint>
+
+#include "core/params.hpp"
+#include "core/state.hpp"
+
+namespace cw {
+
+// Tallies of one step, for outcomes and events.
+struct StepCounters {
+  std::int64_t arrivals = 0;
+  std::int64_t exits = 0;
+  std::int64_t switches = 0;  // labs whose main provider changed this step
+  double requested = 0;       // AI demand requested from providers
+  double unserved = 0;        // requested beyond capacity
+};
+
+// Builds the state before step 0: providers, the initial labs (named labs
+// first, then generated ones by tier), the influence graph. Cost O(N P + E).
+State init_state(const Scenario& s);
+
+// Step 1. Population: demand growth d <- d exp(g + sigma z) (stream demand),
+// background growth, exits (stream exits), arrivals (stream arrivals),
+// named labs due this step; the graph and its CSR follow.
+void rule_population(const Scenario& s, State& st, StepCounters& c);
+
+// Step 3. Choice: labs that re-evaluate (probability h, stream renewal; always
+// when fresh) score every option and move part way to the allocation rule's
+// target. Decides from a read-only view of the providers' installed base.
+void rule_choice(const Scenario& s, State& st, StepCounters& c);
+
+// Step 4. Capacity: pro-rata rationing of requested demand; fills
+// LabState::served and ProviderState::requested/served.
+void rule_capacity(const Scenario& s, State& st, StepCounters& c);
+
+// Step 5. Lock-in: k_lp <- (1 - decay) k_lp + kappa_p served_lp.
+void rule_lock_in(const Scenario& s, State& st);
+
+// Step 7. Providers: revenue, profit, capex into capacity after the lead
+// time, the price rule, Wright's-law learning curves.
+void rule_providers(const Scenario& s, State& st);
+
+// Utility of lab `l` for every option (providers 0..P-1, outside at P) with
+// the network-effect values G[p] precomputed; writes P+1 values to `u`.
+// Exposed for tests and for the consumer-surplus outcome.
+void lab_utilities(const Scenario& s, const State& st, std::size_t l, const double* G,
+                   double* u);
+
+// Network effect G(base_p) for every provider from the current allocations.
+void network_effect(const Scenario& s, const State& st, double* G);
+
+// The provider with the largest allocation, or -1 when the outside option
+// (or nothing) is larger: a lab's "main provider", whose change is a switch.
+std::int32_t main_provider_of(const double* x, std::size_t P);
+
+// Usage bit mask of a row: providers with x above the threshold.
+std::uint32_t usage_mask(const double* x, std::size_t P, double threshold);
+
+}  // namespace cw

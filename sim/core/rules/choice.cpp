@@ -1,0 +1,170 @@
+// Step 3 (choice). docs/MODEL.md §3.
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numeric>
+
+#include "core/random.hpp"
+#include "core/rules.hpp"
+
+namespace cw {
+
+void network_effect(const Scenario& s, const State& st, double* G) {
+  const std::size_t P = st.P;
+  const NetworkEffectParams& ne = s.network_effect;
+  std::fill(G, G + P, 0.0);
+  if (ne.form == NetworkEffectForm::none) return;
+  // Installed base from the allocations at the start of the step:
+  // A_p = sum_l d_l x_lp (compute) and n_p = sum_l x_lp (labs, fractional).
+  std::array<double, 32> volume{}, count{};
+  const LabState& L = st.labs;
+  for (std::size_t l = 0; l < L.n; ++l) {
+    const double* x = L.x.row(l);
+    for (std::size_t p = 0; p < P; ++p) {
+      volume[p] += L.demand[l] * x[p];
+      count[p] += x[p];
+    }
+  }
+  double total = 0;
+  for (std::size_t p = 0; p < P; ++p) total += volume[p];
+  for (std::size_t p = 0; p < P; ++p) {
+    switch (ne.form) {
+      case NetworkEffectForm::none: break;
+      case NetworkEffectForm::share_power:
+        G[p] = total > 0 ? std::pow(volume[p] / total, ne.eta) : 0.0;
+        break;
+      case NetworkEffectForm::log_count:
+        G[p] = std::log(st.providers.pseudo_count[p] + count[p]);
+        break;
+      case NetworkEffectForm::linear_count:
+        G[p] = ne.r * count[p];
+        break;
+    }
+  }
+}
+
+void lab_utilities(const Scenario& s, const State& st, std::size_t l, const double* G,
+                   double* u) {
+  const std::size_t P = st.P;
+  const LabState& L = st.labs;
+  const ProviderState& Pv = st.providers;
+  const double* aff = L.affinity.row(l);
+  const double* x = L.x.row(l);
+  const double* k = L.lock.row(l);
+  const double* o = L.opinion.row(l);
+  const double w_own = L.w_own[l];
+  const double d = L.demand[l];
+  const double threshold = s.metrics.usage_threshold;
+  for (std::size_t p = 0; p < P; ++p) {
+    // U = affinity - alpha ln(price (1 - credit)) + beta q + gamma rep + delta G + lock.
+    const double rep = (1.0 - w_own) * Pv.reputation[p] + w_own * o[p];
+    double lock = 0;
+    if (x[p] > threshold) {
+      lock = (d > 0 ? s.lock_in.weight * k[p] / d : 0.0) + Pv.egress_fee[p];
+    }
+    u[p] = aff[p] - L.alpha[l] * std::log(Pv.price[p]) + L.beta[l] * Pv.quality[p] +
+           L.gamma[l] * rep + s.network_effect.delta * G[p] + lock;
+  }
+  u[P] = s.outside.utility;
+}
+
+void rule_choice(const Scenario& s, State& st, StepCounters& c) {
+  const std::size_t P = st.P;
+  const std::size_t S = st.stride;
+  LabState& L = st.labs;
+  const auto seed = static_cast<std::uint64_t>(s.seed);
+  const auto t = static_cast<std::uint64_t>(st.step);
+  const ChoiceParams& ch = s.choice;
+  const bool outside = s.outside.enabled;
+
+  // Read-only view for every decision of this step.
+  std::array<double, 32> G{};
+  network_effect(s, st, G.data());
+
+  std::array<double, 40> u{}, target{};
+  std::array<std::size_t, 40> order{};
+  for (std::size_t l = 0; l < L.n; ++l) {
+    const bool fresh = L.fresh[l] != 0;
+    if (!fresh) {
+      if (L.renewal[l] <= 0) continue;
+      if (L.renewal[l] < 1) {
+        Draws r(seed, Stream::renewal, t, L.id[l]);
+        if (r.uniform() >= L.renewal[l]) continue;
+      }
+    }
+    lab_utilities(s, st, l, G.data(), u.data());
+    if (ch.noise > 0) {
+      Draws r(seed, Stream::choice_noise, t, L.id[l]);
+      for (std::size_t p = 0; p <= P; ++p) u[p] += ch.noise * r.normal();
+    }
+    // Options: the top-k providers by utility (ties by index), plus the outside option.
+    const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(L.max_providers[l]), P);
+    std::iota(order.begin(), order.begin() + P, std::size_t{0});
+    std::stable_sort(order.begin(), order.begin() + P,
+                     [&u](std::size_t a, std::size_t b) { return u[a] > u[b]; });
+    std::size_t n_opt = k;
+    if (outside) order[n_opt++] = P;
+    std::fill(target.begin(), target.begin() + S, 0.0);
+    switch (ch.allocation) {
+      case AllocationRule::argmax: {
+        std::size_t best = order[0];
+        for (std::size_t i = 1; i < n_opt; ++i) {
+          if (u[order[i]] > u[best]) best = order[i];
+        }
+        target[best] = 1.0;
+        break;
+      }
+      case AllocationRule::logit:
+      case AllocationRule::sample: {
+        double top = -kInf;
+        for (std::size_t i = 0; i < n_opt; ++i) top = std::max(top, u[order[i]]);
+        double z = 0;
+        for (std::size_t i = 0; i < n_opt; ++i) {
+          const double e = std::exp((u[order[i]] - top) / ch.tau);
+          target[order[i]] = e;
+          z += e;
+        }
+        for (std::size_t i = 0; i < n_opt; ++i) target[order[i]] /= z;
+        if (ch.allocation == AllocationRule::sample) {
+          Draws r(seed, Stream::choice_sample, t, L.id[l]);
+          const double draw = r.uniform();
+          double acc = 0;
+          std::size_t pick = order[n_opt - 1];
+          for (std::size_t i = 0; i < n_opt; ++i) {
+            acc += target[order[i]];
+            if (draw < acc) {
+              pick = order[i];
+              break;
+            }
+          }
+          std::fill(target.begin(), target.begin() + S, 0.0);
+          target[pick] = 1.0;
+        }
+        break;
+      }
+    }
+    // Partial adjustment x <- (1 - mu) x + mu x*; a fresh lab moves all the way.
+    const double mu = fresh ? 1.0 : ch.partial_adjustment;
+    double* x = L.x.row(l);
+    for (std::size_t p = 0; p <= P; ++p) x[p] = (1.0 - mu) * x[p] + mu * target[p];
+    L.fresh[l] = 0;
+  }
+
+  // Usage edges and switches follow the new allocations.
+  const double threshold = s.metrics.usage_threshold;
+  for (std::size_t l = 0; l < L.n; ++l) {
+    const double* x = L.x.row(l);
+    const std::uint32_t mask = usage_mask(x, P, threshold);
+    if (mask != L.usage_mask[l]) {
+      st.graph.set_usage(l, L.usage_mask[l], mask);
+      L.usage_mask[l] = mask;
+    }
+    const std::int32_t main = main_provider_of(x, P);
+    if (main != L.main_provider[l]) {
+      if (L.main_provider[l] >= 0 && main >= 0) ++c.switches;
+      L.main_provider[l] = main;
+    }
+  }
+}
+
+}  // namespace cw

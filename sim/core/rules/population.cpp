@@ -1,0 +1,512 @@
+// Step 1 (population) and the initial state. docs/MODEL.md §1.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "core/random.hpp"
+#include "core/rules.hpp"
+
+namespace cw {
+
+std::string State::lab_name(std::size_t slot) const {
+  const std::uint64_t lab = labs.id[slot];
+  if (auto it = lab_names.find(lab); it != lab_names.end()) return it->second;
+  return fmt::format("lab-{}", lab);
+}
+
+std::uint32_t usage_mask(const double* x, std::size_t P, double threshold) {
+  std::uint32_t m = 0;
+  for (std::size_t p = 0; p < P; ++p) {
+    if (x[p] > threshold) m |= 1u << p;
+  }
+  return m;
+}
+
+std::int32_t main_provider_of(const double* x, std::size_t P) {
+  std::int32_t best = -1;
+  double best_x = 0;
+  for (std::size_t p = 0; p < P; ++p) {
+    if (x[p] > best_x) {
+      best_x = x[p];
+      best = static_cast<std::int32_t>(p);
+    }
+  }
+  // The outside option counts as "no provider".
+  if (best >= 0 && x[P] > best_x) return -1;
+  return best;
+}
+
+namespace {
+
+void grow_rows(Rows& r, std::size_t n) { r.data.resize(n * r.stride, 0.0); }
+
+// Appends one lab with every field drawn from its tier (stream lab_init,
+// entity = lab id), then returns its slot.
+std::size_t append_lab(const Scenario& s, State& st, std::size_t tier) {
+  LabState& L = st.labs;
+  const TierParams& t = s.labs.tiers[tier];
+  const std::uint64_t lab_id = st.next_lab_id++;
+  Draws r(static_cast<std::uint64_t>(s.seed), Stream::lab_init, 0, lab_id);
+  L.id.push_back(lab_id);
+  L.tier.push_back(static_cast<std::int32_t>(tier));
+  // Fixed draw order: changing it changes every result (docs/MODEL.md).
+  L.demand.push_back(std::max(0.0, r.draw(t.demand)));
+  L.growth.push_back(r.draw(t.growth));
+  L.volatility.push_back(std::max(0.0, r.draw(t.volatility)));
+  L.prestige.push_back(std::max(0.0, r.draw(t.prestige)));
+  L.alpha.push_back(r.draw(t.alpha));
+  L.beta.push_back(r.draw(t.beta));
+  L.gamma.push_back(r.draw(t.gamma));
+  L.w_own.push_back(std::clamp(r.draw(t.w_own), 0.0, 1.0));
+  L.outspokenness.push_back(std::clamp(r.draw(t.outspokenness), 0.0, 1.0));
+  L.renewal.push_back(std::clamp(r.draw(t.renewal), 0.0, 1.0));
+  L.exit_hazard.push_back(std::clamp(r.draw(t.exit_hazard), 0.0, 1.0));
+  L.deal_threshold.push_back(r.draw(t.deal_threshold));
+  L.max_providers.push_back(static_cast<std::int32_t>(t.max_providers));
+  L.fresh.push_back(0);
+  L.usage_mask.push_back(0);
+  L.main_provider.push_back(-1);
+  const std::size_t slot = L.n++;
+  for (Rows* rows : {&L.affinity, &L.x, &L.lock, &L.opinion, &L.served}) grow_rows(*rows, L.n);
+  for (const auto& [name, bonus] : t.affinity) {
+    for (std::size_t p = 0; p < st.P; ++p) {
+      if (s.providers[p].name == name) L.affinity.at(slot, p) = bonus;
+    }
+  }
+  st.graph.add_lab(lab_id);
+  return slot;
+}
+
+std::size_t tier_index(const Scenario& s, const std::string& name) {
+  for (std::size_t i = 0; i < s.labs.tiers.size(); ++i) {
+    if (s.labs.tiers[i].name == name) return i;
+  }
+  throw std::logic_error("unknown tier " + name);  // config validation prevents this
+}
+
+std::size_t provider_index(const Scenario& s, const std::string& name) {
+  for (std::size_t i = 0; i < s.providers.size(); ++i) {
+    if (s.providers[i].name == name) return i;
+  }
+  throw std::logic_error("unknown provider " + name);
+}
+
+// The initial allocation of a lab that just appeared.
+void place_lab(const Scenario& s, State& st, std::size_t slot, const std::string& provider) {
+  double* x = st.labs.x.row(slot);
+  if (!provider.empty()) {
+    x[provider_index(s, provider)] = 1.0;
+  } else {
+    switch (s.labs.initial) {
+      case InitialAllocation::uniform:
+        for (std::size_t p = 0; p < st.P; ++p) x[p] = 1.0 / static_cast<double>(st.P);
+        break;
+      case InitialAllocation::outside:
+        x[st.P] = 1.0;
+        break;
+      case InitialAllocation::choice:
+        st.labs.fresh[slot] = 1;  // chooses in this step's choice rule, with mu = 1
+        break;
+    }
+  }
+  st.labs.usage_mask[slot] = usage_mask(x, st.P, s.metrics.usage_threshold);
+  st.labs.main_provider[slot] = main_provider_of(x, st.P);
+  st.graph.set_usage(slot, 0, st.labs.usage_mask[slot]);
+}
+
+std::size_t append_named(const Scenario& s, State& st, std::size_t index) {
+  const NamedLabParams& n = s.labs.named[index];
+  const std::size_t slot = append_lab(s, st, tier_index(s, n.tier));
+  LabState& L = st.labs;
+  auto set = [slot](std::vector<double>& v, const std::optional<double>& o) {
+    if (o) v[slot] = *o;
+  };
+  set(L.demand, n.demand);
+  set(L.growth, n.growth);
+  set(L.volatility, n.volatility);
+  set(L.prestige, n.prestige);
+  set(L.alpha, n.alpha);
+  set(L.beta, n.beta);
+  set(L.gamma, n.gamma);
+  set(L.w_own, n.w_own);
+  set(L.outspokenness, n.outspokenness);
+  set(L.renewal, n.renewal);
+  set(L.exit_hazard, n.exit_hazard);
+  set(L.deal_threshold, n.deal_threshold);
+  if (n.max_providers) L.max_providers[slot] = static_cast<std::int32_t>(*n.max_providers);
+  for (const auto& [name, bonus] : n.affinity) {
+    L.affinity.at(slot, provider_index(s, name)) = bonus;
+  }
+  st.lab_names[L.id[slot]] = n.name;
+  return slot;
+}
+
+// Picks a tier by the tiers' fractions from one uniform.
+std::size_t pick_tier(const Scenario& s, double u) {
+  double acc = 0;
+  for (std::size_t i = 0; i < s.labs.tiers.size(); ++i) {
+    acc += s.labs.tiers[i].fraction;
+    if (u < acc) return i;
+  }
+  return s.labs.tiers.size() - 1;
+}
+
+// Sampling proportional to weights with a Fenwick tree (O(log n) per draw and update).
+class Fenwick {
+ public:
+  explicit Fenwick(std::size_t n) : tree_(n + 1, 0.0), value_(n, 0.0) {}
+  void add(std::size_t i, double w) {
+    value_[i] += w;
+    for (std::size_t k = i + 1; k < tree_.size(); k += k & (~k + 1)) tree_[k] += w;
+  }
+  double total() const { return total_prefix(value_.size()); }
+  // Smallest i with prefix(i+1) > target.
+  std::size_t find(double target) const {
+    std::size_t pos = 0;
+    std::size_t step = 1;
+    while (step * 2 < tree_.size()) step *= 2;
+    for (; step > 0; step /= 2) {
+      if (pos + step < tree_.size() && tree_[pos + step] <= target) {
+        pos += step;
+        target -= tree_[pos];
+      }
+    }
+    return std::min(pos, value_.size() - 1);
+  }
+
+ private:
+  double total_prefix(std::size_t n) const {
+    double s = 0;
+    for (std::size_t k = n; k > 0; k -= k & (~k + 1)) s += tree_[k];
+    return s;
+  }
+  std::vector<double> tree_;
+  std::vector<double> value_;
+};
+
+// Attachment weight of an existing lab: fitness (prestige) times (degree + 1),
+// the Bianconi-Barabasi rule with a +1 so that isolated labs can be reached.
+double attach_weight(double prestige, std::size_t degree) {
+  return prestige * static_cast<double>(degree + 1);
+}
+
+void generate_influence(const Scenario& s, State& st) {
+  const NetworkParams& net = s.network;
+  const std::size_t n = st.labs.n;
+  const auto seed = static_cast<std::uint64_t>(s.seed);
+  MarketGraph& g = st.graph;
+  switch (net.generator) {
+    case GraphGenerator::none:
+      break;
+    case GraphGenerator::complete:
+      for (std::size_t a = 0; a < n; ++a) {
+        for (std::size_t b = a + 1; b < n; ++b) g.add_influence(a, b, 1.0, true);
+      }
+      break;
+    case GraphGenerator::erdos_renyi: {
+      // Undirected G(n, p) by geometric skips over the pairs (Batagelj & Brandes 2005).
+      if (net.p <= 0 || n < 2) break;
+      Draws r(seed, Stream::network, 0, 0);
+      const double log_q = std::log1p(-net.p);
+      std::int64_t v = 1, w = -1;
+      const auto N = static_cast<std::int64_t>(n);
+      while (v < N) {
+        const double skip = net.p >= 1 ? 0.0 : std::floor(std::log(r.uniform()) / log_q);
+        w += 1 + static_cast<std::int64_t>(skip);
+        while (w >= v && v < N) {
+          w -= v;
+          ++v;
+        }
+        if (v < N) g.add_influence(static_cast<std::size_t>(v), static_cast<std::size_t>(w), 1.0,
+                                   true);
+      }
+      break;
+    }
+    case GraphGenerator::watts_strogatz: {
+      // Ring lattice with k/2 neighbours on each side; each edge's far end is
+      // rewired with probability `rewire` to a uniform lab (no loops, no duplicates).
+      const std::size_t half = static_cast<std::size_t>(net.k) / 2;
+      if (n < 2 || half == 0) break;
+      Draws r(seed, Stream::network, 0, 0);
+      for (std::size_t a = 0; a < n; ++a) {
+        for (std::size_t j = 1; j <= half && j < n; ++j) {
+          std::size_t b = (a + j) % n;
+          if (r.uniform() < net.rewire) {
+            for (int attempt = 0; attempt < 32; ++attempt) {
+              const auto c = static_cast<std::size_t>(r.below(n));
+              if (c != a && !g.has_influence(a, c)) {
+                b = c;
+                break;
+              }
+            }
+          }
+          if (b != a && !g.has_influence(a, b)) g.add_influence(a, b, 1.0, true);
+        }
+      }
+      break;
+    }
+    case GraphGenerator::barabasi_albert: {
+      // Preferential attachment with prestige as fitness: a clique of the
+      // first m+1 labs, then each lab links to m distinct earlier labs with
+      // probability proportional to prestige * (degree + 1).
+      const auto m = static_cast<std::size_t>(net.m);
+      if (n < 2) break;
+      const std::size_t core = std::min(n, m + 1);
+      std::vector<std::size_t> degree(n, 0);
+      for (std::size_t a = 0; a < core; ++a) {
+        for (std::size_t b = a + 1; b < core; ++b) {
+          g.add_influence(a, b, 1.0, true);
+          ++degree[a];
+          ++degree[b];
+        }
+      }
+      Fenwick tree(n);
+      for (std::size_t a = 0; a < core; ++a) {
+        tree.add(a, attach_weight(st.labs.prestige[a], degree[a]));
+      }
+      std::vector<std::size_t> chosen;
+      for (std::size_t a = core; a < n; ++a) {
+        Draws r(seed, Stream::network, 0, st.labs.id[a]);
+        chosen.clear();
+        const double total = tree.total();
+        for (int attempt = 0; chosen.size() < m && attempt < 64 * static_cast<int>(m);
+             ++attempt) {
+          const std::size_t b =
+              total > 0 ? tree.find(r.uniform() * total) : static_cast<std::size_t>(r.below(a));
+          if (b < a && std::find(chosen.begin(), chosen.end(), b) == chosen.end()) {
+            chosen.push_back(b);
+          }
+        }
+        for (std::size_t b : chosen) {
+          g.add_influence(a, b, 1.0, true);
+          tree.add(b, st.labs.prestige[b]);  // degree + 1 -> weight grows by prestige
+          ++degree[b];
+        }
+        degree[a] = chosen.size();
+        tree.add(a, attach_weight(st.labs.prestige[a], degree[a]));
+      }
+      break;
+    }
+    case GraphGenerator::edge_list:
+      for (const auto& e : net.edges) {
+        if (e.a < n && e.b < n && e.a != e.b) g.add_influence(e.a, e.b, e.weight, !net.directed);
+      }
+      break;
+  }
+}
+
+// Arrivals attach to m existing labs by the same preferential rule.
+void attach_arrival(const Scenario& s, State& st, std::size_t slot,
+                    const std::vector<double>& cumulative) {
+  if (s.network.generator == GraphGenerator::none || slot == 0) return;
+  Draws r(static_cast<std::uint64_t>(s.seed), Stream::network, 1, st.labs.id[slot]);
+  const auto m = std::min<std::size_t>(static_cast<std::size_t>(s.network.m), slot);
+  const double total = cumulative.empty() ? 0.0 : cumulative.back();
+  std::vector<std::size_t> chosen;
+  for (int attempt = 0; chosen.size() < m && attempt < 64 * static_cast<int>(m); ++attempt) {
+    std::size_t b;
+    if (total > 0) {
+      const double target = r.uniform() * total;
+      b = static_cast<std::size_t>(
+          std::upper_bound(cumulative.begin(), cumulative.end(), target) - cumulative.begin());
+      b = std::min(b, cumulative.size() - 1);
+    } else {
+      b = static_cast<std::size_t>(r.below(cumulative.size()));
+    }
+    if (std::find(chosen.begin(), chosen.end(), b) == chosen.end()) chosen.push_back(b);
+  }
+  for (std::size_t b : chosen) st.graph.add_influence(slot, b, 1.0, true);
+}
+
+}  // namespace
+
+State init_state(const Scenario& s) {
+  State st;
+  st.P = s.providers.size();
+  if (st.P > 31) throw std::invalid_argument("at most 31 providers are supported");
+  st.stride = (st.P + 1 + 7) / 8 * 8;
+  st.start_month = parse_year_month(s.start).value_or(0);
+  for (Rows* rows : {&st.labs.affinity, &st.labs.x, &st.labs.lock, &st.labs.opinion,
+                     &st.labs.served}) {
+    rows->stride = st.stride;
+  }
+
+  // Providers.
+  ProviderState& Pv = st.providers;
+  Pv.count = st.P;
+  st.graph.add_providers(st.P);
+  const double initial_labs = static_cast<double>(s.labs.count);
+  for (const auto& p : s.providers) {
+    Pv.price.push_back(p.price);
+    Pv.unit_cost.push_back(p.unit_cost);
+    Pv.quality.push_back(p.quality);
+    double cap = kInf;
+    if (p.capacity) cap = *p.capacity;
+    if (p.capacity_per_lab) cap = *p.capacity_per_lab * initial_labs;
+    Pv.capacity.push_back(cap);
+    Pv.reputation.push_back(p.reputation);
+    Pv.egress_fee.push_back(p.egress_fee);
+    Pv.lock_in_rate.push_back(p.lock_in_rate);
+    Pv.pseudo_count.push_back(p.pseudo_count);
+    Pv.price0.push_back(p.price);
+    Pv.unit_cost0.push_back(p.unit_cost);
+    Pv.quality0.push_back(p.quality);
+    Pv.price_level.push_back(1.0);
+    Pv.cum_volume.push_back(p.learning_curve.initial_volume);
+    Pv.background.push_back(p.background.revenue);
+    Pv.pipeline.emplace_back(static_cast<std::size_t>(p.capacity_lead_time), 0.0);
+  }
+  for (auto* v : {&Pv.requested, &Pv.served, &Pv.ai_revenue, &Pv.revenue, &Pv.profit,
+                  &Pv.labs_using, &Pv.narrative_share, &Pv.price_charged,
+                  &Pv.quality_offered}) {
+    v->assign(st.P, 0.0);
+  }
+
+  // Labs: named labs present at start take the first ids, then generated
+  // labs by tier (largest-remainder counts; each named lab stands in for one
+  // generated lab of its tier).
+  const auto start = st.start_month;
+  std::vector<std::int64_t> per_tier(s.labs.tiers.size(), 0);
+  {
+    std::vector<std::pair<double, std::size_t>> remainders;
+    std::int64_t assigned = 0;
+    for (std::size_t i = 0; i < s.labs.tiers.size(); ++i) {
+      const double exact = s.labs.tiers[i].fraction * initial_labs;
+      per_tier[i] = static_cast<std::int64_t>(std::floor(exact));
+      assigned += per_tier[i];
+      remainders.emplace_back(-(exact - std::floor(exact)), i);
+    }
+    std::sort(remainders.begin(), remainders.end());
+    for (std::size_t k = 0; assigned < s.labs.count && k < remainders.size(); ++k, ++assigned) {
+      ++per_tier[remainders[k].second];
+    }
+  }
+  std::vector<std::pair<std::size_t, std::string>> named_placement;
+  for (std::size_t i = 0; i < s.labs.named.size(); ++i) {
+    const auto& n = s.labs.named[i];
+    std::int64_t when = start;
+    if (!n.arrive.empty()) when = parse_year_month(n.arrive).value_or(start);
+    if (when > start) {
+      st.pending_named.emplace_back(when - start, i);
+      continue;
+    }
+    const std::size_t slot = append_named(s, st, i);
+    named_placement.emplace_back(slot, n.provider);
+    auto& left = per_tier[static_cast<std::size_t>(st.labs.tier[slot])];
+    if (left > 0) {
+      --left;
+    } else {
+      // The tier is used up: take the slot from the largest tier left.
+      auto it = std::max_element(per_tier.begin(), per_tier.end());
+      if (*it > 0) --*it;
+    }
+  }
+  std::sort(st.pending_named.begin(), st.pending_named.end());
+  for (std::size_t t = 0; t < s.labs.tiers.size(); ++t) {
+    for (std::int64_t k = 0; k < per_tier[t]; ++k) append_lab(s, st, t);
+  }
+  for (const auto& [slot, provider] : named_placement) place_lab(s, st, slot, provider);
+  for (std::size_t slot = 0; slot < st.labs.n; ++slot) {
+    if (!st.lab_names.count(st.labs.id[slot])) place_lab(s, st, slot, "");
+  }
+
+  generate_influence(s, st);
+  st.influence = st.graph.build_csr();
+  return st;
+}
+
+void rule_population(const Scenario& s, State& st, StepCounters& c) {
+  LabState& L = st.labs;
+  const auto seed = static_cast<std::uint64_t>(s.seed);
+  const auto t = static_cast<std::uint64_t>(st.step);
+
+  // Demand growth.
+  for (std::size_t l = 0; l < L.n; ++l) {
+    double z = 0;
+    if (L.volatility[l] > 0) {
+      Draws r(seed, Stream::demand, t, L.id[l]);
+      z = r.normal();
+    }
+    L.demand[l] *= std::exp(L.growth[l] + L.volatility[l] * z);
+  }
+  for (std::size_t p = 0; p < st.P; ++p) {
+    if (st.step > 0) st.providers.background[p] *= std::exp(s.providers[p].background.growth);
+  }
+
+  // Exits: decided for every lab, then applied at once.
+  std::vector<std::uint8_t> keep(L.n, 1);
+  std::size_t exits = 0;
+  for (std::size_t l = 0; l < L.n; ++l) {
+    if (L.exit_hazard[l] <= 0) continue;
+    Draws r(seed, Stream::exits, t, L.id[l]);
+    if (r.uniform() < L.exit_hazard[l]) {
+      keep[l] = 0;
+      ++exits;
+    }
+  }
+  if (exits > 0) {
+    std::size_t out = 0;
+    for (std::size_t l = 0; l < L.n; ++l) {
+      if (!keep[l]) {
+        st.lab_names.erase(L.id[l]);
+        continue;
+      }
+      if (out != l) {
+        L.for_each_array([&](auto& v) { v[out] = v[l]; },
+                         [&](Rows& r) {
+                           std::copy(r.row(l), r.row(l) + r.stride, r.row(out));
+                         });
+      }
+      ++out;
+    }
+    L.n = out;
+    L.for_each_array([&](auto& v) { v.resize(out); },
+                     [&](Rows& r) { r.data.resize(out * r.stride); });
+    st.graph.remove_labs(keep);
+    st.influence = st.graph.build_csr();
+    c.exits = static_cast<std::int64_t>(exits);
+  }
+
+  // Arrivals of generated labs, then named labs due this step.
+  std::int64_t arrivals = 0;
+  const ArrivalParams& a = s.labs.arrivals;
+  Draws ra(seed, Stream::arrivals, t, 0);
+  switch (a.process) {
+    case ArrivalProcess::none: break;
+    case ArrivalProcess::poisson: arrivals = ra.poisson(a.rate); break;
+    case ArrivalProcess::fixed: arrivals = static_cast<std::int64_t>(std::llround(a.rate)); break;
+  }
+  std::vector<std::size_t> new_slots;
+  std::vector<std::string> new_provider;
+  for (std::int64_t k = 0; k < arrivals; ++k) {
+    new_slots.push_back(append_lab(s, st, pick_tier(s, ra.uniform())));
+    new_provider.emplace_back();
+  }
+  while (!st.pending_named.empty() && st.pending_named.front().first <= st.step) {
+    const std::size_t idx = st.pending_named.front().second;
+    st.pending_named.erase(st.pending_named.begin());
+    new_slots.push_back(append_named(s, st, idx));
+    new_provider.push_back(s.labs.named[idx].provider);
+  }
+  if (!new_slots.empty()) {
+    // Attachment weights over the labs present before this step's arrivals.
+    const std::size_t before = new_slots.front();
+    std::vector<double> cumulative(before);
+    double acc = 0;
+    for (std::size_t l = 0; l < before; ++l) {
+      acc += attach_weight(L.prestige[l], st.influence.degree(l));
+      cumulative[l] = acc;
+    }
+    for (std::size_t k = 0; k < new_slots.size(); ++k) {
+      place_lab(s, st, new_slots[k], new_provider[k]);
+      attach_arrival(s, st, new_slots[k], cumulative);
+    }
+    c.arrivals = static_cast<std::int64_t>(new_slots.size());
+    st.influence = st.graph.build_csr();
+  }
+}
+
+}  // namespace cw

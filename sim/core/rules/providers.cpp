@@ -1,0 +1,75 @@
+// Step 7 (providers). docs/MODEL.md §7.
+#include <algorithm>
+#include <cmath>
+
+#include "core/rules.hpp"
+
+namespace cw {
+
+void rule_providers(const Scenario& s, State& st) {
+  const std::size_t P = st.P;
+  const LabState& L = st.labs;
+  ProviderState& Pv = st.providers;
+
+  std::fill(Pv.labs_using.begin(), Pv.labs_using.end(), 0.0);
+  std::fill(Pv.narrative_share.begin(), Pv.narrative_share.end(), 0.0);
+  double prestige_total = 0;
+  for (std::size_t l = 0; l < L.n; ++l) {
+    const double* x = L.x.row(l);
+    prestige_total += L.prestige[l];
+    for (std::size_t p = 0; p < P; ++p) {
+      if (L.usage_mask[l] & (1u << p)) Pv.labs_using[p] += 1;
+      Pv.narrative_share[p] += L.prestige[l] * x[p];
+    }
+  }
+
+  for (std::size_t p = 0; p < P; ++p) {
+    const ProviderParams& pp = s.providers[p];
+    if (prestige_total > 0) Pv.narrative_share[p] /= prestige_total;
+
+    // Revenue and profit at this step's price (credits arrive with deals, issue 5).
+    Pv.price_charged[p] = Pv.price[p];
+    Pv.quality_offered[p] = Pv.quality[p];
+    Pv.ai_revenue[p] = Pv.served[p] * Pv.price[p];
+    Pv.revenue[p] = Pv.ai_revenue[p] + Pv.background[p];
+    Pv.profit[p] = Pv.ai_revenue[p] - Pv.unit_cost[p] * Pv.served[p];
+
+    // Capacity: what arrives now, then this step's capex into the pipeline
+    // (lead time L: available from step t + L + 1; L = 0: from the next step).
+    if (std::isfinite(Pv.capacity[p])) {
+      const double basis = pp.capex_basis == CapexBasis::revenue ? Pv.ai_revenue[p]
+                                                                  : Pv.served[p];
+      const double added = pp.capex_ratio * basis / pp.capacity_cost;
+      auto& pipe = Pv.pipeline[p];
+      if (pipe.empty()) {
+        Pv.capacity[p] += added;
+      } else {
+        Pv.capacity[p] += pipe.front();
+        std::rotate(pipe.begin(), pipe.begin() + 1, pipe.end());
+        pipe.back() = added;
+      }
+    }
+
+    // Price rule toward a utilisation target (finite capacity only).
+    if (s.pricing.rule == PriceRule::utilisation && std::isfinite(Pv.capacity[p]) &&
+        Pv.capacity[p] > 0) {
+      const double u = Pv.served[p] / Pv.capacity[p];
+      Pv.price_level[p] *= std::exp(s.pricing.speed * (u - s.pricing.target));
+      // No wind-up below the floor: a price held at the floor recovers at once.
+      Pv.price_level[p] = std::max(Pv.price_level[p], s.pricing.floor);
+    }
+
+    // Wright's law: V = V0 + cumulative served; price and unit cost scale by
+    // (V/V0)^-b_c, the quality gap by (V/V0)^-b_q.
+    Pv.cum_volume[p] += Pv.served[p];
+    const double ratio = Pv.cum_volume[p] / pp.learning_curve.initial_volume;
+    const double cost_factor = std::pow(ratio, -pp.learning_curve.price_exponent);
+    Pv.unit_cost[p] = Pv.unit_cost0[p] * cost_factor;
+    Pv.price[p] = std::max(Pv.price0[p] * Pv.price_level[p] * cost_factor,
+                           s.pricing.floor * Pv.price0[p]);
+    Pv.quality[p] =
+        1.0 - (1.0 - Pv.quality0[p]) * std::pow(ratio, -pp.learning_curve.quality_exponent);
+  }
+}
+
+}  // namespace cw

@@ -1,0 +1,92 @@
+// The state of one run: plain data, structure of arrays.
+//
+// Labs are stored by slot (0..n-1, in order of arrival; exits close up the
+// order). Each lab's per-provider values are one contiguous row of `stride`
+// doubles: columns 0..P-1 are the providers, column P the outside option, the
+// rest padding (zero), so whole-row loops vectorise. Providers are indexed
+// 0..P-1 in the order of the scenario file.
+#pragma once
+
+#include <Eigen/Core>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "core/graph.hpp"
+#include "core/params.hpp"
+
+namespace cw {
+
+using AlignedVector = std::vector<double, Eigen::aligned_allocator<double>>;
+
+// n rows of `stride` doubles, 64-byte aligned rows when stride % 8 == 0.
+struct Rows {
+  std::size_t stride = 8;
+  AlignedVector data;
+
+  double* row(std::size_t i) { return data.data() + i * stride; }
+  const double* row(std::size_t i) const { return data.data() + i * stride; }
+  double& at(std::size_t i, std::size_t p) { return data[i * stride + p]; }
+  double at(std::size_t i, std::size_t p) const { return data[i * stride + p]; }
+};
+
+struct LabState {
+  std::size_t n = 0;
+  std::vector<std::uint64_t> id;
+  std::vector<std::int32_t> tier;
+  std::vector<double> demand, growth, volatility, prestige, alpha, beta, gamma, w_own,
+      outspokenness, renewal, exit_hazard, deal_threshold;
+  std::vector<std::int32_t> max_providers;
+  std::vector<std::uint8_t> fresh;       // arrived and not yet chosen: choose with mu = 1
+  std::vector<std::uint32_t> usage_mask; // providers above the usage threshold (bit p)
+  std::vector<std::int32_t> main_provider;  // largest allocation (-1: none/outside)
+  Rows affinity, x, lock, opinion, served;
+
+  // Applies f to every per-lab scalar array (as std::vector<T>&) and g to every Rows.
+  template <class F, class G>
+  void for_each_array(F&& f, G&& g) {
+    f(id); f(tier);
+    f(demand); f(growth); f(volatility); f(prestige); f(alpha); f(beta); f(gamma); f(w_own);
+    f(outspokenness); f(renewal); f(exit_hazard); f(deal_threshold);
+    f(max_providers); f(fresh); f(usage_mask); f(main_provider);
+    g(affinity); g(x); g(lock); g(opinion); g(served);
+  }
+};
+
+struct ProviderState {
+  std::size_t count = 0;
+  std::vector<double> price, unit_cost, quality, capacity, reputation, egress_fee, lock_in_rate,
+      pseudo_count;
+  std::vector<double> price0, unit_cost0, quality0;  // at step 0 (learning curve, floor)
+  std::vector<double> price_level;   // multiplier from the price rule
+  std::vector<double> cum_volume;    // V: cumulative served volume incl. V0
+  std::vector<double> background;    // background revenue this step
+  std::vector<std::vector<double>> pipeline;  // capacity arriving in 1..L steps
+  // Results of the current step.
+  std::vector<double> requested, served, ai_revenue, revenue, profit, labs_using,
+      narrative_share;
+  // Price charged and quality offered this step (before this step's price
+  // rule and learning update them for the next step).
+  std::vector<double> price_charged, quality_offered;
+};
+
+struct State {
+  std::int64_t step = 0;          // the step being run, or the next one
+  std::int64_t start_month = 0;   // months since year 0 of step 0
+  std::size_t P = 0;              // providers
+  std::size_t stride = 8;         // row length: P + 1 rounded up to 8
+  std::uint64_t next_lab_id = 0;
+  LabState labs;
+  ProviderState providers;
+  MarketGraph graph;
+  Csr influence;                  // rebuilt whenever the graph changes
+  std::unordered_map<std::uint64_t, std::string> lab_names;  // named labs only
+  // Named labs that arrive later: (step, index into Scenario::labs.named).
+  std::vector<std::pair<std::int64_t, std::size_t>> pending_named;
+
+  std::string lab_name(std::size_t slot) const;
+};
+
+}  // namespace cw

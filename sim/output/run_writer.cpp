@@ -1,0 +1,120 @@
+#include "output/run_writer.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "output/columns.hpp"
+
+namespace cw {
+
+namespace {
+
+// Writes each column's value as a cell.
+struct CellSink {
+  CsvWriter& w;
+  template <class T>
+  void operator()(const char*, const T& v) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      w.cell(std::string_view(v));
+    } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, double> ||
+                         std::is_same_v<T, std::optional<std::int64_t>>) {
+      w.cell(v);
+    } else {
+      w.cell(static_cast<std::int64_t>(v));
+    }
+  }
+};
+
+}  // namespace
+
+RunWriter::RunWriter(std::filesystem::path dir, std::int64_t run_id)
+    : dir_(std::move(dir)), run_id_(run_id) {}
+
+void RunWriter::on_start(const Scenario& s, const State& st) {
+  std::filesystem::create_directories(dir_);
+  if (s.output.step_files) {
+    StepMetrics m;
+    ProviderStep p;
+    steps_ = std::make_unique<CsvWriter>(
+        dir_ / "steps.csv", header_of({"run_id", "step", "date"},
+                                      [&](auto&& k) { step_columns(k, s, m); }));
+    step_providers_ = std::make_unique<CsvWriter>(
+        dir_ / "step_providers.csv",
+        header_of({"run_id", "step", "date", "provider"},
+                  [&](auto&& k) { step_provider_columns(k, p); }));
+  }
+  (void)st;
+}
+
+void RunWriter::on_step(const Scenario& s, const State& st, const StepMetrics& m) {
+  if (steps_) {
+    const std::string date = format_year_month(st.start_month + m.step);
+    steps_->cell(run_id_).cell(m.step).cell(date);
+    step_columns(CellSink{*steps_}, s, m);
+    steps_->end_row();
+    for (std::size_t p = 0; p < m.providers.size(); ++p) {
+      step_providers_->cell(run_id_).cell(m.step).cell(date).cell(s.providers[p].name);
+      step_provider_columns(CellSink{*step_providers_}, m.providers[p]);
+      step_providers_->end_row();
+    }
+  }
+  const auto& gs = s.output.graph_steps;
+  if (std::find(gs.begin(), gs.end(), m.step) != gs.end()) export_graph(s, st, m.step);
+}
+
+void RunWriter::export_graph(const Scenario& s, const State& st, std::int64_t step) {
+  auto lab = [&st](std::size_t slot) { return st.lab_name(slot); };
+  auto provider = [&s](std::size_t p) { return s.providers[p].name; };
+  const auto fmt_ = s.output.graph_format;
+  const std::string stem = fmt::format("graph_step{:05d}", step);
+  if (fmt_ == GraphFormat::graphml || fmt_ == GraphFormat::both) {
+    std::ostringstream os;
+    st.graph.write_graphml(os, lab, provider);
+    graphs_.push_back(std::make_unique<AtomicFile>(dir_ / (stem + ".graphml")));
+    graphs_.back()->write(os.str());
+  }
+  if (fmt_ == GraphFormat::dot || fmt_ == GraphFormat::both) {
+    std::ostringstream os;
+    st.graph.write_dot(os, lab, provider);
+    graphs_.push_back(std::make_unique<AtomicFile>(dir_ / (stem + ".dot")));
+    graphs_.back()->write(os.str());
+  }
+}
+
+void RunWriter::on_end(const Scenario& s, const State& st, const RunOutcome& r) {
+  (void)st;
+  CsvWriter runs(dir_ / "runs.csv",
+                 header_of({"run_id", "seed"}, [&](auto&& k) { run_columns(k, s, r); }));
+  runs.cell(run_id_).cell(static_cast<std::int64_t>(s.seed));
+  run_columns(CellSink{runs}, s, r);
+  runs.end_row();
+
+  ProviderOutcome po;
+  CsvWriter providers(dir_ / "run_providers.csv",
+                      header_of({"run_id", "provider"},
+                                [&](auto&& k) { run_provider_columns(k, po); }));
+  for (std::size_t p = 0; p < r.providers.size(); ++p) {
+    providers.cell(run_id_).cell(s.providers[p].name);
+    run_provider_columns(CellSink{providers}, r.providers[p]);
+    providers.end_row();
+  }
+
+  runs.commit();
+  files_.push_back(dir_ / "runs.csv");
+  providers.commit();
+  files_.push_back(dir_ / "run_providers.csv");
+  if (steps_) {
+    steps_->commit();
+    files_.push_back(dir_ / "steps.csv");
+    step_providers_->commit();
+    files_.push_back(dir_ / "step_providers.csv");
+  }
+  for (auto& g : graphs_) {
+    g->commit();
+    files_.push_back(g->target());
+  }
+}
+
+}  // namespace cw

@@ -1,0 +1,165 @@
+// Smoke tests of the real `cloudwars` binary (exit codes and output streams,
+// docs/CONFIG.md), and a load of every shipped scenario (STYLE item 11).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "config/yaml_reader.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CliResult {
+  int status = -1;  // exit status; -1 when the process did not exit normally
+  std::string out;
+  std::string err;
+};
+
+std::string read_all(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `cloudwars ARGS` from the source tree, capturing stdout, stderr and the
+// exit status. ARGS is passed to the shell as written.
+CliResult run_cli(const std::string& args) {
+  static int counter = 0;
+  const fs::path base = fs::temp_directory_path() / ("cw_cli_test_" + std::to_string(::getpid()) +
+                                                     "_" + std::to_string(counter++));
+  const fs::path out = base.string() + ".out";
+  const fs::path err = base.string() + ".err";
+  const std::string command = "cd '" CW_SOURCE_DIR "' && '" CW_BINARY "' " + args + " >'" +
+                              out.string() + "' 2>'" + err.string() + "'";
+  const int raw = std::system(command.c_str());
+  CliResult r;
+  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
+  r.out = read_all(out);
+  r.err = read_all(err);
+  std::error_code ec;
+  fs::remove(out, ec);
+  fs::remove(err, ec);
+  return r;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+TEST(CliSmoke, HelpExitsZeroAndMentionsValidate) {
+  const CliResult r = run_cli("--help");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("validate"), std::string::npos) << r.out;
+}
+
+TEST(CliSmoke, VersionExitsZeroAndNamesTheCommit) {
+  const CliResult r = run_cli("--version");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("cloudwars"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("commit"), std::string::npos) << r.out;
+}
+
+TEST(CliValidate, DefaultConfigIsOk) {
+  const CliResult r = run_cli("validate configs/default.yaml");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "configs/default.yaml: ok\n");
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(CliValidate, BadFileExitsThreeWithOneLinePerProblem) {
+  const std::string file = "tests/data/config/five_mistakes.yaml";
+  const CliResult r = run_cli("validate " + file);
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.out, "");
+  const auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 5u) << r.err;
+  const std::regex form(R"(^[^:]+:[0-9]+:[0-9]+: [A-Za-z_.\[\]0-9]+: .+$)");
+  for (const auto& line : lines) {
+    EXPECT_TRUE(std::regex_match(line, form)) << line;
+    EXPECT_EQ(line.rfind(file + ":", 0), 0u) << line;
+  }
+  EXPECT_EQ(lines[0], file + ":2:8: start: must be a date YYYY-MM (got 2017-13)");
+  EXPECT_EQ(lines[1], file + ":3:1: stpes: unknown key (did you mean 'steps'?)");
+  EXPECT_EQ(lines[2], file + ":6:12: providers[0].price: must be > 0 (got -1)");
+  EXPECT_EQ(lines[3], file + ":9:14: providers[1].quality: must be a number (got high)");
+  EXPECT_EQ(lines[4], file + ":15:16: labs.tiers[0].renewal: must be a finite number (got .nan)");
+}
+
+TEST(CliValidate, MissingFileExitsThree) {
+  const CliResult r = run_cli("validate tests/data/config/does_not_exist.yaml");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.err, "tests/data/config/does_not_exist.yaml: no such file\n");
+}
+
+TEST(CliValidate, EveryFileIsCheckedAndTheWorstStatusWins) {
+  const CliResult r = run_cli("validate tests/data/config/five_mistakes.yaml configs/default.yaml");
+  EXPECT_EQ(r.status, 3);
+  EXPECT_EQ(r.out, "configs/default.yaml: ok\n");
+  EXPECT_EQ(lines_of(r.err).size(), 5u) << r.err;
+}
+
+TEST(CliUsage, NoSubcommandExitsTwo) {
+  const CliResult r = run_cli("");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_FALSE(r.err.empty());
+}
+
+TEST(CliUsage, UnknownSubcommandExitsTwo) {
+  const CliResult r = run_cli("frobnicate");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_FALSE(r.err.empty());
+}
+
+TEST(CliUsage, UnknownOptionExitsTwo) {
+  const CliResult r = run_cli("--frobnicate");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_FALSE(r.err.empty());
+}
+
+TEST(CliUsage, UnknownOptionOfValidateExitsTwo) {
+  const CliResult r = run_cli("validate --frobnicate configs/default.yaml");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_FALSE(r.err.empty());
+}
+
+TEST(CliUsage, ValidateWithoutFilesExitsTwo) {
+  const CliResult r = run_cli("validate");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_FALSE(r.err.empty());
+}
+
+// Every shipped scenario loads. Files under configs/sweeps/ (sweep files, not
+// scenarios) and configs/data/ (inputs such as edge lists) are left out.
+TEST(CliShippedConfigs, EveryScenarioLoads) {
+  const fs::path root = fs::path(CW_SOURCE_DIR) / "configs";
+  int loaded = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".yaml") continue;
+    const fs::path rel = entry.path().lexically_relative(root);
+    const std::string top = rel.begin()->string();
+    if (top == "sweeps" || top == "data") continue;
+    SCOPED_TRACE(rel.string());
+    try {
+      cw::load_scenario(entry.path());
+      ++loaded;
+    } catch (const cw::ConfigError& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
+  EXPECT_GE(loaded, 1);
+}
+
+}  // namespace
