@@ -490,6 +490,13 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
   if (s.network.generator == GraphGenerator::edge_list && s.network.file.empty()) {
     out.push_back({"network.file", "is required by generator edge_list", ""});
   }
+  for (std::size_t i = 0; i < s.output.graph_steps.size(); ++i) {
+    if (s.output.graph_steps[i] >= s.steps) {
+      out.push_back({fmt::format("output.graph_steps[{}]", i),
+                     fmt::format("must be < steps ({})", s.steps),
+                     fmt::format("{}", s.output.graph_steps[i]), {"steps"}});
+    }
+  }
   if (s.metrics.burn_in >= s.steps) {
     out.push_back({"metrics.burn_in", fmt::format("must be < steps ({})", s.steps),
                    fmt::format("{}", s.metrics.burn_in), {"steps"}});

@@ -49,9 +49,11 @@ class Draws {
     return block_[used_++];
   }
 
-  // Uniform on the open interval (0, 1): (k + 1/2) / 2^53 for a 53-bit k.
+  // Uniform on the open interval (0, 1): (k + 1/2) / 2^52 for the top 52
+  // bits k of a word. (With 53 bits the largest value, 1 - 2^-54, would round
+  // to 1.0.) Smallest 2^-53, largest 1 - 2^-53, both exact.
   double uniform() {
-    return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1.0p-53;
+    return (static_cast<double>(next_u64() >> 12) + 0.5) * 0x1.0p-52;
   }
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
 

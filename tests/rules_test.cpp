@@ -1,0 +1,484 @@
+// Unit tests of each rule on hand-built states (docs/MODEL.md). Expected
+// values are computed here by hand from the model's equations.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <vector>
+
+#include "core/engine.hpp"
+#include "core/rules.hpp"
+#include "fixtures.hpp"
+
+namespace cw {
+namespace {
+
+std::vector<double> softmax(const std::vector<double>& u, double tau) {
+  double top = u[0];
+  for (double x : u) top = std::max(top, x);
+  std::vector<double> e;
+  double z = 0;
+  for (double x : u) {
+    e.push_back(std::exp((x - top) / tau));
+    z += e.back();
+  }
+  for (double& x : e) x /= z;
+  return e;
+}
+
+Scenario logit_scenario() {
+  Scenario s = test::tiny(3, 1);
+  const double price[] = {1.0, 1.2, 0.8}, quality[] = {0.9, 0.5, 0.6}, rep[] = {0.2, -0.1, 0};
+  for (int p = 0; p < 3; ++p) {
+    s.providers[p].price = price[p];
+    s.providers[p].quality = quality[p];
+    s.providers[p].reputation = rep[p];
+  }
+  auto& t = s.labs.tiers[0];
+  t.alpha = Dist::fixed_at(2);
+  t.beta = Dist::fixed_at(1.5);
+  t.gamma = Dist::fixed_at(0.5);
+  t.max_providers = 3;
+  s.choice.tau = 0.7;
+  return s;
+}
+
+// U = -alpha ln price + beta q + gamma r for the logit scenario.
+std::vector<double> logit_utilities() {
+  return {-2 * std::log(1.0) + 1.5 * 0.9 + 0.5 * 0.2, -2 * std::log(1.2) + 1.5 * 0.5 - 0.5 * 0.1,
+          -2 * std::log(0.8) + 1.5 * 0.6 + 0.5 * 0.0};
+}
+
+TEST(Choice, LogitSharesEqualTheSoftmax) {
+  const Scenario s = logit_scenario();
+  State st = init_state(s);
+  StepCounters c;
+  rule_choice(s, st, c);
+  const auto expected = softmax(logit_utilities(), 0.7);
+  for (int p = 0; p < 3; ++p) EXPECT_DOUBLE_EQ(st.labs.x.at(0, p), expected[p]) << p;
+  EXPECT_EQ(st.labs.x.at(0, 3), 0.0);  // no outside option
+}
+
+TEST(Choice, OutsideOptionIsOneMoreOption) {
+  Scenario s = logit_scenario();
+  s.outside.enabled = true;
+  s.outside.utility = 0.4;
+  State st = init_state(s);
+  StepCounters c;
+  rule_choice(s, st, c);
+  auto u = logit_utilities();
+  u.push_back(0.4);
+  const auto expected = softmax(u, 0.7);
+  double total = 0;
+  for (int p = 0; p < 4; ++p) {
+    EXPECT_DOUBLE_EQ(st.labs.x.at(0, p), expected[p]) << p;
+    total += st.labs.x.at(0, p);
+  }
+  EXPECT_NEAR(total, 1.0, 1e-15);
+}
+
+TEST(Choice, LogitOverTheTopKOptionsOnly) {
+  Scenario s = logit_scenario();
+  s.labs.tiers[0].max_providers = 2;
+  State st = init_state(s);
+  StepCounters c;
+  rule_choice(s, st, c);
+  const auto u = logit_utilities();  // order: P2 (1.35) > P0 (1.45)? computed below
+  // Rank by hand: u0 = 1.45, u1 = 0.335, u2 = 1.346: the top two are P0 and P2.
+  const auto top2 = softmax({u[0], u[2]}, 0.7);
+  EXPECT_DOUBLE_EQ(st.labs.x.at(0, 0), top2[0]);
+  EXPECT_EQ(st.labs.x.at(0, 1), 0.0);
+  EXPECT_DOUBLE_EQ(st.labs.x.at(0, 2), top2[1]);
+}
+
+TEST(Choice, ArgmaxPutsEverythingOnTheBest) {
+  Scenario s = logit_scenario();
+  s.choice.allocation = AllocationRule::argmax;
+  State st = init_state(s);
+  StepCounters c;
+  rule_choice(s, st, c);
+  EXPECT_EQ(st.labs.x.at(0, 0), 1.0);
+  EXPECT_EQ(st.labs.x.at(0, 1), 0.0);
+  EXPECT_EQ(st.labs.x.at(0, 2), 0.0);
+}
+
+TEST(Choice, PartialAdjustmentMovesPartWay) {
+  Scenario s = logit_scenario();
+  s.choice.partial_adjustment = 0.25;
+  State st = init_state(s);  // labs.initial uniform: x = 1/3 each
+  StepCounters c;
+  rule_choice(s, st, c);
+  const auto target = softmax(logit_utilities(), 0.7);
+  for (int p = 0; p < 3; ++p) {
+    EXPECT_DOUBLE_EQ(st.labs.x.at(0, p), 0.75 * (1.0 / 3) + 0.25 * target[p]);
+  }
+}
+
+// `sample` draws one option with the logit probabilities: over 20,000 labs
+// the count on each provider is within 5 binomial sd of n p
+// (false-failure rate about 2e-6).
+TEST(Choice, SampleFrequenciesMatchTheLogitProbabilities) {
+  Scenario s = logit_scenario();
+  s.choice.allocation = AllocationRule::sample;
+  s.labs.count = 20000;
+  State st = init_state(s);
+  StepCounters c;
+  rule_choice(s, st, c);
+  const auto prob = softmax(logit_utilities(), 0.7);
+  std::vector<double> count(3, 0);
+  for (std::size_t l = 0; l < st.labs.n; ++l) {
+    int ones = 0;
+    for (int p = 0; p < 3; ++p) {
+      const double x = st.labs.x.at(l, p);
+      ASSERT_TRUE(x == 0.0 || x == 1.0);
+      ones += x == 1.0;
+      count[p] += x;
+    }
+    ASSERT_EQ(ones, 1);
+  }
+  const double n = 20000;
+  for (int p = 0; p < 3; ++p) {
+    EXPECT_NEAR(count[p], n * prob[p], 5 * std::sqrt(n * prob[p] * (1 - prob[p]))) << p;
+  }
+}
+
+TEST(Choice, RenewalZeroNeverReevaluates) {
+  Scenario s = logit_scenario();
+  s.labs.tiers[0].renewal = Dist::fixed_at(0);
+  State st = init_state(s);
+  StepCounters c;
+  rule_choice(s, st, c);
+  for (int p = 0; p < 3; ++p) EXPECT_EQ(st.labs.x.at(0, p), 1.0 / 3);
+}
+
+TEST(Choice, LockInAndEgressOnlyForProvidersInUse) {
+  Scenario s = logit_scenario();
+  s.lock_in.weight = 2;
+  s.providers[0].egress_fee = 0.3;
+  s.providers[1].egress_fee = 0.7;
+  State st = init_state(s);
+  double* x = st.labs.x.row(0);
+  x[0] = 1;
+  x[1] = 0;
+  x[2] = 0;
+  st.labs.demand[0] = 1.5;
+  st.labs.lock.at(0, 0) = 3;
+  st.labs.lock.at(0, 1) = 5;  // not in use: no lock-in term, no egress
+  std::vector<double> G(3, 0.0), u(4);
+  lab_utilities(s, st, 0, G.data(), u.data());
+  const auto base = logit_utilities();
+  EXPECT_DOUBLE_EQ(u[0], base[0] + 2 * 3 / 1.5 + 0.3);
+  EXPECT_DOUBLE_EQ(u[1], base[1]);
+  EXPECT_DOUBLE_EQ(u[2], base[2]);
+}
+
+TEST(NetworkEffect, EachFormFromTheInstalledBase) {
+  Scenario s = test::tiny(2, 2);
+  s.providers[0].pseudo_count = 0.5;
+  s.providers[1].pseudo_count = 2.0;
+  State st = init_state(s);
+  // Lab 0: demand 3, all on P0. Lab 1: demand 1, 0.25 on P0, 0.75 on P1.
+  st.labs.demand = {3, 1};
+  double* x0 = st.labs.x.row(0);
+  double* x1 = st.labs.x.row(1);
+  x0[0] = 1;
+  x0[1] = 0;
+  x1[0] = 0.25;
+  x1[1] = 0.75;
+  std::vector<double> G(2);
+  // share_power: A = (3.25, 0.75), shares (0.8125, 0.1875), G = share^eta.
+  s.network_effect.form = NetworkEffectForm::share_power;
+  s.network_effect.eta = 1.5;
+  network_effect(s, st, G.data());
+  EXPECT_DOUBLE_EQ(G[0], std::pow(0.8125, 1.5));
+  EXPECT_DOUBLE_EQ(G[1], std::pow(0.1875, 1.5));
+  // log_count: n = (1.25, 0.75), G = ln(a_p + n_p).
+  s.network_effect.form = NetworkEffectForm::log_count;
+  network_effect(s, st, G.data());
+  EXPECT_DOUBLE_EQ(G[0], std::log(1.75));
+  EXPECT_DOUBLE_EQ(G[1], std::log(2.75));
+  // linear_count: G = r n_p.
+  s.network_effect.form = NetworkEffectForm::linear_count;
+  s.network_effect.r = -0.4;
+  network_effect(s, st, G.data());
+  EXPECT_DOUBLE_EQ(G[0], -0.4 * 1.25);
+  EXPECT_DOUBLE_EQ(G[1], -0.4 * 0.75);
+}
+
+TEST(Capacity, ProRataNeverServesBeyondCapacity) {
+  Scenario s = test::tiny(2, 3);
+  s.providers[0].capacity = 3.0;
+  State st = init_state(s);
+  st.labs.demand = {1, 2, 3};
+  for (std::size_t l = 0; l < 3; ++l) {
+    st.labs.x.at(l, 0) = 1;
+    st.labs.x.at(l, 1) = 0;
+  }
+  StepCounters c;
+  rule_capacity(s, st, c);
+  EXPECT_DOUBLE_EQ(st.labs.served.at(0, 0), 0.5);
+  EXPECT_DOUBLE_EQ(st.labs.served.at(1, 0), 1.0);
+  EXPECT_DOUBLE_EQ(st.labs.served.at(2, 0), 1.5);
+  EXPECT_DOUBLE_EQ(st.providers.served[0], 3.0);
+  EXPECT_DOUBLE_EQ(st.providers.requested[0], 6.0);
+  EXPECT_DOUBLE_EQ(c.unserved, 3.0);
+  EXPECT_DOUBLE_EQ(c.requested, 6.0);
+  EXPECT_EQ(st.providers.served[1], 0.0);
+}
+
+TEST(Capacity, UnconstrainedProvidersServeEverything) {
+  Scenario s = test::tiny(2, 2);
+  s.providers[1].capacity = 10.0;
+  State st = init_state(s);  // uniform: each lab 0.5 on each provider
+  st.labs.demand = {2, 4};
+  StepCounters c;
+  rule_capacity(s, st, c);
+  EXPECT_DOUBLE_EQ(st.providers.served[0], 3.0);
+  EXPECT_DOUBLE_EQ(st.providers.served[1], 3.0);
+  EXPECT_EQ(c.unserved, 0.0);
+}
+
+TEST(LockIn, RecurrenceByHand) {
+  Scenario s = test::tiny(2, 1);
+  s.providers[0].lock_in_rate = 0.2;
+  s.providers[1].lock_in_rate = 0.05;
+  s.lock_in.decay = 0.1;
+  State st = init_state(s);
+  st.labs.served.at(0, 0) = 4;
+  st.labs.served.at(0, 1) = 2;
+  rule_lock_in(s, st);
+  st.labs.served.at(0, 0) = 1;
+  st.labs.served.at(0, 1) = 6;
+  rule_lock_in(s, st);
+  EXPECT_DOUBLE_EQ(st.labs.lock.at(0, 0), 0.9 * (0.2 * 4) + 0.2 * 1);
+  EXPECT_DOUBLE_EQ(st.labs.lock.at(0, 1), 0.9 * (0.05 * 2) + 0.05 * 6);
+}
+
+TEST(Providers, RevenueProfitAndBackground) {
+  Scenario s = test::tiny(1, 1);
+  s.providers[0].price = 1.5;
+  s.providers[0].unit_cost = 0.5;
+  s.providers[0].background.revenue = 10;
+  State st = init_state(s);
+  st.providers.served[0] = 4;
+  rule_providers(s, st);
+  EXPECT_DOUBLE_EQ(st.providers.ai_revenue[0], 6.0);
+  EXPECT_DOUBLE_EQ(st.providers.revenue[0], 16.0);
+  EXPECT_DOUBLE_EQ(st.providers.profit[0], 6.0 - 2.0);
+  EXPECT_DOUBLE_EQ(st.providers.price_charged[0], 1.5);
+}
+
+TEST(Providers, WrightsLawIsAnExactPowerOfCumulativeVolume) {
+  Scenario s = test::tiny(1, 1);
+  s.providers[0].price = 2.0;
+  s.providers[0].unit_cost = 1.0;
+  s.providers[0].quality = 0.4;
+  s.providers[0].learning_curve = {0.5, 0.3, 10.0};
+  State st = init_state(s);
+  double volume = 10;
+  for (double served : {5.0, 7.0, 0.0, 13.0}) {
+    st.providers.served[0] = served;
+    rule_providers(s, st);
+    volume += served;
+    const double ratio = volume / 10.0;
+    EXPECT_DOUBLE_EQ(st.providers.price[0], 2.0 * std::pow(ratio, -0.3));
+    EXPECT_DOUBLE_EQ(st.providers.unit_cost[0], 1.0 * std::pow(ratio, -0.3));
+    EXPECT_DOUBLE_EQ(st.providers.quality[0], 1.0 - 0.6 * std::pow(ratio, -0.5));
+  }
+}
+
+TEST(Providers, CapexArrivesAfterTheLeadTime) {
+  Scenario s = test::tiny(1, 1);
+  s.providers[0].capacity = 100.0;
+  s.providers[0].capex_ratio = 0.5;
+  s.providers[0].capex_basis = CapexBasis::served;
+  s.providers[0].capacity_cost = 2.0;
+  s.providers[0].capacity_lead_time = 2;
+  State st = init_state(s);
+  // Capex at step 0 (served 8 -> 0.5 * 8 / 2 = 2 units) arrives at the end of step 2.
+  const double served[] = {8, 0, 0, 0};
+  const double expected_capacity_after[] = {100, 100, 102, 102};
+  for (int t = 0; t < 4; ++t) {
+    st.providers.served[0] = served[t];
+    rule_providers(s, st);
+    EXPECT_DOUBLE_EQ(st.providers.capacity[0], expected_capacity_after[t]) << t;
+  }
+}
+
+TEST(Providers, PriceRuleMovesTowardTheUtilisationTargetAndStopsAtTheFloor) {
+  Scenario s = test::tiny(1, 1);
+  s.providers[0].capacity = 10.0;
+  s.pricing.rule = PriceRule::utilisation;
+  s.pricing.target = 0.8;
+  s.pricing.speed = 0.5;
+  s.pricing.floor = 0.9;
+  State st = init_state(s);
+  st.providers.served[0] = 10;  // utilisation 1: price rises by exp(0.5 * 0.2)
+  rule_providers(s, st);
+  EXPECT_DOUBLE_EQ(st.providers.price[0], std::exp(0.1));
+  st.providers.served[0] = 0;  // utilisation 0: exp(0.1) exp(-0.4) = exp(-0.3) < 0.9: floor
+  rule_providers(s, st);
+  EXPECT_DOUBLE_EQ(st.providers.price[0], 0.9);
+  st.providers.served[0] = 10;  // no wind-up: the level restarts from the floor
+  rule_providers(s, st);
+  EXPECT_DOUBLE_EQ(st.providers.price[0], 0.9 * std::exp(0.1));
+}
+
+TEST(Population, DemandGrowsByTheLogGrowthRate) {
+  Scenario s = test::tiny(1, 1);
+  s.labs.tiers[0].demand = Dist::fixed_at(2);
+  s.labs.tiers[0].growth = Dist::fixed_at(0.05);
+  State st = init_state(s);
+  StepCounters c;
+  for (int t = 0; t < 12; ++t) {
+    st.step = t;
+    rule_population(s, st, c);
+  }
+  EXPECT_NEAR(st.labs.demand[0], 2 * std::exp(0.6), 1e-12);
+}
+
+TEST(Population, TierCountsByLargestRemainderAndNamedLabsStandIn) {
+  Scenario s = test::tiny(2, 10);
+  s.labs.tiers[0].fraction = 0.25;
+  TierParams big;
+  big.name = "big";
+  big.fraction = 0.75;
+  s.labs.tiers.push_back(big);
+  NamedLabParams n;
+  n.name = "Famous";
+  n.tier = "big";
+  n.demand = 42;
+  n.provider = "P1";
+  s.labs.named.push_back(n);
+  State st = init_state(s);
+  // 2.5 / 7.5: floors 2 + 7, the tie for the last lab goes to the first tier.
+  // The named lab takes one "big" slot: 3 generated t, 6 generated big, 1 named.
+  ASSERT_EQ(st.labs.n, 10u);
+  int t_count = 0, big_count = 0;
+  for (std::size_t l = 0; l < st.labs.n; ++l) (st.labs.tier[l] == 0 ? t_count : big_count)++;
+  EXPECT_EQ(t_count, 3);
+  EXPECT_EQ(big_count, 7);
+  EXPECT_EQ(st.lab_name(0), "Famous");  // named labs take the first ids
+  EXPECT_EQ(st.labs.demand[0], 42);
+  EXPECT_EQ(st.labs.x.at(0, 1), 1.0);
+  EXPECT_EQ(st.labs.x.at(0, 0), 0.0);
+}
+
+TEST(Population, NamedLabArrivesAtItsDate) {
+  Scenario s = test::tiny(1, 2);
+  s.start = "2017-01";
+  NamedLabParams n;
+  n.name = "Late";
+  n.tier = "t";
+  n.arrive = "2017-04";
+  s.labs.named.push_back(n);
+  Simulation sim(s);
+  for (int t = 0; t < 3; ++t) {
+    sim.step();
+    EXPECT_EQ(sim.state().labs.n, 2u) << t;
+  }
+  sim.step();  // step 3 is 2017-04
+  ASSERT_EQ(sim.state().labs.n, 3u);
+  EXPECT_EQ(sim.state().lab_name(2), "Late");
+}
+
+// Checks that the graph, its CSR and the lab arrays describe the same labs.
+void expect_consistent(const Scenario& s, const State& st) {
+  const LabState& L = st.labs;
+  ASSERT_EQ(st.graph.labs(), L.n);
+  ASSERT_EQ(st.influence.off.size(), L.n + 1);
+  for (auto* v : {&L.demand, &L.alpha, &L.prestige, &L.renewal}) ASSERT_EQ(v->size(), L.n);
+  ASSERT_EQ(L.id.size(), L.n);
+  ASSERT_EQ(L.x.data.size(), L.n * st.stride);
+  ASSERT_EQ(L.lock.data.size(), L.n * st.stride);
+  std::size_t usage = 0;
+  for (std::size_t l = 0; l < L.n; ++l) {
+    ASSERT_EQ(st.graph.lab_id(l), L.id[l]) << l;
+    ASSERT_EQ(st.graph.influence_degree(l), st.influence.degree(l)) << l;
+    ASSERT_EQ(L.usage_mask[l], usage_mask(L.x.row(l), st.P, s.metrics.usage_threshold)) << l;
+    usage += static_cast<std::size_t>(std::popcount(L.usage_mask[l]));
+    for (auto k = st.influence.off[l]; k < st.influence.off[l + 1]; ++k) {
+      ASSERT_LT(static_cast<std::size_t>(st.influence.nbr[k]), L.n);
+    }
+  }
+  EXPECT_EQ(st.graph.usage_edges(), usage);
+}
+
+TEST(Population, EntryAndExitKeepGraphAndArraysConsistent) {
+  Scenario s = test::tiny(3, 60);
+  s.labs.tiers[0].exit_hazard = Dist::fixed_at(0.1);
+  s.labs.tiers[0].renewal = Dist::fixed_at(0.5);
+  s.labs.arrivals.process = ArrivalProcess::poisson;
+  s.labs.arrivals.rate = 6;
+  s.network.generator = GraphGenerator::barabasi_albert;
+  s.network.m = 2;
+  s.steps = 40;
+  Simulation sim(s);
+  expect_consistent(s, sim.state());
+  std::int64_t exits = 0, arrivals = 0;
+  while (!sim.done()) {
+    const auto& m = sim.step();
+    exits += m.counters.exits;
+    arrivals += m.counters.arrivals;
+    expect_consistent(s, sim.state());
+  }
+  EXPECT_GT(exits, 0);
+  EXPECT_GT(arrivals, 0);
+  EXPECT_EQ(static_cast<std::int64_t>(sim.state().labs.n), 60 - exits + arrivals);
+}
+
+TEST(Graph, GeneratorsHaveTheirEdgeCounts) {
+  auto edges_of = [](GraphGenerator g, std::int64_t n, auto tweak) {
+    Scenario s = test::tiny(1, n);
+    s.network.generator = g;
+    tweak(s.network);
+    return init_state(s).graph.influence_edges();
+  };
+  // Complete: n (n - 1) directed edges.
+  EXPECT_EQ(edges_of(GraphGenerator::complete, 6, [](NetworkParams&) {}), 30u);
+  // Barabasi-Albert: a clique of m + 1, then m undirected edges per lab.
+  EXPECT_EQ(edges_of(GraphGenerator::barabasi_albert, 100, [](NetworkParams& n) { n.m = 3; }),
+            2u * (6 + 96 * 3));
+  // Watts-Strogatz without rewiring: the ring lattice, degree k.
+  EXPECT_EQ(edges_of(GraphGenerator::watts_strogatz, 50,
+                     [](NetworkParams& n) {
+                       n.k = 4;
+                       n.rewire = 0;
+                     }),
+            200u);
+  // Erdos-Renyi: pairs ~ Binomial(n(n-1)/2, p); within 5 sd (false-failure ~6e-7).
+  const double pairs = 400.0 * 399 / 2, p = 0.05;
+  const auto er = edges_of(GraphGenerator::erdos_renyi, 400, [p](NetworkParams& n) { n.p = p; });
+  EXPECT_NEAR(static_cast<double>(er) / 2, pairs * p, 5 * std::sqrt(pairs * p * (1 - p)));
+}
+
+TEST(Graph, CsrWeightsAreRowNormalised) {
+  Scenario s = test::tiny(1, 30);
+  s.network.generator = GraphGenerator::barabasi_albert;
+  s.network.m = 2;
+  const State st = init_state(s);
+  for (std::size_t l = 0; l < st.labs.n; ++l) {
+    double total = 0;
+    for (auto k = st.influence.off[l]; k < st.influence.off[l + 1]; ++k) total += st.influence.w[k];
+    if (st.influence.degree(l) > 0) {
+      EXPECT_NEAR(total, 1.0, 1e-12);
+    }
+  }
+}
+
+TEST(Engine, NanStopsTheRunNamingStepAndQuantity) {
+  Scenario s = test::tiny(2, 3);
+  Simulation sim(s);
+  sim.step();
+  sim.mutable_state().providers.price[1] = std::nan("");
+  try {
+    sim.step();
+    FAIL() << "expected RunError";
+  } catch (const RunError& e) {
+    // Single-homing labs stay on P0; P1's revenue is 0 x NaN.
+    EXPECT_STREQ(e.what(), "step 1: providers[P1].revenue is nan");
+  }
+}
+
+}  // namespace
+}  // namespace cw
