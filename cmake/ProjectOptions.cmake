@@ -14,21 +14,6 @@ option(CW_NATIVE "Build for the host CPU (-march=native); results may differ bet
 
 set(CW_MARCH "x86-64-v2" CACHE STRING "-march value of the portable default build")
 
-# Git commit baked into --version and manifest.json.
-execute_process(
-  COMMAND git rev-parse --short=12 HEAD
-  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
-  OUTPUT_VARIABLE CW_GIT_COMMIT OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-execute_process(
-  COMMAND git status --porcelain --untracked-files=no
-  WORKING_DIRECTORY ${CMAKE_SOURCE_DIR}
-  OUTPUT_VARIABLE CW_GIT_DIRTY OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
-if(NOT CW_GIT_COMMIT)
-  set(CW_GIT_COMMIT "unknown")
-elseif(CW_GIT_DIRTY)
-  set(CW_GIT_COMMIT "${CW_GIT_COMMIT}-dirty")
-endif()
-
 add_library(cw_warnings INTERFACE)
 target_compile_options(cw_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wno-sign-conversion
@@ -58,9 +43,10 @@ else()
 endif()
 target_compile_options(cw_arch INTERFACE ${CW_ARCH_FLAGS})
 
+list(JOIN CW_ARCH_FLAGS " " CW_ARCH_FLAGS_TEXT)
 # The settings that can change results, recorded in --version and manifests.
 string(JOIN " " CW_BUILD_SETTINGS
   "type=${CMAKE_BUILD_TYPE}"
   "compiler=${CMAKE_CXX_COMPILER_ID}-${CMAKE_CXX_COMPILER_VERSION}"
-  "flags=${CW_ARCH_FLAGS}"
+  "flags=[${CW_ARCH_FLAGS_TEXT}]"
   "sanitize=${CW_SANITIZE}")

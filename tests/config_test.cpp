@@ -1200,3 +1200,23 @@ outside:
 }
 
 }  // namespace
+
+namespace cw {
+namespace {
+
+TEST(ConfigCrossField, InitialOutsideNeedsTheOutsideOption) {
+  expect_only(R"(providers:
+  - name: A
+    price: 1
+labs:
+  count: 10
+  initial: outside
+  tiers:
+    - name: t
+      fraction: 1
+)",
+              {6, 12, "labs.initial", "outside needs outside.enabled: true", "outside"});
+}
+
+}  // namespace
+}  // namespace cw

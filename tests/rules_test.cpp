@@ -264,7 +264,7 @@ TEST(Providers, RevenueProfitAndBackground) {
   rule_providers(s, st);
   EXPECT_DOUBLE_EQ(st.providers.ai_revenue[0], 6.0);
   EXPECT_DOUBLE_EQ(st.providers.revenue[0], 16.0);
-  EXPECT_DOUBLE_EQ(st.providers.profit[0], 6.0 - 2.0);
+  EXPECT_DOUBLE_EQ(st.providers.profit[0], 16.0 - 2.0);  // background counted at no cost
   EXPECT_DOUBLE_EQ(st.providers.price_charged[0], 1.5);
 }
 
@@ -324,17 +324,61 @@ TEST(Providers, PriceRuleMovesTowardTheUtilisationTargetAndStopsAtTheFloor) {
   EXPECT_DOUBLE_EQ(st.providers.price[0], 0.9 * std::exp(0.1));
 }
 
+TEST(Providers, PriceFloorHoldsUnderLearningWithoutWindUp) {
+  Scenario s = test::tiny(1, 1);
+  s.providers[0].capacity = 10.0;
+  s.providers[0].learning_curve = {0.0, 0.5, 10.0};
+  s.pricing.rule = PriceRule::utilisation;
+  s.pricing.target = 0.5;
+  s.pricing.speed = 1.0;
+  s.pricing.floor = 0.8;
+  State st = init_state(s);
+  st.providers.served[0] = 0;  // idle: price falls to the floor (0.8)
+  for (int t = 0; t < 5; ++t) rule_providers(s, st);
+  EXPECT_DOUBLE_EQ(st.providers.price[0], 0.8);
+  st.providers.served[0] = 10;  // full: V = 20, the level restarts from the floor
+  rule_providers(s, st);
+  const double cost_factor = std::pow(2.0, -0.5);
+  // Without the clamp the level would be exp(-2.5), far below the floor.
+  EXPECT_DOUBLE_EQ(st.providers.price[0], 0.8 * std::exp(0.5) * cost_factor);
+}
+
+TEST(Metrics, UtilisationUsesTheCapacityOfTheStep) {
+  Scenario s = test::tiny(1, 10);
+  s.providers[0].capacity = 5.0;
+  s.providers[0].capex_ratio = 1.0;  // capacity doubles after each full step
+  s.providers[0].capex_basis = CapexBasis::served;
+  Simulation sim(s);
+  const StepMetrics& m0 = sim.step();
+  EXPECT_EQ(m0.providers[0].capacity, 5.0);
+  EXPECT_EQ(m0.providers[0].utilisation, 1.0);
+  const StepMetrics& m1 = sim.step();
+  EXPECT_EQ(m1.providers[0].capacity, 10.0);
+  EXPECT_EQ(m1.providers[0].utilisation, 1.0);
+}
+
 TEST(Population, DemandGrowsByTheLogGrowthRate) {
   Scenario s = test::tiny(1, 1);
   s.labs.tiers[0].demand = Dist::fixed_at(2);
   s.labs.tiers[0].growth = Dist::fixed_at(0.05);
   State st = init_state(s);
   StepCounters c;
-  for (int t = 0; t < 12; ++t) {
+  for (int t = 0; t <= 12; ++t) {  // step 0 keeps the initial demand
     st.step = t;
     rule_population(s, st, c);
+    EXPECT_NEAR(st.labs.demand[0], 2 * std::exp(0.05 * t), 1e-12) << t;
   }
-  EXPECT_NEAR(st.labs.demand[0], 2 * std::exp(0.6), 1e-12);
+}
+
+TEST(Population, FixedArrivalsKeepAFractionalRateExactly) {
+  Scenario s = test::tiny(1, 1);
+  s.labs.arrivals.process = ArrivalProcess::fixed;
+  s.labs.arrivals.rate = 0.3;
+  s.steps = 10;
+  Simulation sim(s);
+  std::int64_t arrivals = 0;
+  while (!sim.done()) arrivals += sim.step().counters.arrivals;
+  EXPECT_EQ(arrivals, 3);  // floor(10 x 0.3)
 }
 
 TEST(Population, TierCountsByLargestRemainderAndNamedLabsStandIn) {

@@ -63,6 +63,7 @@ void apply_overrides(cw::Scenario& s, const std::vector<std::string>& sets) {
     for (const auto& p : found) problems.push_back({"--set", 0, 0, p.path, p.message, p.got});
   }
   if (!problems.empty()) throw cw::ConfigError(std::move(problems));
+  if (!sets.empty()) cw::load_network_file(s);
 }
 
 nlohmann::ordered_json build_json() {
@@ -126,7 +127,7 @@ int cmd_run(const RunOptions& o) {
 int cmd_params(const std::string& file) {
   cw::Scenario s = cw::load_scenario(file);
   for (const auto& p : cw::list_parameters(s)) {
-    fmt::print("{}\t{}\t{}\t{}\t{}\n", p.path, p.value, p.type, p.bounds, p.doc);
+    fmt::print("{}\t{}\t{}\t{}\t{}\t{}\n", p.path, p.value, p.type, p.bounds, p.doc, p.unit);
   }
   return kExitOk;
 }

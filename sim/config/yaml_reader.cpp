@@ -435,6 +435,7 @@ namespace {
 // first, in file order, then generated labs). Blank lines and # comments
 // are skipped.
 void read_edge_list(Scenario& s, std::vector<Diagnostic>& problems) {
+  s.network.edges.clear();
   const std::string& file = s.network.file;
   std::ifstream in(file);
   if (!in) {
@@ -541,6 +542,14 @@ Scenario finish_scenario(const YAML::Node& root, const std::string& name,
 }
 
 }  // namespace
+
+void load_network_file(Scenario& s) {
+  s.network.edges.clear();
+  if (s.network.generator != GraphGenerator::edge_list) return;
+  std::vector<Diagnostic> problems;
+  read_edge_list(s, problems);
+  if (!problems.empty()) throw ConfigError(std::move(problems));
+}
 
 Scenario load_scenario(const std::filesystem::path& file) {
   std::vector<Diagnostic> problems;

@@ -45,6 +45,10 @@ bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
 // Relative file names inside it (network.file) are resolved against its folder.
 Scenario load_scenario(const std::filesystem::path& file);
 
+// (Re)reads network.file into network.edges when the generator is edge_list
+// (after --set or sweep overrides changed the network); throws ConfigError.
+void load_network_file(Scenario& s);
+
 // Same, from YAML text (tests); `file` names it in messages.
 Scenario load_scenario_text(const std::string& text, const std::string& file = "<text>");
 

@@ -51,8 +51,9 @@ void Simulation::check_finite() const {
     check(st_.providers.revenue[p], fmt::format("providers[{}].revenue", name));
     check(st_.providers.price[p], fmt::format("providers[{}].price", name));
     check(st_.providers.quality[p], fmt::format("providers[{}].quality", name));
-    if (!std::isnan(st_.providers.capacity[p]) && st_.providers.capacity[p] < 0) {
-      throw RunError(fmt::format("step {}: providers[{}].capacity is negative", st_.step, name));
+    const double cap = st_.providers.capacity[p];
+    if (std::isnan(cap) || cap < 0) {
+      throw RunError(fmt::format("step {}: providers[{}].capacity is {}", st_.step, name, cap));
     }
   }
 }

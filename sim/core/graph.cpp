@@ -44,10 +44,10 @@ void MarketGraph::remove_labs(const std::vector<std::uint8_t>& keep) {
   labs_.resize(out);
 }
 
-void MarketGraph::set_usage(std::size_t slot, std::uint32_t old_mask, std::uint32_t new_mask) {
+void MarketGraph::set_usage(std::size_t slot, std::uint64_t old_mask, std::uint64_t new_mask) {
   const Vertex lab = labs_[slot];
   for (std::size_t p = 0; p < providers_.size(); ++p) {
-    const std::uint32_t bit = 1u << p;
+    const std::uint64_t bit = std::uint64_t{1} << p;
     if ((old_mask & bit) && !(new_mask & bit)) {
       boost::remove_out_edge_if(
           lab,

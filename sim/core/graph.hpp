@@ -59,7 +59,7 @@ class MarketGraph {
   // remaining labs close up in order.
   void remove_labs(const std::vector<std::uint8_t>& keep);
   // Sets lab `slot`'s usage edges to the providers whose bit is set in `mask`.
-  void set_usage(std::size_t slot, std::uint32_t old_mask, std::uint32_t new_mask);
+  void set_usage(std::size_t slot, std::uint64_t old_mask, std::uint64_t new_mask);
 
   std::size_t labs() const { return labs_.size(); }
   std::size_t providers() const { return providers_.size(); }
@@ -129,8 +129,8 @@ void MarketGraph::write_graphml(std::ostream& os, LabName lab_name,
       const auto& ep = graph_[*e];
       os << "    <edge source=\"" << vid(v) << "\" target=\""
          << vid(boost::target(*e, graph_)) << "\"><data key=\"ekind\">"
-         << kKind[static_cast<int>(ep.kind)] << "</data><data key=\"weight\">" << ep.weight
-         << "</data></edge>\n";
+         << kKind[static_cast<int>(ep.kind)] << "</data><data key=\"weight\">"
+         << fmt::format("{}", ep.weight) << "</data></edge>\n";
     }
   };
   for (Vertex v : labs_) emit(v);
@@ -166,7 +166,8 @@ void MarketGraph::write_dot(std::ostream& os, LabName lab_name,
     for (auto [e, end] = boost::out_edges(v, graph_); e != end; ++e) {
       const auto& ep = graph_[*e];
       os << "  " << vid(v) << " -> " << vid(boost::target(*e, graph_)) << " [style="
-         << kStyle[static_cast<int>(ep.kind)] << ", weight=" << ep.weight << "];\n";
+         << kStyle[static_cast<int>(ep.kind)] << ", weight=" << fmt::format("{}", ep.weight)
+         << "];\n";
     }
   };
   for (Vertex v : labs_) emit(v);

@@ -33,9 +33,9 @@ void compute_step_metrics(const Scenario& s, const State& st, const StepCounters
     r.profit = Pv.profit[p];
     r.requested = Pv.requested[p];
     r.served = Pv.served[p];
-    r.capacity = Pv.capacity[p];
-    r.utilisation = std::isfinite(Pv.capacity[p]) && Pv.capacity[p] > 0
-                        ? Pv.served[p] / Pv.capacity[p]
+    r.capacity = Pv.capacity_offered[p];
+    r.utilisation = std::isfinite(Pv.capacity_offered[p]) && Pv.capacity_offered[p] > 0
+                        ? Pv.served[p] / Pv.capacity_offered[p]
                         : std::numeric_limits<double>::quiet_NaN();
     r.price = Pv.price_charged[p];
     r.quality = Pv.quality_offered[p];
@@ -69,8 +69,8 @@ OutcomeAccumulator::OutcomeAccumulator(const Scenario& s)
 }
 
 void OutcomeAccumulator::add(const StepMetrics& m) {
-  out_.hhi_max = std::max(out_.hhi_max, m.hhi);
   if (m.step >= burn_in_) {
+    out_.hhi_max = std::max(out_.hhi_max, m.hhi);
     hhi_sum_ += m.hhi;
     ++hhi_count_;
   }
@@ -140,14 +140,14 @@ RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
   for (std::size_t l = 0; l < L.n; ++l) {
     double stock = 0, spend = 0;
     for (std::size_t p = 0; p < P; ++p) {
-      stock += L.lock.at(l, p) * st.providers.price[p];
-      spend += L.served.at(l, p) * st.providers.price[p];
+      stock += L.lock.at(l, p) * st.providers.price_charged[p];
+      spend += L.served.at(l, p) * st.providers.price_charged[p];
     }
     if (spend > 0) {
       ratio_sum += stock / spend;
       ++paying;
     }
-    const std::uint32_t mask = L.usage_mask[l];
+    const std::uint64_t mask = L.usage_mask[l];
     if (mask != 0) {
       ++using_any;
       if ((mask & (mask - 1)) == 0) ++single;

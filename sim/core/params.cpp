@@ -367,6 +367,14 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
   if (!start) out.push_back({"start", "must be a date YYYY-MM", s.start});
 
   check_unique(s.providers, [](const ProviderParams& p) { return p.name; }, "providers", out);
+  if (s.providers.size() > kMaxProviders) {
+    out.push_back({"providers", fmt::format("at most {} providers", kMaxProviders),
+                   fmt::format("{}", s.providers.size())});
+  }
+  if (s.labs.initial == InitialAllocation::outside && !s.outside.enabled) {
+    out.push_back({"labs.initial", "outside needs outside.enabled: true", "outside",
+                   {"outside.enabled"}});
+  }
   std::set<std::string> providers;
   std::vector<std::string> provider_names, tier_names;
   for (const auto& p : s.providers) {

@@ -143,8 +143,7 @@ inline constexpr std::array<std::string_view, 3> kArrivalProcessNames = {"none",
 
 struct ArrivalParams {
   ArrivalProcess process = ArrivalProcess::none;
-  double rate = 0.0;  // poisson: mean arrivals per step; fixed: exactly round(rate) per step
-  std::string initial = "";  // allocation of arrivals: "" = same rule as labs.initial
+  double rate = 0.0;  // poisson: mean arrivals per step; fixed: floor((t+1) rate) - floor(t rate)
 };
 
 struct LabsParams {

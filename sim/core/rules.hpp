@@ -59,6 +59,6 @@ void network_effect(const Scenario& s, const State& st, double* G);
 std::int32_t main_provider_of(const double* x, std::size_t P);
 
 // Usage bit mask of a row: providers with x above the threshold.
-std::uint32_t usage_mask(const double* x, std::size_t P, double threshold);
+std::uint64_t usage_mask(const double* x, std::size_t P, double threshold);
 
 }  // namespace cw

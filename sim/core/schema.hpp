@@ -23,6 +23,8 @@
 namespace cw {
 
 inline constexpr double kInf = std::numeric_limits<double>::infinity();
+// Providers per scenario (usage sets are 64-bit masks).
+inline constexpr std::size_t kMaxProviders = 63;
 
 // Closed or open interval a number must lie in; every number must also be finite.
 struct Bounds {

@@ -40,7 +40,7 @@ struct LabState {
       outspokenness, renewal, exit_hazard, deal_threshold;
   std::vector<std::int32_t> max_providers;
   std::vector<std::uint8_t> fresh;       // arrived and not yet chosen: choose with mu = 1
-  std::vector<std::uint32_t> usage_mask; // providers above the usage threshold (bit p)
+  std::vector<std::uint64_t> usage_mask; // providers above the usage threshold (bit p)
   std::vector<std::int32_t> main_provider;  // largest allocation (-1: none/outside)
   Rows affinity, x, lock, opinion, served;
 
@@ -69,7 +69,7 @@ struct ProviderState {
       narrative_share;
   // Price charged and quality offered this step (before this step's price
   // rule and learning update them for the next step).
-  std::vector<double> price_charged, quality_offered;
+  std::vector<double> price_charged, quality_offered, capacity_offered;
 };
 
 struct State {

@@ -115,6 +115,17 @@ void RunWriter::on_end(const Scenario& s, const State& st, const RunOutcome& r) 
     g->commit();
     files_.push_back(g->target());
   }
+  // Output files of an earlier run into the same folder that this run did
+  // not write would mix two runs: remove them.
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    const std::string name = entry.path().filename().string();
+    const bool ours = name == "steps.csv" || name == "step_providers.csv" ||
+                      (name.rfind("graph_step", 0) == 0 &&
+                       (name.ends_with(".graphml") || name.ends_with(".dot")));
+    if (ours && std::find(files_.begin(), files_.end(), entry.path()) == files_.end()) {
+      std::filesystem::remove(entry.path());
+    }
+  }
 }
 
 }  // namespace cw

@@ -18,7 +18,7 @@ void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
     for (std::size_t p = 0; p < P; ++p) Pv.requested[p] += L.demand[l] * x[p];
   }
   // Pro-rata rationing: every lab on p gets the same fill rate min(1, cap_p / R_p).
-  std::array<double, 32> fill{};
+  std::array<double, kMaxProviders> fill{};
   for (std::size_t p = 0; p < P; ++p) {
     const double R = Pv.requested[p];
     fill[p] = R > Pv.capacity[p] ? Pv.capacity[p] / R : 1.0;

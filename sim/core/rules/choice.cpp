@@ -16,7 +16,7 @@ void network_effect(const Scenario& s, const State& st, double* G) {
   if (ne.form == NetworkEffectForm::none) return;
   // Installed base from the allocations at the start of the step:
   // A_p = sum_l d_l x_lp (compute) and n_p = sum_l x_lp (labs, fractional).
-  std::array<double, 32> volume{}, count{};
+  std::array<double, kMaxProviders> volume{}, count{};
   const LabState& L = st.labs;
   for (std::size_t l = 0; l < L.n; ++l) {
     const double* x = L.x.row(l);
@@ -78,11 +78,11 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   const bool outside = s.outside.enabled;
 
   // Read-only view for every decision of this step.
-  std::array<double, 32> G{};
+  std::array<double, kMaxProviders> G{};
   network_effect(s, st, G.data());
 
-  std::array<double, 40> u{}, target{};
-  std::array<std::size_t, 40> order{};
+  std::array<double, kMaxProviders + 8> u{}, target{};
+  std::array<std::size_t, kMaxProviders + 8> order{};
   for (std::size_t l = 0; l < L.n; ++l) {
     const bool fresh = L.fresh[l] != 0;
     if (!fresh) {
@@ -154,7 +154,7 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   const double threshold = s.metrics.usage_threshold;
   for (std::size_t l = 0; l < L.n; ++l) {
     const double* x = L.x.row(l);
-    const std::uint32_t mask = usage_mask(x, P, threshold);
+    const std::uint64_t mask = usage_mask(x, P, threshold);
     if (mask != L.usage_mask[l]) {
       st.graph.set_usage(l, L.usage_mask[l], mask);
       L.usage_mask[l] = mask;

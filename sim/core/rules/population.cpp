@@ -17,10 +17,10 @@ std::string State::lab_name(std::size_t slot) const {
   return fmt::format("lab-{}", lab);
 }
 
-std::uint32_t usage_mask(const double* x, std::size_t P, double threshold) {
-  std::uint32_t m = 0;
+std::uint64_t usage_mask(const double* x, std::size_t P, double threshold) {
+  std::uint64_t m = 0;
   for (std::size_t p = 0; p < P; ++p) {
-    if (x[p] > threshold) m |= 1u << p;
+    if (x[p] > threshold) m |= std::uint64_t{1} << p;
   }
   return m;
 }
@@ -301,7 +301,7 @@ void generate_influence(const Scenario& s, State& st) {
 // Arrivals attach to m existing labs by the same preferential rule.
 void attach_arrival(const Scenario& s, State& st, std::size_t slot,
                     const std::vector<double>& cumulative) {
-  if (s.network.generator == GraphGenerator::none || slot == 0) return;
+  if (s.network.generator == GraphGenerator::none || cumulative.empty()) return;
   Draws r(static_cast<std::uint64_t>(s.seed), Stream::network, 1, st.labs.id[slot]);
   const auto m = std::min<std::size_t>(static_cast<std::size_t>(s.network.m), slot);
   const double total = cumulative.empty() ? 0.0 : cumulative.back();
@@ -326,7 +326,6 @@ void attach_arrival(const Scenario& s, State& st, std::size_t slot,
 State init_state(const Scenario& s) {
   State st;
   st.P = s.providers.size();
-  if (st.P > 31) throw std::invalid_argument("at most 31 providers are supported");
   st.stride = (st.P + 1 + 7) / 8 * 8;
   st.start_month = parse_year_month(s.start).value_or(0);
   for (Rows* rows : {&st.labs.affinity, &st.labs.x, &st.labs.lock, &st.labs.opinion,
@@ -361,7 +360,7 @@ State init_state(const Scenario& s) {
   }
   for (auto* v : {&Pv.requested, &Pv.served, &Pv.ai_revenue, &Pv.revenue, &Pv.profit,
                   &Pv.labs_using, &Pv.narrative_share, &Pv.price_charged,
-                  &Pv.quality_offered}) {
+                  &Pv.quality_offered, &Pv.capacity_offered}) {
     v->assign(st.P, 0.0);
   }
 
@@ -423,8 +422,9 @@ void rule_population(const Scenario& s, State& st, StepCounters& c) {
   const auto seed = static_cast<std::uint64_t>(s.seed);
   const auto t = static_cast<std::uint64_t>(st.step);
 
-  // Demand growth.
-  for (std::size_t l = 0; l < L.n; ++l) {
+  // Demand growth, from step 1 on (step 0 starts from the initial demand, as
+  // background revenue does).
+  for (std::size_t l = 0; l < L.n && st.step > 0; ++l) {
     double z = 0;
     if (L.volatility[l] > 0) {
       Draws r(seed, Stream::demand, t, L.id[l]);
@@ -477,7 +477,12 @@ void rule_population(const Scenario& s, State& st, StepCounters& c) {
   switch (a.process) {
     case ArrivalProcess::none: break;
     case ArrivalProcess::poisson: arrivals = ra.poisson(a.rate); break;
-    case ArrivalProcess::fixed: arrivals = static_cast<std::int64_t>(std::llround(a.rate)); break;
+    case ArrivalProcess::fixed: {
+      // floor((t+1) r) - floor(t r): exactly r per step in the long run.
+      const double t0 = static_cast<double>(st.step);
+      arrivals = static_cast<std::int64_t>(std::floor((t0 + 1) * a.rate) - std::floor(t0 * a.rate));
+      break;
+    }
   }
   std::vector<std::size_t> new_slots;
   std::vector<std::string> new_provider;

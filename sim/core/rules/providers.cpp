@@ -18,7 +18,7 @@ void rule_providers(const Scenario& s, State& st) {
     const double* x = L.x.row(l);
     prestige_total += L.prestige[l];
     for (std::size_t p = 0; p < P; ++p) {
-      if (L.usage_mask[l] & (1u << p)) Pv.labs_using[p] += 1;
+      if (L.usage_mask[l] & (std::uint64_t{1} << p)) Pv.labs_using[p] += 1;
       Pv.narrative_share[p] += L.prestige[l] * x[p];
     }
   }
@@ -30,9 +30,12 @@ void rule_providers(const Scenario& s, State& st) {
     // Revenue and profit at this step's price (credits arrive with deals, issue 5).
     Pv.price_charged[p] = Pv.price[p];
     Pv.quality_offered[p] = Pv.quality[p];
+    Pv.capacity_offered[p] = Pv.capacity[p];
     Pv.ai_revenue[p] = Pv.served[p] * Pv.price[p];
     Pv.revenue[p] = Pv.ai_revenue[p] + Pv.background[p];
-    Pv.profit[p] = Pv.ai_revenue[p] - Pv.unit_cost[p] * Pv.served[p];
+    // SPEC §2.2 step 7: profit = revenue - unit_cost x served; background
+    // revenue is counted at no modelled cost.
+    Pv.profit[p] = Pv.revenue[p] - Pv.unit_cost[p] * Pv.served[p];
 
     // Capacity: what arrives now, then this step's capex into the pipeline
     // (lead time L: available from step t + L + 1; L = 0: from the next step).
@@ -51,12 +54,10 @@ void rule_providers(const Scenario& s, State& st) {
     }
 
     // Price rule toward a utilisation target (finite capacity only).
-    if (s.pricing.rule == PriceRule::utilisation && std::isfinite(Pv.capacity[p]) &&
-        Pv.capacity[p] > 0) {
-      const double u = Pv.served[p] / Pv.capacity[p];
+    if (s.pricing.rule == PriceRule::utilisation && std::isfinite(Pv.capacity_offered[p]) &&
+        Pv.capacity_offered[p] > 0) {
+      const double u = Pv.served[p] / Pv.capacity_offered[p];
       Pv.price_level[p] *= std::exp(s.pricing.speed * (u - s.pricing.target));
-      // No wind-up below the floor: a price held at the floor recovers at once.
-      Pv.price_level[p] = std::max(Pv.price_level[p], s.pricing.floor);
     }
 
     // Wright's law: V = V0 + cumulative served; price and unit cost scale by
@@ -65,8 +66,10 @@ void rule_providers(const Scenario& s, State& st) {
     const double ratio = Pv.cum_volume[p] / pp.learning_curve.initial_volume;
     const double cost_factor = std::pow(ratio, -pp.learning_curve.price_exponent);
     Pv.unit_cost[p] = Pv.unit_cost0[p] * cost_factor;
-    Pv.price[p] = std::max(Pv.price0[p] * Pv.price_level[p] * cost_factor,
-                           s.pricing.floor * Pv.price0[p]);
+    // No wind-up below the floor: the price-rule level never falls below what
+    // puts the price at the floor, so a price held there recovers at once.
+    Pv.price_level[p] = std::max(Pv.price_level[p], s.pricing.floor / cost_factor);
+    Pv.price[p] = Pv.price0[p] * Pv.price_level[p] * cost_factor;
     Pv.quality[p] =
         1.0 - (1.0 - Pv.quality0[p]) * std::pow(ratio, -pp.learning_curve.quality_exponent);
   }
