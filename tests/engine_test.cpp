@@ -132,3 +132,40 @@ TEST(Outcomes, UnmetDemandFraction) {
 
 }  // namespace
 }  // namespace cw
+
+namespace cw {
+namespace {
+
+// The edge list names labs by name or initial index (named labs first); a
+// relative file is found beside the scenario; undirected unless `directed`.
+TEST(Network, EdgeListFileBuildsTheInfluenceGraph) {
+  const Scenario s = load_scenario(CW_SOURCE_DIR "/tests/data/network/scenario.yaml");
+  ASSERT_EQ(s.network.edges.size(), 3u);
+  EXPECT_EQ(s.network.edges[0].a, 0u);  // Famous is initial index 0
+  EXPECT_EQ(s.network.edges[0].b, 2u);
+  EXPECT_EQ(s.network.edges[1].weight, 2.5);
+  const State st = init_state(s);
+  EXPECT_EQ(st.graph.influence_edges(), 6u);
+  // Famous listens to labs 2 and 3 with weights 1 and 2.5, row-normalised.
+  ASSERT_EQ(st.influence.degree(0), 2u);
+  EXPECT_DOUBLE_EQ(st.influence.w[0] + st.influence.w[1], 1.0);
+  EXPECT_DOUBLE_EQ(std::max(st.influence.w[0], st.influence.w[1]), 2.5 / 3.5);
+}
+
+TEST(Network, EdgeListErrorsNameTheFileAndLine) {
+  const std::string dir = std::string(CW_SOURCE_DIR) + "/tests/data/network";
+  Scenario s = load_scenario(dir + "/scenario.yaml");
+  s.network.file = dir + "/scenario.yaml";  // not an edge list
+  try {
+    load_network_file(s);
+    FAIL();
+  } catch (const ConfigError& e) {
+    ASSERT_FALSE(e.problems().empty());
+    EXPECT_EQ(e.problems()[0].file, s.network.file);
+    EXPECT_EQ(e.problems()[0].line, 1);
+    EXPECT_EQ(e.problems()[0].path, "network.file");
+  }
+}
+
+}  // namespace
+}  // namespace cw
