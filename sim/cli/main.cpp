@@ -1,14 +1,18 @@
-// The cloudwars command line. Exit codes (docs/CLI.md):
-//   0 success, 1 runtime failure, 2 usage error, 3 config error.
+// The cloudwars command line. Exit codes (README, docs/CONFIG.md):
+//   0 success, 1 runtime failure, 2 usage error, 3 config error,
+//   4 a sweep finished but some of its runs failed, 130 interrupted.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <unistd.h>
 #include <iostream>
 
 #include "build_info.hpp"
+#include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/engine.hpp"
 #include "core/param_path.hpp"
@@ -22,6 +26,8 @@ constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitConfig = 3;
+constexpr int kExitRunsFailed = 4;
+constexpr int kExitInterrupted = 130;
 
 std::string version_text() {
   return fmt::format("cloudwars {}\ncommit {}\nbuild {}", cw::build::kVersion,
@@ -32,6 +38,12 @@ int cmd_validate(const std::vector<std::string>& files) {
   int status = kExitOk;
   for (const auto& f : files) {
     try {
+      if (cw::is_sweep_file(f)) {
+        const cw::Sweep sw = cw::load_sweep(f);
+        fmt::print("{}: ok (sweep: {} points x {} replicates = {} runs)\n", f, sw.points(),
+                   sw.spec.replicates, sw.runs());
+        continue;
+      }
       cw::load_scenario(f);
       fmt::print("{}: ok\n", f);
     } catch (const cw::ConfigError& e) {
@@ -124,6 +136,43 @@ int cmd_run(const RunOptions& o) {
   return kExitOk;
 }
 
+struct SweepCliOptions {
+  std::string file;
+  std::string out;
+  int jobs = 0;
+  bool restart = false;
+};
+
+int cmd_sweep(const SweepCliOptions& o) {
+  const cw::Sweep sw = cw::load_sweep(o.file);
+  cw::SweepOptions opt;
+  opt.out = o.out;
+  opt.jobs = o.jobs;
+  opt.restart = o.restart;
+  opt.progress = ::isatty(STDERR_FILENO) != 0;
+  opt.program = build_json();
+  if (const char* limit = std::getenv("CLOUDWARS_MAX_RUNS")) {
+    opt.max_runs = static_cast<std::size_t>(std::stoull(limit));  // tests: stop early
+  }
+  const cw::SweepResult r = cw::run_sweep(sw, opt);
+  if (!r.complete) {
+    fmt::print("{}: {} of {} runs done; run the same command to continue\n", sw.spec.name,
+               r.resumed_from + r.ran, r.total);
+    return kExitInterrupted;
+  }
+  if (r.ran == 0 && r.resumed_from == r.total) {
+    fmt::print("{}: already complete ({} runs)\n", sw.spec.name, r.total);
+  } else {
+    fmt::print("{}: {} runs ({} points x {} replicates){}\n", sw.spec.name, r.total,
+               sw.points(), sw.spec.replicates,
+               r.resumed_from > 0 ? fmt::format(", resumed after run {}", r.resumed_from)
+                                  : std::string());
+  }
+  if (r.failed > 0) fmt::print("{} runs failed: see status and message in runs.csv\n", r.failed);
+  fmt::print("results in {}/\n", r.dir.string());
+  return r.failed > 0 ? kExitRunsFailed : kExitOk;
+}
+
 int cmd_params(const std::string& file) {
   cw::Scenario s = cw::load_scenario(file);
   for (const auto& p : cw::list_parameters(s)) {
@@ -153,6 +202,16 @@ int main(int argc, char** argv) {
   run->add_option("--set", run_opts.sets,
                   "override a parameter: path=value, e.g. providers[AWS].price=0.9 (repeatable)");
   run->add_flag("--no-output", run_opts.no_output, "write no files; print the summary only");
+
+  SweepCliOptions sweep_opts;
+  auto* sweep = app.add_subcommand(
+      "sweep", "Run a parameter sweep on all cores; resumable; writes tidy CSVs");
+  sweep->add_option("file", sweep_opts.file, "sweep YAML (configs/sweeps/*.yaml)")->required();
+  sweep->add_option("--jobs,-j", sweep_opts.jobs, "parallel runs (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  sweep->add_option("--out", sweep_opts.out, "output folder (default results/<sweep name>)");
+  sweep->add_flag("--restart", sweep_opts.restart,
+                  "discard results in the folder that another sweep wrote");
 
   std::string params_file = "configs/default.yaml";
   auto* params = app.add_subcommand(
@@ -188,10 +247,14 @@ int main(int argc, char** argv) {
   try {
     if (*validate) return cmd_validate(validate_files);
     if (*run) return cmd_run(run_opts);
+    if (*sweep) return cmd_sweep(sweep_opts);
     if (*params) return cmd_params(params_file);
   } catch (const cw::ConfigError& e) {
     for (const auto& d : e.problems()) fmt::print(stderr, "{}\n", d.str());
     return kExitConfig;
+  } catch (const cw::SweepFolderError& e) {
+    fmt::print(stderr, "cloudwars: {}\n", e.what());
+    return kExitUsage;
   } catch (const cw::RunError& e) {
     fmt::print(stderr, "cloudwars: run failed: {}\n", e.what());
     return kExitRuntime;

@@ -194,6 +194,31 @@ class YamlReader final : public FieldVisitor {
     }
   }
 
+  void texts(std::string_view key, std::vector<std::string>& values, FieldDoc) override {
+    const YAML::Node n = get(key, false);
+    if (!n.IsDefined()) return;
+    values.clear();
+    if (n.IsScalar()) {
+      values.push_back(n.Scalar());
+      return;
+    }
+    if (!n.IsSequence()) {
+      error(n, child(key), "must be a list of values", node_text(n));
+      return;
+    }
+    const YAML::Node& seq = n;
+    if (seq.size() == 0) error(n, child(key), "must not be empty", "");
+    for (std::size_t i = 0; i < seq.size(); ++i) {
+      const std::string path = fmt::format("{}[{}]", child(key), i);
+      mark(seq[i], path);
+      if (!seq[i].IsScalar()) {
+        error(seq[i], path, "must be a single value", node_text(seq[i]));
+        continue;
+      }
+      values.push_back(seq[i].Scalar());
+    }
+  }
+
   void number_map(std::string_view key, NumberMap& values, Bounds bounds, FieldDoc) override {
     const YAML::Node n = get(key, false);
     if (!n.IsDefined()) return;

@@ -67,6 +67,7 @@ class PathVisitor final : public FieldVisitor {
 
   bool found() const { return found_; }
   const std::string& result() const { return result_; }
+  bool whole() const { return whole_; }
   const std::vector<std::string>& keys_at_miss() const { return keys_here_; }
   std::size_t depth_reached() const { return pos_; }
 
@@ -90,6 +91,7 @@ class PathVisitor final : public FieldVisitor {
       return add_info(key, "integer", b.describe(), std::to_string(v), doc);
     }
     if (!match_leaf(key)) return;
+    whole_ = true;
     if (mode_ == Mode::get) return set_result(std::to_string(v));
     const double x = read_number(b);
     if (x != std::floor(x)) fail("must be a whole number");
@@ -161,6 +163,25 @@ class PathVisitor final : public FieldVisitor {
       start = comma + 1;
     }
     v = parsed;
+  }
+  void texts(std::string_view key, std::vector<std::string>& v, FieldDoc doc) override {
+    std::string joined;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+      if (i) joined += ',';
+      joined += v[i];
+    }
+    if (mode_ == Mode::list) return add_info(key, "values a,b,c", "", joined, doc);
+    if (!match_leaf(key)) return;
+    if (mode_ == Mode::get) return set_result(joined);
+    v.clear();
+    std::size_t start = 0;
+    while (true) {
+      const auto comma = value_.find(',', start);
+      v.push_back(value_.substr(start, comma == std::string::npos ? std::string::npos
+                                                                   : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
   }
   void number_map(std::string_view key, NumberMap& v, Bounds b, FieldDoc doc) override {
     if (mode_ == Mode::list) {
@@ -310,11 +331,17 @@ class PathVisitor final : public FieldVisitor {
   std::string prefix_;
   std::size_t pos_ = 0;
   bool found_ = false;
+  bool whole_ = false;
   std::string result_;
   std::vector<std::string> keys_here_;
 };
 
-std::string run_path(Scenario& s, Mode mode, const std::string& path, const std::string& value) {
+struct PathResult {
+  std::string value;
+  bool whole = false;
+};
+
+PathResult run_path(Scenario& s, Mode mode, const std::string& path, const std::string& value) {
   PathVisitor v(mode, parse_path(path), value, path);
   describe(v, s);
   if (!v.found()) {
@@ -323,7 +350,7 @@ std::string run_path(Scenario& s, Mode mode, const std::string& path, const std:
     for (const auto& info : list_parameters(s)) all.push_back(info.path);
     throw PathError(fmt::format("unknown parameter path '{}'{}", path, did_you_mean(path, all)));
   }
-  return v.result();
+  return {v.result(), v.whole()};
 }
 
 }  // namespace
@@ -334,7 +361,12 @@ void set_parameter(Scenario& s, const std::string& path, const std::string& valu
 
 std::string get_parameter(const Scenario& s, const std::string& path) {
   Scenario copy = s;
-  return run_path(copy, Mode::get, path, "");
+  return run_path(copy, Mode::get, path, "").value;
+}
+
+bool parameter_is_integer(const Scenario& s, const std::string& path) {
+  Scenario copy = s;
+  return run_path(copy, Mode::get, path, "").whole;
 }
 
 std::vector<ParamInfo> list_parameters(const Scenario& s) {

@@ -28,6 +28,9 @@ void set_parameter(Scenario& s, const std::string& path, const std::string& valu
 // Reads the parameter at `path` as text (what set_parameter would accept).
 std::string get_parameter(const Scenario& s, const std::string& path);
 
+// Whether the parameter at `path` takes whole numbers only (throws PathError).
+bool parameter_is_integer(const Scenario& s, const std::string& path);
+
 // One line per leaf parameter: its path (list items by index), type, bounds,
 // default (as in `s`), unit and documentation. For `cloudwars params` and docs.
 struct ParamInfo {

@@ -28,6 +28,8 @@ enum class Stream : std::uint64_t {
   renewal = 6,        // whether a lab re-evaluates (entity: lab id)
   choice_noise = 7,   // utility noise (entity: lab id)
   choice_sample = 8,  // the `sample` allocation draw (entity: lab id)
+  design = 9,         // sweep designs: random, lhs, sobol, morris samples
+  run_seed = 10,      // seeds of a sweep's runs from (sweep seed, point, replicate)
 };
 
 // Philox4x64-10 of counter c under key k (Random123).

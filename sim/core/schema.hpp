@@ -93,6 +93,8 @@ class FieldVisitor {
                         FieldDoc doc) = 0;
   virtual void number_map(std::string_view key, NumberMap& values, Bounds bounds,
                           FieldDoc doc) = 0;
+  // A list of scalars kept as their text (sweep values: numbers, names, flags).
+  virtual void texts(std::string_view key, std::vector<std::string>& values, FieldDoc doc) = 0;
   virtual void object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
                       FieldDoc doc, bool required = false) = 0;
   // An object that a YAML scalar may stand for (a distribution: `2.0` means fixed 2.0).

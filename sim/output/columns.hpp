@@ -4,7 +4,10 @@
 // numbers for summaries, so header and rows can never disagree.
 #pragma once
 
+#include <optional>
 #include <string>
+#include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "core/metrics.hpp"
@@ -84,6 +87,42 @@ void step_provider_columns(Sink&& k, const ProviderStep& r) {
   k("narrative_share", r.narrative_share);
   k("labs_served", r.labs_served);
 }
+
+// Writes each column's value as a cell of a CsvLine or CsvWriter.
+template <class Writer>
+struct CellSink {
+  Writer& w;
+  template <class T>
+  void operator()(const char*, const T& v) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      w.cell(std::string_view(v));
+    } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, double> ||
+                         std::is_same_v<T, std::optional<std::int64_t>>) {
+      w.cell(v);
+    } else {
+      w.cell(static_cast<std::int64_t>(v));
+    }
+  }
+};
+
+// Writes an empty cell for every column (a failed run's outcomes).
+template <class Writer>
+struct EmptySink {
+  Writer& w;
+  template <class T>
+  void operator()(const char*, const T&) {
+    w.empty();
+  }
+};
+
+// Whether a column holds a number (for summaries); text columns do not.
+struct NumericSink {
+  std::vector<bool>& numeric;
+  template <class T>
+  void operator()(const char*, const T&) {
+    numeric.push_back(!std::is_same_v<T, std::string>);
+  }
+};
 
 // Collects column names.
 struct HeaderSink {

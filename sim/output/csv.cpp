@@ -49,63 +49,89 @@ std::string format_double(double v) {
   return fmt::format("{}", v);
 }
 
-CsvWriter::CsvWriter(std::filesystem::path target, const std::vector<std::string>& header)
-    : file_(std::move(target)) {
-  for (const auto& h : header) cell(std::string_view(h));
-  end_row();
-}
-
-void CsvWriter::sep() {
-  if (!first_) buffer_ += ',';
-  first_ = false;
-}
-
-CsvWriter& CsvWriter::cell(double v) {
+CsvLine& CsvLine::cell(double v) {
   sep();
-  buffer_ += format_double(v);
+  if (!std::isnan(v)) fmt::format_to(std::back_inserter(out_), "{}", v);
   return *this;
 }
 
-CsvWriter& CsvWriter::cell(std::int64_t v) {
+CsvLine& CsvLine::cell(std::int64_t v) {
   sep();
-  fmt::format_to(std::back_inserter(buffer_), "{}", v);
+  fmt::format_to(std::back_inserter(out_), "{}", v);
   return *this;
 }
 
-CsvWriter& CsvWriter::cell(std::optional<std::int64_t> v) {
+CsvLine& CsvLine::cell(std::optional<std::int64_t> v) {
   if (v) return cell(*v);
   return empty();
 }
 
-CsvWriter& CsvWriter::cell(bool v) {
+CsvLine& CsvLine::cell(bool v) {
   sep();
-  buffer_ += v ? "true" : "false";
+  out_ += v ? "true" : "false";
   return *this;
 }
 
-CsvWriter& CsvWriter::cell(std::string_view v) {
+CsvLine& CsvLine::cell(std::string_view v) {
   sep();
   if (v.find_first_of(",\"\n\r") == std::string_view::npos) {
-    buffer_ += v;
+    out_ += v;
   } else {
-    buffer_ += '"';
+    out_ += '"';
     for (char c : v) {
-      if (c == '"') buffer_ += '"';
-      buffer_ += c;
+      if (c == '"') out_ += '"';
+      out_ += c;
     }
-    buffer_ += '"';
+    out_ += '"';
   }
   return *this;
 }
 
-CsvWriter& CsvWriter::empty() {
+CsvLine& CsvLine::empty() {
   sep();
   return *this;
 }
 
+std::string csv_header(const std::vector<std::string>& names) {
+  std::string out;
+  CsvLine line(out);
+  for (const auto& n : names) line.cell(std::string_view(n));
+  line.end();
+  return out;
+}
+
+std::vector<std::string> split_csv_line(std::string_view line) {
+  std::vector<std::string> cells(1);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
+        cells.back() += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        cells.back() += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      cells.emplace_back();
+    } else {
+      cells.back() += c;
+    }
+  }
+  return cells;
+}
+
+CsvWriter::CsvWriter(std::filesystem::path target, const std::vector<std::string>& header)
+    : file_(std::move(target)) {
+  buffer_ = csv_header(header);
+}
+
 void CsvWriter::end_row() {
-  buffer_ += '\n';
-  first_ = true;
+  line_.end();
   if (buffer_.size() > (1u << 16)) flush();
 }
 

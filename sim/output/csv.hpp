@@ -31,19 +31,47 @@ class AtomicFile {
   std::FILE* file_ = nullptr;
 };
 
-// Numbers in shortest round-trip form (read back exactly); NaN and missing
-// values as empty cells; text quoted only when it must be.
+// Formats one CSV line into a string: numbers in shortest round-trip form
+// (read back exactly), NaN and missing values as empty cells, text quoted
+// only when it must be.
+class CsvLine {
+ public:
+  explicit CsvLine(std::string& out) : out_(out) {}
+  CsvLine& cell(double v);
+  CsvLine& cell(std::int64_t v);
+  CsvLine& cell(std::optional<std::int64_t> v);
+  CsvLine& cell(bool v);
+  CsvLine& cell(std::string_view v);
+  CsvLine& cell(const char* v) { return cell(std::string_view(v)); }
+  CsvLine& empty();
+  void end() {
+    out_ += '\n';
+    first_ = true;
+  }
+
+ private:
+  void sep() {
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  std::string& out_;
+  bool first_ = true;
+};
+
+// A whole CSV file written atomically (AtomicFile) line by line.
 class CsvWriter {
  public:
   CsvWriter(std::filesystem::path target, const std::vector<std::string>& header);
 
-  CsvWriter& cell(double v);
-  CsvWriter& cell(std::int64_t v);
-  CsvWriter& cell(std::optional<std::int64_t> v);
-  CsvWriter& cell(bool v);
-  CsvWriter& cell(std::string_view v);
-  CsvWriter& cell(const char* v) { return cell(std::string_view(v)); }
-  CsvWriter& empty();
+  template <class T>
+  CsvWriter& cell(const T& v) {
+    line_.cell(v);
+    return *this;
+  }
+  CsvWriter& empty() {
+    line_.empty();
+    return *this;
+  }
   void end_row();
   void commit() {
     flush();
@@ -51,12 +79,17 @@ class CsvWriter {
   }
 
  private:
-  void sep();
   void flush();
   AtomicFile file_;
   std::string buffer_;
-  bool first_ = true;
+  CsvLine line_{buffer_};
 };
+
+// Splits one CSV line (no trailing newline) into cells, undoing quoting.
+std::vector<std::string> split_csv_line(std::string_view line);
+
+// A header line for `names`.
+std::string csv_header(const std::vector<std::string>& names);
 
 std::string format_double(double v);
 

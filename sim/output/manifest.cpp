@@ -40,6 +40,9 @@ class JsonVisitor final : public FieldVisitor {
   void integers(std::string_view k, std::vector<std::int64_t>& v, Bounds, FieldDoc) override {
     out_[std::string(k)] = v;
   }
+  void texts(std::string_view k, std::vector<std::string>& v, FieldDoc) override {
+    out_[std::string(k)] = v;
+  }
   void number_map(std::string_view k, NumberMap& v, Bounds, FieldDoc) override {
     Json m = Json::object();
     for (const auto& [name, x] : v) m[name] = x;
@@ -154,12 +157,16 @@ class Sha256 {
 
 }  // namespace
 
-Json scenario_to_json(const Scenario& s) {
-  Scenario copy = s;
+Json described_to_json(const std::function<void(FieldVisitor&)>& describe_root) {
   Json out = Json::object();
   JsonVisitor v(out);
-  describe(v, copy);
+  describe_root(v);
   return out;
+}
+
+Json scenario_to_json(const Scenario& s) {
+  Scenario copy = s;
+  return described_to_json([&copy](FieldVisitor& v) { describe(v, copy); });
 }
 
 std::string sha256_hex(std::string_view bytes) {

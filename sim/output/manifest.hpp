@@ -15,6 +15,8 @@ namespace cw {
 
 // The scenario with every default filled in, in schema order.
 nlohmann::ordered_json scenario_to_json(const Scenario& s);
+// Any described struct (core/schema.hpp) as JSON, in schema order.
+nlohmann::ordered_json described_to_json(const std::function<void(FieldVisitor&)>& describe_root);
 
 // SHA-256 of a file's bytes, as 64 hex digits.
 std::string sha256_file(const std::filesystem::path& file);

@@ -9,25 +9,6 @@
 
 namespace cw {
 
-namespace {
-
-// Writes each column's value as a cell.
-struct CellSink {
-  CsvWriter& w;
-  template <class T>
-  void operator()(const char*, const T& v) {
-    if constexpr (std::is_same_v<T, std::string>) {
-      w.cell(std::string_view(v));
-    } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, double> ||
-                         std::is_same_v<T, std::optional<std::int64_t>>) {
-      w.cell(v);
-    } else {
-      w.cell(static_cast<std::int64_t>(v));
-    }
-  }
-};
-
-}  // namespace
 
 RunWriter::RunWriter(std::filesystem::path dir, std::int64_t run_id)
     : dir_(std::move(dir)), run_id_(run_id) {}
@@ -52,11 +33,11 @@ void RunWriter::on_step(const Scenario& s, const State& st, const StepMetrics& m
   if (steps_) {
     const std::string date = format_year_month(st.start_month + m.step);
     steps_->cell(run_id_).cell(m.step).cell(date);
-    step_columns(CellSink{*steps_}, s, m);
+    step_columns(CellSink<CsvWriter>{*steps_}, s, m);
     steps_->end_row();
     for (std::size_t p = 0; p < m.providers.size(); ++p) {
       step_providers_->cell(run_id_).cell(m.step).cell(date).cell(s.providers[p].name);
-      step_provider_columns(CellSink{*step_providers_}, m.providers[p]);
+      step_provider_columns(CellSink<CsvWriter>{*step_providers_}, m.providers[p]);
       step_providers_->end_row();
     }
   }
@@ -88,7 +69,7 @@ void RunWriter::on_end(const Scenario& s, const State& st, const RunOutcome& r) 
   CsvWriter runs(dir_ / "runs.csv",
                  header_of({"run_id", "seed"}, [&](auto&& k) { run_columns(k, s, r); }));
   runs.cell(run_id_).cell(static_cast<std::int64_t>(s.seed));
-  run_columns(CellSink{runs}, s, r);
+  run_columns(CellSink<CsvWriter>{runs}, s, r);
   runs.end_row();
 
   ProviderOutcome po;
@@ -97,7 +78,7 @@ void RunWriter::on_end(const Scenario& s, const State& st, const RunOutcome& r) 
                                 [&](auto&& k) { run_provider_columns(k, po); }));
   for (std::size_t p = 0; p < r.providers.size(); ++p) {
     providers.cell(run_id_).cell(s.providers[p].name);
-    run_provider_columns(CellSink{providers}, r.providers[p]);
+    run_provider_columns(CellSink<CsvWriter>{providers}, r.providers[p]);
     providers.end_row();
   }
 

@@ -1,0 +1,230 @@
+#include "batch/design.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+
+#include "core/random.hpp"
+
+namespace cw {
+
+double scale_unit(double u, double low, double high, Scale scale) {
+  if (scale == Scale::log) return std::exp(std::log(low) + u * (std::log(high) - std::log(low)));
+  return low + u * (high - low);
+}
+
+std::vector<double> grid_range(double from, double to, std::int64_t steps, Scale scale) {
+  std::vector<double> out;
+  for (std::int64_t i = 0; i < steps; ++i) {
+    const double u = steps == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(steps - 1);
+    out.push_back(i == steps - 1 ? to : scale_unit(u, from, to, scale));
+  }
+  return out;
+}
+
+std::string format_value(double v, bool integer) {
+  if (integer) return fmt::format("{}", static_cast<std::int64_t>(std::llround(v)));
+  return fmt::format("{}", v);
+}
+
+std::int64_t run_seed(std::int64_t sweep_seed, SeedMode mode, std::int64_t point,
+                      std::int64_t replicate) {
+  const std::uint64_t p = mode == SeedMode::common ? ~0ULL : static_cast<std::uint64_t>(point);
+  const auto b = philox_block({p, static_cast<std::uint64_t>(replicate), 0, 0},
+                              {static_cast<std::uint64_t>(sweep_seed),
+                               static_cast<std::uint64_t>(Stream::run_seed)});
+  return static_cast<std::int64_t>(b[0] >> 11);
+}
+
+namespace {
+
+std::uint64_t design_seed(const SweepSpec& s) { return static_cast<std::uint64_t>(s.seed); }
+
+// Adds a sampled point from unit coordinates.
+void add_unit_point(const SweepSpec& s, const std::vector<bool>& integer, Design& d,
+                    std::vector<double> u, std::int64_t group, std::string role) {
+  std::vector<std::string> values;
+  for (std::size_t i = 0; i < u.size(); ++i) {
+    const SweepParam& p = s.parameters[i];
+    values.push_back(format_value(scale_unit(u[i], *p.low, *p.high, p.scale), integer[i]));
+  }
+  d.values.push_back(std::move(values));
+  d.unit.push_back(std::move(u));
+  d.group.push_back(group);
+  d.role.push_back(std::move(role));
+}
+
+void add_point(Design& d, std::vector<std::string> values) {
+  d.group.push_back(static_cast<std::int64_t>(d.values.size()));
+  d.role.emplace_back();
+  d.values.push_back(std::move(values));
+}
+
+std::vector<std::string> values_of(const SweepParam& p, bool integer) {
+  if (!p.values.empty()) return p.values;
+  std::vector<std::string> out;
+  for (double v : grid_range(*p.from, *p.to, p.steps, p.scale)) {
+    out.push_back(format_value(v, integer));
+  }
+  return out;
+}
+
+}  // namespace
+
+Design make_design(const SweepSpec& s, const std::vector<bool>& integer,
+                   const std::vector<std::vector<std::string>>& csv_rows) {
+  Design d;
+  for (const auto& p : s.parameters) d.paths.push_back(p.path);
+  const std::size_t k = s.parameters.size();
+  const auto n = static_cast<std::size_t>(s.design.samples);
+  const std::uint64_t seed = design_seed(s);
+  switch (s.design.kind) {
+    case DesignKind::grid: {
+      // Cartesian product; the last parameter varies fastest.
+      std::vector<std::vector<std::string>> axes;
+      std::size_t total = 1;
+      for (std::size_t i = 0; i < k; ++i) {
+        axes.push_back(values_of(s.parameters[i], integer[i]));
+        total *= axes.back().size();
+      }
+      if (k == 0) total = 1;
+      for (std::size_t idx = 0; idx < total; ++idx) {
+        std::vector<std::string> values(k);
+        std::size_t rest = idx;
+        for (std::size_t i = k; i-- > 0;) {
+          values[i] = axes[i][rest % axes[i].size()];
+          rest /= axes[i].size();
+        }
+        add_point(d, std::move(values));
+      }
+      break;
+    }
+    case DesignKind::zip: {
+      const std::size_t len = k == 0 ? 1 : s.parameters[0].values.size();
+      for (std::size_t j = 0; j < len; ++j) {
+        std::vector<std::string> values;
+        for (const auto& p : s.parameters) {
+          if (p.values.size() != len) throw std::invalid_argument("zip lists differ in length");
+          values.push_back(p.values[j]);
+        }
+        add_point(d, std::move(values));
+      }
+      break;
+    }
+    case DesignKind::random: {
+      for (std::size_t j = 0; j < n; ++j) {
+        Draws r(seed, Stream::design, 0, j);
+        std::vector<double> u(k);
+        for (auto& x : u) x = r.uniform();
+        add_unit_point(s, integer, d, std::move(u), static_cast<std::int64_t>(j), "");
+      }
+      break;
+    }
+    case DesignKind::lhs: {
+      // Latin hypercube: in every dimension each of the n strata
+      // [i/n, (i+1)/n) holds exactly one point (McKay, Beckman & Conover 1979).
+      std::vector<std::vector<double>> cols(k, std::vector<double>(n));
+      for (std::size_t dim = 0; dim < k; ++dim) {
+        Draws r(seed, Stream::design, 1, dim);
+        std::vector<std::size_t> perm(n);
+        std::iota(perm.begin(), perm.end(), std::size_t{0});
+        for (std::size_t i = n; i > 1; --i) std::swap(perm[i - 1], perm[r.below(i)]);
+        for (std::size_t j = 0; j < n; ++j) {
+          cols[dim][j] = (static_cast<double>(perm[j]) + r.uniform()) / static_cast<double>(n);
+        }
+      }
+      for (std::size_t j = 0; j < n; ++j) {
+        std::vector<double> u(k);
+        for (std::size_t dim = 0; dim < k; ++dim) u[dim] = cols[dim][j];
+        add_unit_point(s, integer, d, std::move(u), static_cast<std::int64_t>(j), "");
+      }
+      break;
+    }
+    case DesignKind::sobol: {
+      // Saltelli's scheme: base matrices A and B (n x k, uniform), then for
+      // each base sample j the points A_j, B_j and AB_i,j (A_j with column i
+      // taken from B_j), i = 1..k: n (k + 2) points (Saltelli et al. 2010).
+      for (std::size_t j = 0; j < n; ++j) {
+        Draws r(seed, Stream::design, 2, j);
+        std::vector<double> a(k), b(k);
+        for (auto& x : a) x = r.uniform();
+        for (auto& x : b) x = r.uniform();
+        const auto g = static_cast<std::int64_t>(j);
+        add_unit_point(s, integer, d, a, g, "A");
+        add_unit_point(s, integer, d, b, g, "B");
+        for (std::size_t i = 0; i < k; ++i) {
+          std::vector<double> ab = a;
+          ab[i] = b[i];
+          add_unit_point(s, integer, d, std::move(ab), g, fmt::format("AB{}", i + 1));
+        }
+      }
+      break;
+    }
+    case DesignKind::morris: {
+      // Morris (1991) elementary-effects trajectories on a p-level grid:
+      // delta = p / (2 (p - 1)); a base point whose every coordinate b and
+      // b + delta lie on the grid; factors moved one at a time in a random
+      // order, each by +delta or -delta (random direction).
+      const auto p = static_cast<std::size_t>(s.design.levels);
+      const double step = 1.0 / static_cast<double>(p - 1);
+      const double delta = static_cast<double>(p) / (2.0 * static_cast<double>(p - 1));
+      const std::size_t base_levels = p / 2;  // b in {0, .., p/2 - 1} / (p - 1)
+      for (std::size_t t = 0; t < n; ++t) {
+        Draws r(seed, Stream::design, 3, t);
+        std::vector<double> x(k);
+        std::vector<int> dir(k);
+        for (std::size_t i = 0; i < k; ++i) {
+          const double b = static_cast<double>(r.below(base_levels)) * step;
+          dir[i] = r.uniform() < 0.5 ? 1 : -1;
+          x[i] = dir[i] > 0 ? b : b + delta;
+        }
+        std::vector<std::size_t> order(k);
+        std::iota(order.begin(), order.end(), std::size_t{0});
+        for (std::size_t i = k; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
+        const auto g = static_cast<std::int64_t>(t);
+        add_unit_point(s, integer, d, x, g, "");
+        for (std::size_t i : order) {
+          x[i] += dir[i] * delta;
+          add_unit_point(s, integer, d, x, g, s.parameters[i].path);
+        }
+      }
+      break;
+    }
+    case DesignKind::csv:
+      for (const auto& row : csv_rows) add_point(d, row);
+      break;
+  }
+  return d;
+}
+
+std::vector<std::int64_t> point_order(const Design& d) {
+  // Groups in order of first appearance.
+  std::vector<std::int64_t> group_start;
+  std::vector<std::int64_t> group_len;
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    if (i == 0 || d.group[i] != d.group[i - 1]) {
+      group_start.push_back(static_cast<std::int64_t>(i));
+      group_len.push_back(0);
+    }
+    ++group_len.back();
+  }
+  const std::size_t n = group_start.size();
+  std::size_t bits = 0;
+  while ((std::size_t{1} << bits) < n) ++bits;
+  std::vector<std::int64_t> order;
+  order.reserve(d.size());
+  for (std::size_t i = 0; i < (std::size_t{1} << bits); ++i) {
+    std::size_t rev = 0;
+    for (std::size_t b = 0; b < bits; ++b) {
+      if (i & (std::size_t{1} << b)) rev |= std::size_t{1} << (bits - 1 - b);
+    }
+    if (rev >= n) continue;
+    for (std::int64_t j = 0; j < group_len[rev]; ++j) order.push_back(group_start[rev] + j);
+  }
+  return order;
+}
+
+}  // namespace cw

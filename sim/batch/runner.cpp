@@ -1,0 +1,627 @@
+#include "batch/runner.hpp"
+
+#include <fmt/format.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <tbb/parallel_pipeline.h>
+#include <tbb/task_arena.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <atomic>
+#include <boost/math/distributions/students_t.hpp>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "core/engine.hpp"
+#include "core/param_path.hpp"
+#include "output/columns.hpp"
+#include "output/csv.hpp"
+#include "output/manifest.hpp"
+
+namespace cw {
+
+namespace fs = std::filesystem;
+
+RunKey run_key(const Sweep& sw, std::int64_t run_id) {
+  const std::int64_t n = sw.points();
+  RunKey k;
+  k.run_id = run_id;
+  k.replicate = run_id / n;
+  k.point_id = sw.order[static_cast<std::size_t>(run_id % n)];
+  k.seed = run_seed(sw.spec.seed, sw.spec.seeds, k.point_id, k.replicate);
+  return k;
+}
+
+Scenario run_scenario_of(const Sweep& sw, const RunKey& key) {
+  Scenario s = sw.base;
+  const auto& values = sw.design.values[static_cast<std::size_t>(key.point_id)];
+  for (std::size_t i = 0; i < values.size(); ++i) set_parameter(s, sw.design.paths[i], values[i]);
+  s.seed = key.seed;
+  return s;
+}
+
+std::string sweep_identity(const Sweep& sw) {
+  SweepSpec spec = sw.spec;
+  nlohmann::ordered_json j;
+  j["sweep"] = described_to_json([&spec](FieldVisitor& v) { describe(v, spec); });
+  j["base"] = scenario_to_json(sw.base);
+  j["paths"] = sw.design.paths;
+  j["points"] = sw.design.values;
+  return sha256_hex(j.dump());
+}
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int) { g_interrupted = true; }
+
+const char* const kRuns = "runs.csv";
+const char* const kRunProviders = "run_providers.csv";
+const char* const kSteps = "steps.csv";
+const char* const kStepProviders = "step_providers.csv";
+const char* const kPoints = "points.csv";
+const char* const kDesign = "design.csv";
+const char* const kManifest = "manifest.json";
+
+// Column headers, from the one list of columns (output/columns.hpp).
+std::vector<std::string> runs_header(const Sweep& sw) {
+  std::vector<std::string> keys = {"run_id", "point_id", "replicate", "seed", "status",
+                                   "message"};
+  for (const auto& p : sw.design.paths) keys.push_back(p);
+  RunOutcome r;
+  return header_of(keys, [&](auto&& k) { run_columns(k, sw.base, r); });
+}
+std::vector<std::string> run_providers_header() {
+  ProviderOutcome p;
+  return header_of({"run_id", "provider"}, [&](auto&& k) { run_provider_columns(k, p); });
+}
+std::vector<std::string> steps_header(const Scenario& s) {
+  StepMetrics m;
+  return header_of({"run_id", "step", "date"}, [&](auto&& k) { step_columns(k, s, m); });
+}
+std::vector<std::string> step_providers_header() {
+  ProviderStep p;
+  return header_of({"run_id", "step", "date", "provider"},
+                   [&](auto&& k) { step_provider_columns(k, p); });
+}
+
+// What one run adds to each file, formatted in the parallel stage.
+struct RunOutput {
+  std::int64_t run_id = -1;
+  bool failed = false;
+  std::string runs, providers, steps, step_providers;
+};
+
+// Collects time-series rows every K steps.
+class SeriesObserver final : public Observer {
+ public:
+  SeriesObserver(std::int64_t run_id, std::int64_t every, RunOutput& out)
+      : run_id_(run_id), every_(every), out_(out) {}
+  void on_step(const Scenario& s, const State& st, const StepMetrics& m) override {
+    if (m.step % every_ != 0) return;
+    const std::string date = format_year_month(st.start_month + m.step);
+    CsvLine line(out_.steps);
+    line.cell(run_id_).cell(m.step).cell(std::string_view(date));
+    step_columns(CellSink<CsvLine>{line}, s, m);
+    line.end();
+    for (std::size_t p = 0; p < m.providers.size(); ++p) {
+      CsvLine pl(out_.step_providers);
+      pl.cell(run_id_).cell(m.step).cell(std::string_view(date));
+      pl.cell(std::string_view(s.providers[p].name));
+      step_provider_columns(CellSink<CsvLine>{pl}, m.providers[p]);
+      pl.end();
+    }
+  }
+
+ private:
+  std::int64_t run_id_, every_;
+  RunOutput& out_;
+};
+
+RunOutput execute(const Sweep& sw, std::int64_t run_id) {
+  const RunKey key = run_key(sw, run_id);
+  RunOutput out;
+  out.run_id = run_id;
+  std::string message;
+  RunOutcome outcome;
+  try {
+    const Scenario s = run_scenario_of(sw, key);
+    if (sw.spec.step_every > 0) {
+      SeriesObserver obs(run_id, sw.spec.step_every, out);
+      outcome = run_scenario(s, &obs);
+    } else {
+      outcome = run_scenario(s);
+    }
+  } catch (const std::exception& e) {
+    out.failed = true;
+    message = e.what();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::replace(message.begin(), message.end(), '\r', ' ');
+    out.steps.clear();
+    out.step_providers.clear();
+  }
+  CsvLine line(out.runs);
+  line.cell(key.run_id).cell(key.point_id).cell(key.replicate).cell(key.seed);
+  line.cell(out.failed ? "failed" : "ok").cell(std::string_view(message));
+  for (const auto& v : sw.design.values[static_cast<std::size_t>(key.point_id)]) {
+    line.cell(std::string_view(v));
+  }
+  if (out.failed) {
+    run_columns(EmptySink<CsvLine>{line}, sw.base, outcome);
+  } else {
+    run_columns(CellSink<CsvLine>{line}, sw.base, outcome);
+  }
+  line.end();
+  for (std::size_t p = 0; p < sw.base.providers.size(); ++p) {
+    CsvLine pl(out.providers);
+    pl.cell(run_id).cell(std::string_view(sw.base.providers[p].name));
+    if (out.failed) {
+      ProviderOutcome none;
+      run_provider_columns(EmptySink<CsvLine>{pl}, none);
+    } else {
+      run_provider_columns(CellSink<CsvLine>{pl}, outcome.providers[p]);
+    }
+    pl.end();
+  }
+  return out;
+}
+
+// Leading run_id of a data line.
+std::int64_t leading_id(const std::string& line) {
+  std::int64_t v = 0;
+  std::size_t i = 0;
+  for (; i < line.size() && line[i] >= '0' && line[i] <= '9'; ++i) v = v * 10 + (line[i] - '0');
+  return i == 0 ? -1 : v;
+}
+
+// Scans a file of rows ordered by run_id: the byte offset where the rows of
+// run `limit` (or a partial last line) begin, and how many complete rows each
+// run before it has. A file without a complete header gives offset 0.
+struct Scan {
+  std::uint64_t keep_bytes = 0;  // header + complete rows with run_id < limit
+  bool has_header = false;
+  std::map<std::int64_t, std::int64_t> rows;  // run_id -> complete rows
+};
+
+Scan scan_rows(const fs::path& file, std::int64_t limit, const std::string& header) {
+  Scan sc;
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return sc;
+  std::string line;
+  std::uint64_t offset = 0;
+  bool first = true;
+  while (std::getline(in, line)) {
+    const bool complete = !in.eof();
+    if (!complete) break;
+    const std::uint64_t next = offset + line.size() + 1;
+    if (first) {
+      if (line + "\n" != header) return sc;  // not ours, or torn: start over
+      sc.has_header = true;
+      sc.keep_bytes = next;
+      first = false;
+    } else {
+      const std::int64_t id = leading_id(line);
+      if (id < 0 || id >= limit) break;
+      ++sc.rows[id];
+      sc.keep_bytes = next;
+    }
+    offset = next;
+  }
+  return sc;
+}
+
+// One appended output file.
+class Appender {
+ public:
+  void open(const fs::path& path, const std::string& header, std::uint64_t keep_bytes,
+            bool has_header) {
+    path_ = path;
+    if (has_header) {
+      fs::resize_file(path, keep_bytes);
+      file_ = std::fopen(path.c_str(), "ab");
+    } else {
+      file_ = std::fopen(path.c_str(), "wb");
+      if (file_) write(header);
+    }
+    if (!file_) throw std::runtime_error(fmt::format("cannot write {}", path.string()));
+  }
+  ~Appender() {
+    if (file_) std::fclose(file_);
+  }
+  void write(const std::string& text) {
+    if (text.empty()) return;
+    if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) {
+      throw std::runtime_error(fmt::format("cannot write {}", path_.string()));
+    }
+  }
+  void flush() {
+    if (std::fflush(file_) != 0) throw std::runtime_error("cannot write " + path_.string());
+  }
+  void sync() {
+    flush();
+    ::fsync(::fileno(file_));
+  }
+  void close() {
+    sync();
+    std::fclose(file_);
+    file_ = nullptr;
+  }
+
+ private:
+  fs::path path_;
+  std::FILE* file_ = nullptr;
+};
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+// design.csv: every point with its group, role, values and unit coordinates.
+void write_design(const Sweep& sw, const fs::path& dir) {
+  std::vector<std::string> header = {"point_id", "group", "role"};
+  for (const auto& p : sw.design.paths) header.push_back(p);
+  const bool unit = !sw.design.unit.empty();
+  if (unit) {
+    for (const auto& p : sw.design.paths) header.push_back("u:" + p);
+  }
+  CsvWriter w(dir / kDesign, header);
+  for (std::size_t i = 0; i < sw.design.size(); ++i) {
+    w.cell(static_cast<std::int64_t>(i)).cell(sw.design.group[i]);
+    w.cell(std::string_view(sw.design.role[i]));
+    for (const auto& v : sw.design.values[i]) w.cell(std::string_view(v));
+    if (unit) {
+      for (double u : sw.design.unit[i]) w.cell(u);
+    }
+    w.end_row();
+  }
+  w.commit();
+}
+
+// points.csv: per design point, the mean and a 95% t-interval across its
+// replicates of every numeric outcome (booleans as 0/1; empty cells, such
+// as an untipped run's tipping_step, left out). Memory: O(points x outcomes).
+std::int64_t write_points(const Sweep& sw, const fs::path& dir) {
+  const auto header = runs_header(sw);
+  std::vector<bool> numeric;
+  {
+    RunOutcome r;
+    run_columns(NumericSink{numeric}, sw.base, r);
+  }
+  const std::size_t first_outcome = 6 + sw.design.paths.size();
+  std::vector<std::size_t> cols;
+  for (std::size_t i = 0; i < numeric.size(); ++i) {
+    if (numeric[i]) cols.push_back(first_outcome + i);
+  }
+  struct Acc {
+    std::int64_t n = 0;
+    double mean = 0, m2 = 0;
+  };
+  const auto P = static_cast<std::size_t>(sw.points());
+  std::vector<std::vector<Acc>> acc(P, std::vector<Acc>(cols.size()));
+  std::vector<std::int64_t> ok(P, 0), failed(P, 0);
+  std::int64_t failed_total = 0;
+  std::ifstream in(dir / kRuns, std::ios::binary);
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    const auto cells = split_csv_line(line);
+    const auto point = static_cast<std::size_t>(std::stoll(cells[1]));
+    if (cells[4] != "ok") {
+      ++failed[point];
+      ++failed_total;
+      continue;
+    }
+    ++ok[point];
+    for (std::size_t c = 0; c < cols.size(); ++c) {
+      const std::string& text = cells[cols[c]];
+      if (text.empty()) continue;
+      const double x = text == "true" ? 1.0 : text == "false" ? 0.0 : std::stod(text);
+      Acc& a = acc[point][c];
+      ++a.n;
+      const double d = x - a.mean;
+      a.mean += d / static_cast<double>(a.n);
+      a.m2 += d * (x - a.mean);
+    }
+  }
+  std::vector<std::string> out_header = {"point_id"};
+  for (const auto& p : sw.design.paths) out_header.push_back(p);
+  out_header.push_back("runs_ok");
+  out_header.push_back("runs_failed");
+  for (std::size_t c : cols) {
+    for (const char* suffix : {"_mean", "_lo", "_hi", "_n"}) out_header.push_back(header[c] + suffix);
+  }
+  CsvWriter w(dir / kPoints, out_header);
+  for (std::size_t p = 0; p < P; ++p) {
+    w.cell(static_cast<std::int64_t>(p));
+    for (const auto& v : sw.design.values[p]) w.cell(std::string_view(v));
+    w.cell(ok[p]).cell(failed[p]);
+    for (const Acc& a : acc[p]) {
+      if (a.n == 0) {
+        w.empty().empty().empty().cell(std::int64_t{0});
+        continue;
+      }
+      w.cell(a.mean);
+      if (a.n < 2) {
+        w.empty().empty();
+      } else {
+        const double sd = std::sqrt(a.m2 / static_cast<double>(a.n - 1));
+        const boost::math::students_t t(static_cast<double>(a.n - 1));
+        const double half = boost::math::quantile(t, 0.975) * sd / std::sqrt(static_cast<double>(a.n));
+        w.cell(a.mean - half).cell(a.mean + half);
+      }
+      w.cell(a.n);
+    }
+    w.end_row();
+  }
+  w.commit();
+  return failed_total;
+}
+
+// Gzips `file` to `file.gz` (deterministic: no name, no time in the header)
+// and removes the original.
+void gzip_file(const fs::path& file) {
+  if (!fs::exists(file)) return;
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string data = buffer.str();
+  z_stream z{};
+  if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    throw std::runtime_error("zlib init failed");
+  }
+  std::string out(deflateBound(&z, data.size()) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(data.data());
+  z.avail_in = static_cast<uInt>(data.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  const auto written = z.total_out;
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) throw std::runtime_error("gzip of " + file.string() + " failed");
+  out.resize(written);
+  fs::path gz = file;
+  gz += ".gz";
+  AtomicFile f(gz);
+  f.write(out);
+  f.commit();
+  fs::remove(file);
+}
+
+bool folder_has_our_files(const fs::path& dir) {
+  for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kPoints, kDesign}) {
+    if (fs::exists(dir / f) || fs::exists(dir / (std::string(f) + ".gz"))) return true;
+  }
+  return false;
+}
+
+void remove_our_files(const fs::path& dir) {
+  for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kPoints, kDesign,
+                        kManifest}) {
+    fs::remove(dir / f);
+    fs::remove(dir / (std::string(f) + ".gz"));
+  }
+}
+
+class Progress {
+ public:
+  Progress(bool on, std::int64_t total, std::int64_t done)
+      : on_(on), total_(total), start_done_(done), start_(Clock::now()), last_(start_) {}
+  void update(std::int64_t done, bool final = false) {
+    if (!on_) return;
+    const auto now = Clock::now();
+    if (!final && now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    const double secs = std::chrono::duration<double>(now - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(done - start_done_) / secs : 0.0;
+    const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
+    fmt::print(stderr, "\r{}/{} runs  {:.1f} runs/s  ETA {:.0f} s   ", done, total_, rate, eta);
+    if (final) fmt::print(stderr, "\n");
+  }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+  bool on_;
+  std::int64_t total_, start_done_;
+  Clock::time_point start_, last_;
+};
+
+}  // namespace
+
+SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
+  SweepResult result;
+  result.dir = opt.out.empty() ? fs::path("results") / sw.spec.name : opt.out;
+  const fs::path& dir = result.dir;
+  result.total = sw.runs();
+  const std::string identity = sweep_identity(sw);
+
+  // The folder: new, ours to resume, or refused.
+  nlohmann::ordered_json manifest;
+  bool resuming = false;
+  if (fs::exists(dir / kManifest)) {
+    std::ifstream in(dir / kManifest);
+    nlohmann::ordered_json old = nlohmann::ordered_json::parse(in, nullptr, false);
+    const bool same = !old.is_discarded() && old.value("sweep_identity", "") == identity;
+    if (!same && !opt.restart) {
+      throw SweepFolderError(fmt::format(
+          "{} holds the results of a different sweep (or a changed sweep file or base "
+          "scenario); use --restart to discard them, or --out to choose another folder",
+          dir.string()));
+    }
+    if (same && !opt.restart) {
+      manifest = old;
+      resuming = true;
+      if (old.value("status", "") == "complete") {
+        result.complete = true;
+        result.resumed_from = result.total;
+        result.failed = old.value("runs_failed", std::int64_t{0});
+        return result;
+      }
+    } else {
+      remove_our_files(dir);
+    }
+  } else if (fs::exists(dir) && folder_has_our_files(dir)) {
+    if (!opt.restart) {
+      throw SweepFolderError(fmt::format(
+          "{} holds result files without a manifest.json; use --restart to discard them",
+          dir.string()));
+    }
+    remove_our_files(dir);
+  }
+  fs::create_directories(dir);
+
+  const bool series = sw.spec.step_every > 0;
+  const int jobs = opt.jobs > 0 ? opt.jobs : tbb::info::default_concurrency();
+  const std::string started = utc_now();
+  if (!resuming) {
+    manifest = nlohmann::ordered_json::object();
+    manifest["program"] = opt.program;
+    manifest["sweep_file"] = sw.file.string();
+    manifest["sweep_identity"] = identity;
+    manifest["inputs"] = nlohmann::ordered_json::object();
+    for (const auto& f : sw.inputs) manifest["inputs"][f.string()] = sha256_file(f);
+    SweepSpec spec = sw.spec;
+    manifest["sweep"] = described_to_json([&spec](FieldVisitor& v) { describe(v, spec); });
+    manifest["base_scenario"] = scenario_to_json(sw.base);
+    manifest["design"] = {{"kind", std::string(kDesignKindNames[static_cast<int>(
+                                       sw.spec.design.kind)])},
+                          {"points", sw.points()},
+                          {"replicates", sw.spec.replicates},
+                          {"runs", sw.runs()},
+                          {"seeds", std::string(kSeedModeNames[static_cast<int>(
+                                        sw.spec.seeds)])},
+                          {"seed", sw.spec.seed}};
+    manifest["started"] = started;
+    manifest["finished"] = nullptr;
+    manifest["host"] = host_name();
+    manifest["jobs"] = jobs;
+    manifest["status"] = "running";
+    write_manifest(dir, manifest);
+  }
+  if (!fs::exists(dir / kDesign)) write_design(sw, dir);
+
+  // Resume: runs.csv is written last for each run, so its complete rows say
+  // which runs are done; the other files are cut back to match.
+  const std::string h_runs = csv_header(runs_header(sw));
+  const std::string h_providers = csv_header(run_providers_header());
+  const std::string h_steps = csv_header(steps_header(sw.base));
+  const std::string h_step_providers = csv_header(step_providers_header());
+  const std::int64_t P = static_cast<std::int64_t>(sw.base.providers.size());
+  Scan s_runs = scan_rows(dir / kRuns, result.total, h_runs);
+  std::int64_t done = 0;
+  while (s_runs.rows.count(done)) ++done;
+  Scan s_prov = scan_rows(dir / kRunProviders, done, h_providers);
+  std::int64_t with_providers = 0;
+  while (with_providers < done && s_prov.rows[with_providers] == P) ++with_providers;
+  if (with_providers < done) {  // torn by a power loss: redo from there
+    done = with_providers;
+  }
+  s_runs = scan_rows(dir / kRuns, done, h_runs);
+  s_prov = scan_rows(dir / kRunProviders, done, h_providers);
+  result.resumed_from = done;
+
+  Appender runs, providers, steps, step_providers;
+  runs.open(dir / kRuns, h_runs, s_runs.keep_bytes, s_runs.has_header);
+  providers.open(dir / kRunProviders, h_providers, s_prov.keep_bytes, s_prov.has_header);
+  if (series) {
+    const Scan a = scan_rows(dir / kSteps, done, h_steps);
+    const Scan b = scan_rows(dir / kStepProviders, done, h_step_providers);
+    steps.open(dir / kSteps, h_steps, a.keep_bytes, a.has_header);
+    step_providers.open(dir / kStepProviders, h_step_providers, b.keep_bytes, b.has_header);
+  }
+
+  std::int64_t end = result.total;
+  if (opt.max_runs > 0) end = std::min<std::int64_t>(end, done + static_cast<std::int64_t>(opt.max_runs));
+  Progress progress(opt.progress, result.total, done);
+  g_interrupted = false;
+  auto previous_int = std::signal(SIGINT, on_interrupt);
+  auto previous_term = std::signal(SIGTERM, on_interrupt);
+  std::int64_t next = done;
+  std::int64_t written = done;
+  auto last_sync = std::chrono::steady_clock::now();
+  try {
+    tbb::task_arena arena(jobs);
+    arena.execute([&] {
+      tbb::parallel_pipeline(
+          static_cast<std::size_t>(4 * jobs),
+          tbb::make_filter<void, std::int64_t>(tbb::filter_mode::serial_in_order,
+                                               [&](tbb::flow_control& fc) -> std::int64_t {
+                                                 if (next >= end || g_interrupted) {
+                                                   fc.stop();
+                                                   return 0;
+                                                 }
+                                                 return next++;
+                                               }) &
+              tbb::make_filter<std::int64_t, RunOutput>(
+                  tbb::filter_mode::parallel, [&](std::int64_t k) { return execute(sw, k); }) &
+              tbb::make_filter<RunOutput, void>(
+                  tbb::filter_mode::serial_in_order, [&](const RunOutput& o) {
+                    // Companion files first, runs.csv last: a run is done
+                    // once its runs.csv row is complete.
+                    if (series) {
+                      steps.write(o.steps);
+                      step_providers.write(o.step_providers);
+                      steps.flush();
+                      step_providers.flush();
+                    }
+                    providers.write(o.providers);
+                    providers.flush();
+                    runs.write(o.runs);
+                    runs.flush();
+                    ++written;
+                    ++result.ran;
+                    if (o.failed) ++result.failed;
+                    progress.update(written);
+                    const auto now = std::chrono::steady_clock::now();
+                    if (now - last_sync > std::chrono::seconds(2)) {
+                      if (series) {
+                        steps.sync();
+                        step_providers.sync();
+                      }
+                      providers.sync();
+                      runs.sync();
+                      last_sync = now;
+                    }
+                  }));
+    });
+  } catch (...) {
+    std::signal(SIGINT, previous_int);
+    std::signal(SIGTERM, previous_term);
+    throw;
+  }
+  std::signal(SIGINT, previous_int);
+  std::signal(SIGTERM, previous_term);
+  progress.update(written, true);
+  if (series) {
+    steps.close();
+    step_providers.close();
+  }
+  providers.close();
+  runs.close();
+
+  if (written < result.total) return result;  // interrupted or limited: resume later
+
+  result.complete = true;
+  result.failed = write_points(sw, dir);
+  if (sw.spec.gzip) {
+    for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kPoints, kDesign}) {
+      gzip_file(dir / f);
+    }
+  }
+  manifest["finished"] = utc_now();
+  manifest["host"] = host_name();
+  manifest["jobs"] = jobs;
+  manifest["status"] = "complete";
+  manifest["runs_failed"] = result.failed;
+  write_manifest(dir, manifest);
+  return result;
+}
+
+}  // namespace cw

@@ -1,0 +1,70 @@
+// The batch runner (SPEC §4, docs/SWEEPS.md): runs every (point, replicate)
+// of a sweep on all cores with a TBB ordered pipeline, streams tidy rows to
+// disk in run_id order, resumes after any interruption, and ends with the
+// same bytes whatever the number of jobs or the finishing order.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "batch/design.hpp"
+#include "batch/sweep_spec.hpp"
+#include "core/params.hpp"
+
+namespace cw {
+
+// A sweep ready to run: validated spec, base scenario and design (built by
+// the config layer, sim/config/sweep_reader.hpp).
+struct Sweep {
+  SweepSpec spec;
+  std::filesystem::path file, base_file, design_file;
+  Scenario base;
+  Design design;
+  std::vector<std::int64_t> order;  // point ids in run order (point_order)
+  // Files whose hashes go in the manifest.
+  std::vector<std::filesystem::path> inputs;
+
+  std::int64_t points() const { return static_cast<std::int64_t>(design.size()); }
+  std::int64_t runs() const { return points() * spec.replicates; }
+};
+
+// Run k of a sweep: replicate k / points, point order[k % points].
+struct RunKey {
+  std::int64_t run_id, point_id, replicate, seed;
+};
+RunKey run_key(const Sweep& sw, std::int64_t run_id);
+
+// The scenario of one run: the base with the point's values set, and its seed.
+Scenario run_scenario_of(const Sweep& sw, const RunKey& key);
+
+struct SweepOptions {
+  std::filesystem::path out;  // empty: results/<name>
+  int jobs = 0;               // 0: all cores
+  bool restart = false;       // discard a folder written by another sweep
+  bool progress = false;      // a progress line on stderr
+  std::size_t max_runs = 0;   // stop after this many new runs (tests); 0: all
+  nlohmann::ordered_json program;  // version, commit, build settings
+};
+
+struct SweepResult {
+  std::filesystem::path dir;
+  std::int64_t total = 0, resumed_from = 0, ran = 0, failed = 0;
+  bool complete = false;
+};
+
+// A folder that cannot be used (written by another sweep, or not a sweep's).
+class SweepFolderError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+SweepResult run_sweep(const Sweep& sw, const SweepOptions& options);
+
+// Identity of a sweep: SHA-256 of its resolved spec, base scenario and design.
+std::string sweep_identity(const Sweep& sw);
+
+}  // namespace cw

@@ -1,0 +1,60 @@
+// A sweep file (SPEC §4): a base scenario, the parameters to vary by path,
+// a design, replicates and seeds. Plain data described by the schema, so it
+// is read, validated and recorded like a scenario. docs/SWEEPS.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/schema.hpp"
+
+namespace cw {
+
+enum class DesignKind { grid, zip, random, lhs, sobol, morris, csv };
+inline constexpr std::array<std::string_view, 7> kDesignKindNames = {
+    "grid", "zip", "random", "lhs", "sobol", "morris", "csv"};
+
+enum class Scale { linear, log };
+inline constexpr std::array<std::string_view, 2> kScaleNames = {"linear", "log"};
+
+enum class SeedMode { independent, common };
+inline constexpr std::array<std::string_view, 2> kSeedModeNames = {"independent", "common"};
+
+// One varied parameter. grid: `values` or `from`/`to`/`steps`; zip: `values`;
+// random, lhs, sobol, morris: `low`/`high`; csv: taken from the file's header.
+struct SweepParam {
+  std::string path;
+  std::vector<std::string> values;
+  std::optional<double> from, to;
+  std::int64_t steps = 0;
+  std::optional<double> low, high;
+  Scale scale = Scale::linear;
+};
+
+struct DesignSpec {
+  DesignKind kind = DesignKind::grid;
+  std::int64_t samples = 0;  // random, lhs: points; sobol: base samples N; morris: trajectories
+  std::int64_t levels = 4;   // morris: grid levels p (even)
+  std::string file;          // csv: design rows, header = parameter paths
+};
+
+struct SweepSpec {
+  std::string name;
+  std::string base;  // scenario file, relative to the sweep file
+  std::int64_t seed = 1;
+  SeedMode seeds = SeedMode::independent;
+  std::int64_t replicates = 1;
+  DesignSpec design;
+  std::vector<SweepParam> parameters;
+  std::int64_t step_every = 0;  // time series every K steps; 0: none
+  bool gzip = false;            // compress the finished CSVs
+};
+
+void describe(FieldVisitor& v, SweepParam& p);
+void describe(FieldVisitor& v, SweepSpec& s);
+
+}  // namespace cw

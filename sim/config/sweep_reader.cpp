@@ -1,0 +1,256 @@
+#include "config/sweep_reader.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <set>
+
+#include "config/yaml_reader.hpp"
+#include "core/param_path.hpp"
+#include "output/csv.hpp"
+
+namespace cw {
+
+namespace fs = std::filesystem;
+
+bool is_sweep_file(const fs::path& file) {
+  try {
+    const YAML::Node root = YAML::LoadFile(file.string());
+    const YAML::Node& r = root;
+    return r.IsMap() && r["base"].IsDefined();
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+namespace {
+
+// Reads a csv design: header = parameter paths, then one row of values per point.
+void read_design_csv(const fs::path& file, std::vector<std::string>& paths,
+                     std::vector<std::vector<std::string>>& rows,
+                     std::vector<Diagnostic>& problems) {
+  std::ifstream in(file);
+  if (!in) {
+    problems.push_back({file.string(), 0, 0, "design.file", "cannot be read", ""});
+    return;
+  }
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    auto cells = split_csv_line(line);
+    if (paths.empty()) {
+      paths = cells;
+      continue;
+    }
+    if (cells.size() != paths.size()) {
+      problems.push_back({file.string(), n, 1, "design.file",
+                          fmt::format("row has {} values for {} columns", cells.size(),
+                                      paths.size()),
+                          ""});
+      continue;
+    }
+    rows.push_back(std::move(cells));
+  }
+  if (paths.empty()) problems.push_back({file.string(), 0, 0, "design.file", "is empty", ""});
+}
+
+}  // namespace
+
+Sweep load_sweep(const fs::path& file) {
+  std::vector<Diagnostic> problems;
+  YAML::Node root;
+  if (!parse_yaml_file(file, root, problems)) throw ConfigError(std::move(problems));
+  const std::string name = file.string();
+  Sweep sw;
+  sw.file = file;
+  MarkMap marks;
+  read_yaml(root, name, [&sw](FieldVisitor& v) { describe(v, sw.spec); }, problems, marks);
+  if (!problems.empty()) throw ConfigError(std::move(problems));
+
+  const SweepSpec& spec = sw.spec;
+  std::vector<Problem> found;
+  auto problem = [&found](std::string path, std::string message, std::string got = "") {
+    found.push_back({std::move(path), std::move(message), std::move(got)});
+  };
+
+  // The base scenario (its own problems name its own file).
+  sw.base_file = (file.parent_path() / spec.base).lexically_normal();
+  try {
+    sw.base = load_scenario(sw.base_file);
+  } catch (const ConfigError& e) {
+    std::vector<Diagnostic> all;
+    locate({{"base", "the base scenario has problems (below)", spec.base}}, name, marks, all);
+    for (const auto& d : e.problems()) all.push_back(d);
+    throw ConfigError(std::move(all));
+  }
+  sw.inputs = {file, sw.base_file};
+  if (!sw.base.network.file.empty()) sw.inputs.push_back(sw.base.network.file);
+
+  // The parameters, by design kind.
+  const DesignKind kind = spec.design.kind;
+  const bool sampled = kind == DesignKind::random || kind == DesignKind::lhs ||
+                       kind == DesignKind::sobol || kind == DesignKind::morris;
+  std::vector<std::vector<std::string>> csv_rows;
+  SweepSpec effective = spec;
+  if (kind == DesignKind::csv) {
+    if (spec.design.file.empty()) {
+      problem("design.file", "is required by design kind csv");
+    } else if (!spec.parameters.empty()) {
+      problem("parameters", "a csv design takes its parameters from the file's header");
+    } else {
+      sw.design_file = (file.parent_path() / spec.design.file).lexically_normal();
+      std::vector<std::string> paths;
+      std::vector<Diagnostic> csv_problems;
+      read_design_csv(sw.design_file, paths, csv_rows, csv_problems);
+      if (!csv_problems.empty()) throw ConfigError(std::move(csv_problems));
+      for (const auto& p : paths) {
+        SweepParam sp;
+        sp.path = p;
+        effective.parameters.push_back(sp);
+      }
+      sw.inputs.push_back(sw.design_file);
+    }
+  } else if (spec.parameters.empty()) {
+    problem("parameters", "must not be empty");
+  }
+  if (sampled && spec.design.samples <= 0) {
+    problem("design.samples", "must be > 0 for this design", std::to_string(spec.design.samples));
+  }
+  if (kind == DesignKind::morris && spec.design.levels % 2 != 0) {
+    problem("design.levels", "must be even", std::to_string(spec.design.levels));
+  }
+
+  std::vector<bool> integer;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < effective.parameters.size(); ++i) {
+    const SweepParam& p = effective.parameters[i];
+    const std::string at = fmt::format("parameters[{}]", i);
+    if (!seen.insert(p.path).second) problem(at + ".path", "is varied twice", p.path);
+    bool whole = false;
+    try {
+      whole = parameter_is_integer(sw.base, p.path);
+    } catch (const PathError& e) {
+      // A distribution named as a whole reads as "not a single value" but can be set.
+      Scenario probe = sw.base;
+      try {
+        set_parameter(probe, p.path, "1");
+      } catch (const PathError&) {
+        problem(at + ".path", e.what(), p.path);
+        integer.push_back(false);
+        continue;
+      }
+    }
+    integer.push_back(whole);
+    // Which keys the design kind needs.
+    const bool has_values = !p.values.empty();
+    const bool has_range = p.from || p.to || p.steps != 0;
+    auto check_value = [&](const std::string& value, const std::string& where) {
+      Scenario probe = sw.base;
+      try {
+        set_parameter(probe, p.path, value);
+      } catch (const PathError& e) {
+        problem(where, e.what(), value);
+      }
+    };
+    switch (kind) {
+      case DesignKind::grid:
+        if (has_values == has_range) {
+          problem(at, "a grid parameter needs either values or from/to/steps");
+        } else if (has_range && (!p.from || !p.to || p.steps < 2)) {
+          problem(at, "a grid range needs from, to and steps >= 2");
+        } else if (has_range && p.scale == Scale::log && (*p.from <= 0 || *p.to <= 0)) {
+          problem(at + ".from", "a log range needs from and to > 0");
+        }
+        break;
+      case DesignKind::zip:
+        if (!has_values) problem(at + ".values", "a zip design needs values");
+        if (has_values && p.values.size() != effective.parameters[0].values.size()) {
+          problem(at + ".values",
+                  fmt::format("has {} values; parameters[0] has {}", p.values.size(),
+                              effective.parameters[0].values.size()));
+        }
+        break;
+      case DesignKind::csv:
+        break;
+      default:
+        if (!p.low || !p.high) {
+          problem(at, "a sampled design needs low and high");
+        } else if (!(*p.low < *p.high)) {
+          problem(at + ".high", fmt::format("must be > low ({})", *p.low),
+                  fmt::format("{}", *p.high));
+        } else if (p.scale == Scale::log && *p.low <= 0) {
+          problem(at + ".low", "a log scale needs low > 0", fmt::format("{}", *p.low));
+        }
+        if (has_values || has_range) problem(at, "a sampled design takes low/high, not values");
+        break;
+    }
+    if (kind == DesignKind::grid || kind == DesignKind::zip) {
+      for (std::size_t j = 0; j < p.values.size(); ++j) {
+        check_value(p.values[j], fmt::format("{}.values[{}]", at, j));
+      }
+    }
+    if (sampled && p.low && p.high) {
+      check_value(format_value(*p.low, whole), at + ".low");
+      check_value(format_value(*p.high, whole), at + ".high");
+    }
+  }
+  if (!found.empty()) {
+    std::vector<Diagnostic> all;
+    locate(found, name, marks, all);
+    throw ConfigError(std::move(all));
+  }
+
+  sw.spec.parameters = effective.parameters;
+  sw.design = make_design(effective, integer, csv_rows);
+  if (sw.design.size() == 0) {
+    throw ConfigError({{name, 1, 1, "design", "the design has no points", ""}});
+  }
+  // Every point must make a valid scenario: nothing is run (or written)
+  // before the whole design has been checked.
+  std::vector<Diagnostic> bad_points;
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < sw.design.size(); ++i) {
+    Scenario s = sw.base;
+    std::string where;
+    std::vector<Problem> point_problems;
+    try {
+      for (std::size_t j = 0; j < sw.design.paths.size(); ++j) {
+        set_parameter(s, sw.design.paths[j], sw.design.values[i][j]);
+        where += fmt::format("{}{}={}", j ? ", " : "", sw.design.paths[j], sw.design.values[i][j]);
+      }
+      check_scenario(s, point_problems);
+    } catch (const PathError& e) {
+      point_problems.push_back({"", e.what(), ""});
+    }
+    if (!point_problems.empty() && ++bad <= 5) {
+      for (const auto& p : point_problems) {
+        const std::string at = kind == DesignKind::csv ? "design.file" : "parameters";
+        std::vector<Diagnostic> one;
+        locate({{at, fmt::format("design point {} ({}) is invalid: {}{}{}", i, where, p.path,
+                                 p.path.empty() ? "" : ": ", p.message),
+                 p.got}},
+               name, marks, one);
+        bad_points.insert(bad_points.end(), one.begin(), one.end());
+      }
+    }
+  }
+  if (bad > 5) {
+    bad_points.push_back({name, 0, 0, "", fmt::format("... and {} more invalid points", bad - 5),
+                          ""});
+  }
+  if (!bad_points.empty()) throw ConfigError(std::move(bad_points));
+  if (sw.runs() > 1'000'000'000) {
+    throw ConfigError({{name, 1, 1, "replicates",
+                        fmt::format("{} runs is more than 10^9", sw.runs()), ""}});
+  }
+  sw.order = point_order(sw.design);
+  return sw;
+}
+
+}  // namespace cw
