@@ -46,12 +46,15 @@ void AtomicFile::commit() {
 
 std::string format_double(double v) {
   if (std::isnan(v)) return "";
-  return fmt::format("{}", v);
+  std::string s = fmt::format("{}", v);
+  // A float column must read as float even when a value is whole: "1.0", not "1".
+  if (s.find_first_of(".eni") == std::string::npos) s += ".0";
+  return s;
 }
 
 CsvLine& CsvLine::cell(double v) {
   sep();
-  if (!std::isnan(v)) fmt::format_to(std::back_inserter(out_), "{}", v);
+  if (!std::isnan(v)) out_ += format_double(v);
   return *this;
 }
 

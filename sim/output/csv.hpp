@@ -91,6 +91,8 @@ std::vector<std::string> split_csv_line(std::string_view line);
 // A header line for `names`.
 std::string csv_header(const std::vector<std::string>& names);
 
+// Shortest round-trip text of a double, always with a '.' or an exponent so
+// that readers type the column as float ("1.0", "1e+20", "inf"); NaN is "".
 std::string format_double(double v);
 
 }  // namespace cw
