@@ -254,6 +254,13 @@ TEST(LockIn, RecurrenceByHand) {
   EXPECT_DOUBLE_EQ(st.labs.lock.at(0, 1), 0.9 * (0.05 * 2) + 0.05 * 6);
 }
 
+// The provider rule reads this step's rationing capacity, which the
+// capacity rule sets; tests of the provider rule alone set it by hand.
+void run_providers(const Scenario& s, State& st) {
+  st.providers.capacity_offered = st.providers.capacity;
+  rule_providers(s, st);
+}
+
 TEST(Providers, RevenueProfitAndBackground) {
   Scenario s = test::tiny(1, 1);
   s.providers[0].price = 1.5;
@@ -261,7 +268,7 @@ TEST(Providers, RevenueProfitAndBackground) {
   s.providers[0].background.revenue = 10;
   State st = init_state(s);
   st.providers.served[0] = 4;
-  rule_providers(s, st);
+  run_providers(s, st);
   EXPECT_DOUBLE_EQ(st.providers.ai_revenue[0], 6.0);
   EXPECT_DOUBLE_EQ(st.providers.revenue[0], 16.0);
   EXPECT_DOUBLE_EQ(st.providers.profit[0], 16.0 - 2.0);  // background counted at no cost
@@ -278,7 +285,7 @@ TEST(Providers, WrightsLawIsAnExactPowerOfCumulativeVolume) {
   double volume = 10;
   for (double served : {5.0, 7.0, 0.0, 13.0}) {
     st.providers.served[0] = served;
-    rule_providers(s, st);
+    run_providers(s, st);
     volume += served;
     const double ratio = volume / 10.0;
     EXPECT_DOUBLE_EQ(st.providers.price[0], 2.0 * std::pow(ratio, -0.3));
@@ -300,7 +307,7 @@ TEST(Providers, CapexArrivesAfterTheLeadTime) {
   const double expected_capacity_after[] = {100, 100, 102, 102};
   for (int t = 0; t < 4; ++t) {
     st.providers.served[0] = served[t];
-    rule_providers(s, st);
+    run_providers(s, st);
     EXPECT_DOUBLE_EQ(st.providers.capacity[0], expected_capacity_after[t]) << t;
   }
 }
@@ -314,13 +321,13 @@ TEST(Providers, PriceRuleMovesTowardTheUtilisationTargetAndStopsAtTheFloor) {
   s.pricing.floor = 0.9;
   State st = init_state(s);
   st.providers.served[0] = 10;  // utilisation 1: price rises by exp(0.5 * 0.2)
-  rule_providers(s, st);
+  run_providers(s, st);
   EXPECT_DOUBLE_EQ(st.providers.price[0], std::exp(0.1));
   st.providers.served[0] = 0;  // utilisation 0: exp(0.1) exp(-0.4) = exp(-0.3) < 0.9: floor
-  rule_providers(s, st);
+  run_providers(s, st);
   EXPECT_DOUBLE_EQ(st.providers.price[0], 0.9);
   st.providers.served[0] = 10;  // no wind-up: the level restarts from the floor
-  rule_providers(s, st);
+  run_providers(s, st);
   EXPECT_DOUBLE_EQ(st.providers.price[0], 0.9 * std::exp(0.1));
 }
 
@@ -334,10 +341,10 @@ TEST(Providers, PriceFloorHoldsUnderLearningWithoutWindUp) {
   s.pricing.floor = 0.8;
   State st = init_state(s);
   st.providers.served[0] = 0;  // idle: price falls to the floor (0.8)
-  for (int t = 0; t < 5; ++t) rule_providers(s, st);
+  for (int t = 0; t < 5; ++t) run_providers(s, st);
   EXPECT_DOUBLE_EQ(st.providers.price[0], 0.8);
   st.providers.served[0] = 10;  // full: V = 20, the level restarts from the floor
-  rule_providers(s, st);
+  run_providers(s, st);
   const double cost_factor = std::pow(2.0, -0.5);
   // Without the clamp the level would be exp(-2.5), far below the floor.
   EXPECT_DOUBLE_EQ(st.providers.price[0], 0.8 * std::exp(0.5) * cost_factor);

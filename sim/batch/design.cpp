@@ -12,15 +12,20 @@
 namespace cw {
 
 double scale_unit(double u, double low, double high, Scale scale) {
-  if (scale == Scale::log) return std::exp(std::log(low) + u * (std::log(high) - std::log(low)));
-  return low + u * (high - low);
+  // The ends map exactly, and rounding never leaves [low, high].
+  if (u <= 0) return low;
+  if (u >= 1) return high;
+  const double x = scale == Scale::log
+                       ? std::exp(std::log(low) + u * (std::log(high) - std::log(low)))
+                       : low + u * (high - low);
+  return std::clamp(x, std::min(low, high), std::max(low, high));
 }
 
 std::vector<double> grid_range(double from, double to, std::int64_t steps, Scale scale) {
   std::vector<double> out;
   for (std::int64_t i = 0; i < steps; ++i) {
     const double u = steps == 1 ? 0.0 : static_cast<double>(i) / static_cast<double>(steps - 1);
-    out.push_back(i == steps - 1 ? to : scale_unit(u, from, to, scale));
+    out.push_back(i == 0 ? from : i == steps - 1 ? to : scale_unit(u, from, to, scale));
   }
   return out;
 }
@@ -168,27 +173,34 @@ Design make_design(const SweepSpec& s, const std::vector<bool>& integer,
       // delta = p / (2 (p - 1)); a base point whose every coordinate b and
       // b + delta lie on the grid; factors moved one at a time in a random
       // order, each by +delta or -delta (random direction).
+      // Coordinates are kept as level indices j (unit value j / (p - 1)) so
+      // that every point lies exactly on the grid; delta is p/2 levels.
       const auto p = static_cast<std::size_t>(s.design.levels);
-      const double step = 1.0 / static_cast<double>(p - 1);
-      const double delta = static_cast<double>(p) / (2.0 * static_cast<double>(p - 1));
-      const std::size_t base_levels = p / 2;  // b in {0, .., p/2 - 1} / (p - 1)
+      const std::size_t half = p / 2;  // delta in levels; base index b in {0, .., p/2 - 1}
+      auto unit_of = [p](const std::vector<std::size_t>& idx) {
+        std::vector<double> u(idx.size());
+        for (std::size_t i = 0; i < idx.size(); ++i) {
+          u[i] = static_cast<double>(idx[i]) / static_cast<double>(p - 1);
+        }
+        return u;
+      };
       for (std::size_t t = 0; t < n; ++t) {
         Draws r(seed, Stream::design, 3, t);
-        std::vector<double> x(k);
-        std::vector<int> dir(k);
+        std::vector<std::size_t> idx(k);
+        std::vector<bool> up(k);
         for (std::size_t i = 0; i < k; ++i) {
-          const double b = static_cast<double>(r.below(base_levels)) * step;
-          dir[i] = r.uniform() < 0.5 ? 1 : -1;
-          x[i] = dir[i] > 0 ? b : b + delta;
+          const std::size_t b = static_cast<std::size_t>(r.below(half));
+          up[i] = r.uniform() < 0.5;
+          idx[i] = up[i] ? b : b + half;
         }
         std::vector<std::size_t> order(k);
         std::iota(order.begin(), order.end(), std::size_t{0});
         for (std::size_t i = k; i > 1; --i) std::swap(order[i - 1], order[r.below(i)]);
         const auto g = static_cast<std::int64_t>(t);
-        add_unit_point(s, integer, d, x, g, "");
+        add_unit_point(s, integer, d, unit_of(idx), g, "");
         for (std::size_t i : order) {
-          x[i] += dir[i] * delta;
-          add_unit_point(s, integer, d, x, g, s.parameters[i].path);
+          idx[i] = up[i] ? idx[i] + half : idx[i] - half;
+          add_unit_point(s, integer, d, unit_of(idx), g, s.parameters[i].path);
         }
       }
       break;

@@ -65,6 +65,7 @@ const char* const kRuns = "runs.csv";
 const char* const kRunProviders = "run_providers.csv";
 const char* const kSteps = "steps.csv";
 const char* const kStepProviders = "step_providers.csv";
+const char* const kEvents = "events.csv";
 const char* const kPoints = "points.csv";
 const char* const kDesign = "design.csv";
 const char* const kManifest = "manifest.json";
@@ -85,6 +86,10 @@ std::vector<std::string> steps_header(const Scenario& s) {
   StepMetrics m;
   return header_of({"run_id", "step", "date"}, [&](auto&& k) { step_columns(k, s, m); });
 }
+std::vector<std::string> events_header() {
+  EventRecord e;
+  return header_of({"run_id", "step", "date"}, [&](auto&& k) { event_columns(k, e); });
+}
 std::vector<std::string> step_providers_header() {
   ProviderStep p;
   return header_of({"run_id", "step", "date", "provider"},
@@ -95,17 +100,25 @@ std::vector<std::string> step_providers_header() {
 struct RunOutput {
   std::int64_t run_id = -1;
   bool failed = false;
-  std::string runs, providers, steps, step_providers;
+  std::string runs, providers, steps, step_providers, events;
 };
 
-// Collects time-series rows every K steps.
+// Collects time-series rows every K steps (K > 0) and events (when asked).
 class SeriesObserver final : public Observer {
  public:
-  SeriesObserver(std::int64_t run_id, std::int64_t every, RunOutput& out)
-      : run_id_(run_id), every_(every), out_(out) {}
+  SeriesObserver(std::int64_t run_id, std::int64_t every, bool events, RunOutput& out)
+      : run_id_(run_id), every_(every), events_(events), out_(out) {}
   void on_step(const Scenario& s, const State& st, const StepMetrics& m) override {
-    if (m.step % every_ != 0) return;
     const std::string date = format_year_month(st.start_month + m.step);
+    if (events_) {
+      for (const EventRecord& e : st.log) {
+        CsvLine line(out_.events);
+        line.cell(run_id_).cell(m.step).cell(std::string_view(date));
+        event_columns(CellSink<CsvLine>{line}, e);
+        line.end();
+      }
+    }
+    if (every_ <= 0 || m.step % every_ != 0) return;
     CsvLine line(out_.steps);
     line.cell(run_id_).cell(m.step).cell(std::string_view(date));
     step_columns(CellSink<CsvLine>{line}, s, m);
@@ -121,6 +134,7 @@ class SeriesObserver final : public Observer {
 
  private:
   std::int64_t run_id_, every_;
+  bool events_;
   RunOutput& out_;
 };
 
@@ -132,8 +146,8 @@ RunOutput execute(const Sweep& sw, std::int64_t run_id) {
   RunOutcome outcome;
   try {
     const Scenario s = run_scenario_of(sw, key);
-    if (sw.spec.step_every > 0) {
-      SeriesObserver obs(run_id, sw.spec.step_every, out);
+    if (sw.spec.step_every > 0 || sw.spec.events) {
+      SeriesObserver obs(run_id, sw.spec.step_every, sw.spec.events, out);
       outcome = run_scenario(s, &obs);
     } else {
       outcome = run_scenario(s);
@@ -145,6 +159,7 @@ RunOutput execute(const Sweep& sw, std::int64_t run_id) {
     std::replace(message.begin(), message.end(), '\r', ' ');
     out.steps.clear();
     out.step_providers.clear();
+    out.events.clear();
   }
   CsvLine line(out.runs);
   line.cell(key.run_id).cell(key.point_id).cell(key.replicate).cell(key.seed);
@@ -396,14 +411,14 @@ void gzip_file(const fs::path& file) {
 }
 
 bool folder_has_our_files(const fs::path& dir) {
-  for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kPoints, kDesign}) {
+  for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints, kDesign}) {
     if (fs::exists(dir / f) || fs::exists(dir / (std::string(f) + ".gz"))) return true;
   }
   return false;
 }
 
 void remove_our_files(const fs::path& dir) {
-  for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kPoints, kDesign,
+  for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints, kDesign,
                         kManifest}) {
     fs::remove(dir / f);
     fs::remove(dir / (std::string(f) + ".gz"));
@@ -513,6 +528,7 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   const std::string h_providers = csv_header(run_providers_header());
   const std::string h_steps = csv_header(steps_header(sw.base));
   const std::string h_step_providers = csv_header(step_providers_header());
+  const std::string h_events = csv_header(events_header());
   const std::int64_t P = static_cast<std::int64_t>(sw.base.providers.size());
   Scan s_runs = scan_rows(dir / kRuns, result.total, h_runs);
   std::int64_t done = 0;
@@ -527,7 +543,12 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   s_prov = scan_rows(dir / kRunProviders, done, h_providers);
   result.resumed_from = done;
 
-  Appender runs, providers, steps, step_providers;
+  Appender runs, providers, steps, step_providers, events;
+  const bool with_events = sw.spec.events;
+  if (with_events) {
+    const Scan sc = scan_rows(dir / kEvents, done, h_events);
+    events.open(dir / kEvents, h_events, sc.keep_bytes, sc.has_header);
+  }
   runs.open(dir / kRuns, h_runs, s_runs.keep_bytes, s_runs.has_header);
   providers.open(dir / kRunProviders, h_providers, s_prov.keep_bytes, s_prov.has_header);
   if (series) {
@@ -571,6 +592,10 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
                       steps.flush();
                       step_providers.flush();
                     }
+                    if (with_events) {
+                      events.write(o.events);
+                      events.flush();
+                    }
                     providers.write(o.providers);
                     providers.flush();
                     runs.write(o.runs);
@@ -585,6 +610,7 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
                         steps.sync();
                         step_providers.sync();
                       }
+                      if (with_events) events.sync();
                       providers.sync();
                       runs.sync();
                       last_sync = now;
@@ -603,6 +629,7 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
     steps.close();
     step_providers.close();
   }
+  if (with_events) events.close();
   providers.close();
   runs.close();
 
@@ -611,7 +638,8 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   result.complete = true;
   result.failed = write_points(sw, dir);
   if (sw.spec.gzip) {
-    for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kPoints, kDesign}) {
+    for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints,
+                          kDesign}) {
       gzip_file(dir / f);
     }
   }

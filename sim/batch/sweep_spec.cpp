@@ -37,6 +37,7 @@ void describe(FieldVisitor& v, SweepSpec& s) {
   v.object("output", [&s](FieldVisitor& w) {
     w.integer("step_every", s.step_every, range(0, 1e7),
               {"write steps.csv and step_providers.csv rows every K steps; 0: none"});
+    w.flag("events", s.events, {"write events.csv: every run's events, keyed by run_id"});
     w.flag("gzip", s.gzip, {"gzip the finished CSV files"});
   }, {"outputs"});
 }

@@ -51,6 +51,7 @@ struct SweepSpec {
   DesignSpec design;
   std::vector<SweepParam> parameters;
   std::int64_t step_every = 0;  // time series every K steps; 0: none
+  bool events = false;          // write events.csv (every run's events, with run_id)
   bool gzip = false;            // compress the finished CSVs
 };
 

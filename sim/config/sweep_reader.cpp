@@ -116,8 +116,9 @@ Sweep load_sweep(const fs::path& file) {
       }
       sw.inputs.push_back(sw.design_file);
     }
-  } else if (spec.parameters.empty()) {
-    problem("parameters", "must not be empty");
+  } else if (spec.parameters.empty() && kind != DesignKind::grid) {
+    // A grid without parameters is one point: replicates of the base scenario.
+    problem("parameters", "must not be empty for this design");
   }
   if (sampled && spec.design.samples <= 0) {
     problem("design.samples", "must be > 0 for this design", std::to_string(spec.design.samples));

@@ -6,18 +6,19 @@
 
 namespace cw {
 
-Simulation::Simulation(const Scenario& s) : s_(s), st_(init_state(s)), acc_(s) {}
+Simulation::Simulation(Scenario s) : s_(std::move(s)), st_(init_state(s_)), acc_(s_) {}
 
 const StepMetrics& Simulation::step() {
   StepCounters c;
+  st_.log.clear();
   rule_population(s_, st_, c);  // 1. population
-  // 2. courting: issue 5
+  rule_courting(s_, st_, c);    // 2. courting
   rule_choice(s_, st_, c);      // 3. choice
   rule_capacity(s_, st_, c);    // 4. capacity
   rule_lock_in(s_, st_);        // 5. lock-in
-  // 6. narrative: issue 5
+  rule_narrative(s_, st_, c);   // 6. narrative
   rule_providers(s_, st_);      // 7. providers
-  // 8. scheduled events: issue 5
+  rule_events(s_, st_, c);      // 8. scheduled events
   compute_step_metrics(s_, st_, c, metrics_);  // 9. record
   check_finite();
   acc_.add(metrics_);
@@ -51,6 +52,7 @@ void Simulation::check_finite() const {
     check(st_.providers.revenue[p], fmt::format("providers[{}].revenue", name));
     check(st_.providers.price[p], fmt::format("providers[{}].price", name));
     check(st_.providers.quality[p], fmt::format("providers[{}].quality", name));
+    check(st_.providers.reputation[p], fmt::format("providers[{}].reputation", name));
     const double cap = st_.providers.capacity[p];
     if (std::isnan(cap) || cap < 0) {
       throw RunError(fmt::format("step {}: providers[{}].capacity is {}", st_.step, name, cap));

@@ -28,8 +28,9 @@ class RunError : public std::runtime_error {
 
 class Simulation {
  public:
-  // The scenario must outlive the simulation and must have passed check_scenario.
-  explicit Simulation(const Scenario& s);
+  // The scenario must have passed check_scenario. The simulation keeps its
+  // own copy: `set` events change it as the run goes.
+  explicit Simulation(Scenario s);
 
   // Runs one step in the documented order and records its metrics.
   const StepMetrics& step();
@@ -38,12 +39,13 @@ class Simulation {
 
   const State& state() const { return st_; }
   State& mutable_state() { return st_; }
+  const Scenario& scenario() const { return s_; }
   bool done() const { return st_.step >= s_.steps; }
 
  private:
   void check_finite() const;
 
-  const Scenario& s_;
+  Scenario s_;
   State st_;
   StepMetrics metrics_;
   OutcomeAccumulator acc_;

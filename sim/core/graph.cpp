@@ -62,6 +62,29 @@ void MarketGraph::set_usage(std::size_t slot, std::uint64_t old_mask, std::uint6
   }
 }
 
+void MarketGraph::add_investment(std::size_t provider, std::size_t slot, double weight) {
+  boost::add_edge(providers_[provider], labs_[slot], EdgeProps{EdgeKind::investment, weight},
+                  graph_);
+}
+
+void MarketGraph::remove_investment(std::size_t provider, std::size_t slot) {
+  const Vertex lab = labs_[slot];
+  boost::remove_out_edge_if(
+      providers_[provider],
+      [&](const BoostGraph::edge_descriptor& e) {
+        return graph_[e].kind == EdgeKind::investment && boost::target(e, graph_) == lab;
+      },
+      graph_);
+}
+
+std::size_t MarketGraph::investment_edges() const {
+  std::size_t n = 0;
+  for (auto [e, end] = boost::edges(graph_); e != end; ++e) {
+    if (graph_[*e].kind == EdgeKind::investment) ++n;
+  }
+  return n;
+}
+
 std::size_t MarketGraph::influence_degree(std::size_t slot) const {
   std::size_t d = 0;
   for (auto [e, end] = boost::out_edges(labs_[slot], graph_); e != end; ++e) {

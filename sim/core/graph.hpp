@@ -58,6 +58,10 @@ class MarketGraph {
   // Removes the labs whose `keep` flag is 0 with all their edges; slots of the
   // remaining labs close up in order.
   void remove_labs(const std::vector<std::uint8_t>& keep);
+  // Investment edge provider -> lab (a deal); removing takes every such edge.
+  void add_investment(std::size_t provider, std::size_t slot, double weight);
+  void remove_investment(std::size_t provider, std::size_t slot);
+  std::size_t investment_edges() const;
   // Sets lab `slot`'s usage edges to the providers whose bit is set in `mask`.
   void set_usage(std::size_t slot, std::uint64_t old_mask, std::uint64_t new_mask);
 

@@ -1,5 +1,6 @@
 #include "core/metrics.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -42,6 +43,10 @@ void compute_step_metrics(const Scenario& s, const State& st, const StepCounters
     r.reputation = Pv.reputation[p];
     r.narrative_share = Pv.narrative_share[p];
     r.labs_served = Pv.labs_using[p];
+    r.credits = Pv.credits_given[p];
+    r.credits_outstanding = 0;
+    r.partners = Pv.partners[p];
+    r.budget = Pv.budget[p];
     const double pct = 100.0 * r.compute_share;
     m.hhi += pct * pct;
     if (r.compute_share > best) {
@@ -51,6 +56,14 @@ void compute_step_metrics(const Scenario& s, const State& st, const StepCounters
     if (s.providers[p].kind == ProviderKind::decentralized) {
       m.decentralized_share += r.compute_share;
     }
+  }
+  for (const Deal& d : st.deals) {
+    const std::int64_t slot = st.slot_of(d.lab);
+    const std::int64_t left = d.credit_end - st.step - 1;
+    if (slot < 0 || left <= 0 || d.credit <= 0) continue;
+    m.providers[d.provider].credits_outstanding += d.credit * Pv.price_charged[d.provider] *
+                                                   L.demand[static_cast<std::size_t>(slot)] *
+                                                   static_cast<double>(left);
   }
   double demand = 0, outside = 0;
   for (std::size_t l = 0; l < L.n; ++l) {
@@ -95,6 +108,9 @@ void OutcomeAccumulator::add(const StepMetrics& m) {
   if (!out_.tipping_step && run_length_ >= tipping_window_) out_.tipping_step = run_start_;
 
   out_.switches += m.counters.switches;
+  out_.deals += m.counters.deals;
+  out_.storm_offs += m.counters.storm_offs;
+  out_.statements += m.counters.statements;
   out_.arrivals += m.counters.arrivals;
   out_.exits += m.counters.exits;
   requested_ += m.counters.requested;
@@ -112,7 +128,6 @@ void OutcomeAccumulator::add(const StepMetrics& m) {
 }
 
 RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
-  (void)s;
   RunOutcome r = out_;
   r.hhi_final = last_.hhi;
   r.hhi_mean = hhi_count_ > 0 ? hhi_sum_ / static_cast<double>(hhi_count_) : 0.0;
@@ -156,6 +171,55 @@ RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
   r.lock_in_ratio = paying > 0 ? ratio_sum / static_cast<double>(paying) : 0.0;
   r.single_homing_fraction =
       using_any > 0 ? static_cast<double>(single) / static_cast<double>(using_any) : 0.0;
+
+  // Courting: credits spent and the revenue they won.
+  for (std::size_t p = 0; p < P; ++p) {
+    auto& po = r.providers[p];
+    po.credits_spent = st.providers.credits_spent[p];
+    po.revenue_won = st.providers.revenue_won[p];
+    if (po.credits_spent > 0) po.revenue_per_credit = po.revenue_won / po.credits_spent;
+  }
+
+  // Flagship capture: where the top-K labs by prestige (ties: lower id) put
+  // their demand at the end.
+  std::vector<std::size_t> order(L.n);
+  for (std::size_t l = 0; l < L.n; ++l) order[l] = l;
+  const auto K = std::min<std::size_t>(static_cast<std::size_t>(s.metrics.flagships), L.n);
+  std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(K), order.end(),
+                    [&L](std::size_t a, std::size_t b) {
+                      return L.prestige[a] != L.prestige[b] ? L.prestige[a] > L.prestige[b]
+                                                            : L.id[a] < L.id[b];
+                    });
+  double flagship_demand = 0;
+  for (std::size_t i = 0; i < K; ++i) {
+    const std::size_t l = order[i];
+    flagship_demand += L.demand[l];
+    for (std::size_t p = 0; p < P; ++p) {
+      r.providers[p].flagship_share += L.demand[l] * L.x.at(l, p);
+    }
+  }
+  for (std::size_t p = 0; p < P; ++p) {
+    if (flagship_demand > 0) r.providers[p].flagship_share /= flagship_demand;
+    if (r.providers[p].flagship_share > r.flagship_leader_share) {
+      r.flagship_leader_share = r.providers[p].flagship_share;
+      r.flagship_leader = static_cast<std::int32_t>(p);
+    }
+  }
+
+  // Consumer surplus: the logit log-sum over every option in the market,
+  // tau ln sum_o exp(U_lo / tau), per unit of price sensitivity, times demand.
+  std::vector<double> G(P), u(st.stride);
+  network_effect(s, st, G.data());
+  for (std::size_t l = 0; l < L.n; ++l) {
+    if (L.alpha[l] <= 0) continue;
+    lab_utilities(s, st, l, G.data(), u.data());
+    double top = s.outside.enabled ? u[P] : -kInf;
+    for (std::size_t p = 0; p < P; ++p) top = std::max(top, u[p]);
+    if (!std::isfinite(top)) continue;
+    double z = s.outside.enabled ? std::exp((u[P] - top) / s.choice.tau) : 0.0;
+    for (std::size_t p = 0; p < P; ++p) z += std::exp((u[p] - top) / s.choice.tau);
+    r.consumer_surplus += L.demand[l] * (top + s.choice.tau * std::log(z)) / L.alpha[l];
+  }
   return r;
 }
 

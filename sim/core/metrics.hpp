@@ -28,6 +28,10 @@ struct ProviderStep {
   double reputation = 0;
   double narrative_share = 0; // sum_l v_l x_lp / sum_l v_l
   double labs_served = 0;     // labs with x_lp above the usage threshold
+  double credits = 0;         // discount given this step (money)
+  double credits_outstanding = 0;  // credit still due on active deals at this step's terms
+  double partners = 0;        // labs with an active deal
+  double budget = 0;          // courting budget left
 };
 
 // One step.
@@ -53,6 +57,10 @@ struct ProviderOutcome {
   double revenue = 0;              // total over the run (money)
   double profit = 0;               // total over the run (money)
   double reputation = 0;           // at the last step
+  double credits_spent = 0;        // value of the deals it concluded (money)
+  double revenue_won = 0;          // revenue from labs while under its deals (money)
+  std::optional<double> revenue_per_credit;  // revenue_won / credits_spent
+  double flagship_share = 0;       // share of the flagship labs' demand on it, last step
 };
 
 // One run.
@@ -72,6 +80,10 @@ struct RunOutcome {
   double outside_share_final = 0;
   double decentralized_share_final = 0;
   std::optional<std::int64_t> decentralized_first_step_5pct;
+  std::int64_t deals = 0, storm_offs = 0, statements = 0;
+  std::int32_t flagship_leader = -1;  // provider with most of the flagships' demand
+  double flagship_leader_share = 0;
+  double consumer_surplus = 0;  // sum_l d_l tau ln sum exp(U/tau) / alpha_l, last step
   std::vector<ProviderOutcome> providers;
 };
 

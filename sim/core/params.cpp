@@ -5,6 +5,7 @@
 #include <cmath>
 #include <set>
 
+#include "core/param_path.hpp"
 #include "core/suggest.hpp"
 
 namespace cw {
@@ -71,6 +72,39 @@ void describe(FieldVisitor& v, InvestmentParams& i) {
             {"T_x: steps of exclusivity; 0 = none"});
   v.number("equity_per_credit", i.equity_per_credit, kNonNegative,
            {"equity taken per unit of credit value"});
+  v.number("w_rev", i.w_rev, kNonNegative,
+           {"weight of expected revenue d_l price T_c in the value score", "per money"});
+  v.number("w_narr", i.w_narr, kNonNegative,
+           {"weight of v_l x (share of l's demand on rivals) in the value score"});
+  v.number("w_def", i.w_def, kNonNegative,
+           {"weight of v_l x_lp [l leans away] in the value score"});
+  v.integer("max_offers", i.max_offers, range(0, 1e6), {"offers made per step at most"});
+}
+
+void describe(FieldVisitor& v, EventParams& e) {
+  v.text("name", e.name, {"unique event name (paths: events[NAME].enabled)"}, true);
+  v.choice("type", choice_ref(e.type, kEventTypeNames), {"what happens"});
+  v.text("date", e.date, {"YYYY-MM it fires (or give step)"});
+  v.maybe_number("step", e.step, range(0, 1e7), {"step it fires (or give date)"});
+  v.flag("enabled", e.enabled, {"false: the event does not fire (sweepable)"});
+  v.text("path", e.path, {"set: the parameter path"});
+  v.text("value", e.value, {"set: the new value"});
+  v.text("provider", e.provider, {"the provider (deal, contract, switch: to, shocks)"});
+  v.text("lab", e.lab, {"the lab (deal, contract, switch, end_exclusivity, add/remove_lab)"});
+  v.text("from", e.from, {"switch: the provider left (empty: all others, pro rata)"});
+  v.number("credit", e.credit, range(0, 0.99), {"deal: price discount c"});
+  v.integer("credit_steps", e.credit_steps, range(0, 1e7), {"deal: steps the credit lasts"});
+  v.integer("exclusivity_steps", e.exclusivity_steps, range(0, 1e7),
+            {"deal: steps of exclusivity; 0 = none"});
+  v.number("equity", e.equity, kUnit, {"deal: equity share taken (recorded)"});
+  v.number("amount", e.amount, kNonNegative, {"deal: headline value (recorded)", "money"});
+  v.number("volume", e.volume, kNonNegative,
+           {"capacity_contract: volume committed per step", "compute units per step"});
+  v.integer("steps", e.steps, range(1, 1e7), {"capacity_contract, capacity_outage: duration"});
+  v.number("share", e.share, Bounds{0, 1, true, false}, {"switch: share of demand moved"});
+  v.flag("public", e.public_, {"switch: a public storm-off (criticises the provider left)"});
+  v.number("delta", e.delta, range(-2, 2), {"reputation_shock: added to r_p (then clamped)"});
+  v.number("fraction", e.fraction, kUnit, {"capacity_outage: share of capacity lost"});
 }
 
 }  // namespace
@@ -101,6 +135,10 @@ void describe(FieldVisitor& v, ProviderParams& p) {
            {"kappa_p: lock-in stock added per unit served"});
   v.number("pseudo_count", p.pseudo_count, kPositive,
            {"a_p: pseudo-count of the log_count network effect", "labs"});
+  v.number("capacity_follow", p.capacity_follow, kUnit,
+           {"share of this step's unmet requests added to capacity for the next step "
+            "(capacity that follows demand, e.g. a decentralized network)"});
+  v.flag("active", p.active, {"false: the provider enters only with an add_provider event"});
   v.object("investment", [&p](FieldVisitor& w) { describe(w, p.investment); },
            {"courting budget and deal terms"});
   v.object("learning_curve", [&p](FieldVisitor& w) { describe(w, p.learning_curve); },
@@ -151,6 +189,7 @@ void describe(FieldVisitor& v, NamedLabParams& l) {
   v.number_map("affinity", l.affinity, kAnyNumber, {"provider name -> utility bonus"});
   v.text("provider", l.provider, {"provider it is on when it appears (empty: population rule)"});
   v.text("arrive", l.arrive, {"YYYY-MM it appears; empty or <= start: present at start"});
+  v.flag("present", l.present, {"false: the lab appears only with an add_lab event"});
 }
 
 void describe(FieldVisitor& v, Scenario& s) {
@@ -221,6 +260,33 @@ void describe(FieldVisitor& v, Scenario& s) {
     w.choice("rationing", choice_ref(s.capacity.rationing, kRationingRuleNames),
              {"rationing rule"});
   }, {"capacity rationing (SPEC §2.2 step 4)"});
+  v.object("courting", [&s](FieldVisitor& w) {
+    w.number("margin", s.courting.margin, kNonNegative,
+             {"utility margin over the best rival that an offer must give, and within "
+              "which a lab 'leans away'", "utility"});
+  }, {"courting (SPEC §2.2 step 2); budgets and policies are per provider"});
+  v.object("narrative", [&s](FieldVisitor& w) {
+    auto& n = s.narrative;
+    w.flag("enabled", n.enabled, {"run the narrative rule (opinions, statements, reputation)"});
+    w.choice("mode", choice_ref(n.mode, kNarrativeModeNames),
+             {"opinion, or contagion (Bass diffusion from the outside option)"});
+    w.number("lambda", n.lambda, kUnit, {"opinion update speed"});
+    w.number("w_exp", n.w_exp, kUnit, {"weight of own experience vs neighbours' opinions"});
+    w.number("experience_threshold", n.experience_threshold, kUnit,
+             {"x_lp above which a lab experiences p"});
+    w.number("statement_threshold", n.statement_threshold, kUnit,
+             {"|opinion| a statement needs"});
+    w.number("storm_threshold", n.storm_threshold, Bounds{0, 1, true, false},
+             {"theta: share of demand moved away from p in a step that is a storm-off"});
+    w.number("storm_amplification", n.storm_amplification, kNonNegative,
+             {"weight multiplier of a storm-off's criticism"});
+    w.number("inattention", n.inattention, kNonNegative,
+             {"v_0: the public's inattention weight"});
+    w.number("rho", n.rho, kUnit, {"reputation update speed"});
+    w.number("phi", n.phi, kAnyNumber, {"weight of the narrative-share term"});
+    w.number("p_innov", n.p_innov, kUnit, {"contagion: innovation hazard per step"});
+    w.number("q_imit", n.q_imit, kUnit, {"contagion: imitation hazard per step"});
+  }, {"narrative (SPEC §2.2 step 6)"});
   v.object("pricing", [&s](FieldVisitor& w) {
     auto& p = s.pricing;
     w.choice("rule", choice_ref(p.rule, kPriceRuleNames), {"price rule"});
@@ -228,6 +294,10 @@ void describe(FieldVisitor& v, Scenario& s) {
     w.number("speed", p.speed, kNonNegative, {"price <- price exp(speed (u - target))"});
     w.number("floor", p.floor, kUnit, {"lowest price as a fraction of the initial price"});
   }, {"price rule"});
+  v.list("events",
+         list_ref(s.events, [](FieldVisitor& w, EventParams& e) { describe(w, e); },
+                  [](const EventParams& e) { return e.name; }, true),
+         {"scheduled events (SPEC §2.2 step 8)"});
   v.object("metrics", [&s](FieldVisitor& w) {
     auto& m = s.metrics;
     w.number("tipping_threshold", m.tipping_threshold, Bounds{0, 1, true, false},
@@ -237,10 +307,13 @@ void describe(FieldVisitor& v, Scenario& s) {
     w.integer("burn_in", m.burn_in, range(0, 1e7), {"steps left out of time means", "steps"});
     w.number("usage_threshold", m.usage_threshold, Bounds{0, 1, false, true},
              {"x_lp above which a lab counts as using p"});
+    w.integer("flagships", m.flagships, range(0, 1e6),
+              {"the top labs by prestige whose hosts are 'flagship capture'"});
   }, {"outcome definitions"});
   v.object("output", [&s](FieldVisitor& w) {
     auto& o = s.output;
     w.flag("step_files", o.step_files, {"write the per-step files"});
+    w.flag("events", o.events, {"write the events file"});
     w.integers("graph_steps", o.graph_steps, range(0, 1e7), {"steps to export the graph at"});
     w.choice("graph_format", choice_ref(o.graph_format, kGraphFormatNames),
              {"graph export format"});
@@ -389,10 +462,9 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
       out.push_back({path + ".capacity_per_lab", "give capacity or capacity_per_lab, not both",
                      ""});
     }
-    if (p.investment.policy != InvestmentPolicy::none) {
-      out.push_back({path + ".investment.policy",
-                     "courting is not implemented yet (SPEC §2.2 step 2, issue 5); use none",
-                     std::string(kInvestmentPolicyNames[static_cast<int>(p.investment.policy)])});
+    if (p.investment.budget_cap < p.investment.budget && p.investment.budget > 0) {
+      out.push_back({path + ".investment.budget_cap", "must be >= budget",
+                     fmt::format("{}", p.investment.budget_cap), {path + ".investment.budget"}});
     }
   }
 
@@ -475,7 +547,7 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
         at_start = false;
       }
     }
-    if (at_start) ++named_at_start;
+    if (at_start && l.present) ++named_at_start;
   }
   if (named_at_start > s.labs.count) {
     out.push_back({"labs.count",
@@ -503,6 +575,122 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
       out.push_back({fmt::format("output.graph_steps[{}]", i),
                      fmt::format("must be < steps ({})", s.steps),
                      fmt::format("{}", s.output.graph_steps[i]), {"steps"}});
+    }
+  }
+  // Events.
+  check_unique(s.events, [](const EventParams& e) { return e.name; }, "events", out);
+  std::set<std::string> labs;
+  std::vector<std::string> lab_names;
+  for (const auto& l : s.labs.named) {
+    labs.insert(l.name);
+    lab_names.push_back(l.name);
+  }
+  for (std::size_t i = 0; i < s.events.size(); ++i) {
+    const EventParams& e = s.events[i];
+    const std::string path = fmt::format("events[{}]", i);
+    const bool has_date = !e.date.empty();
+    if (has_date == e.step.has_value()) {
+      out.push_back({path, "give a date or a step (one of them)", ""});
+    } else if (has_date) {
+      const auto when = parse_year_month(e.date);
+      if (!when) {
+        out.push_back({path + ".date", "must be a date YYYY-MM", e.date});
+      } else if (start && (*when < *start || *when >= *start + s.steps)) {
+        out.push_back({path + ".date",
+                       fmt::format("is outside the horizon ({} to {})", s.start,
+                                   format_year_month(*start + s.steps - 1)),
+                       e.date, {"start", "steps"}});
+      }
+    } else if (*e.step != std::floor(*e.step) || *e.step >= static_cast<double>(s.steps)) {
+      out.push_back({path + ".step", fmt::format("must be a whole step below steps ({})", s.steps),
+                     fmt::format("{}", *e.step), {"steps"}});
+    }
+    auto need_provider = [&](const std::string& key, const std::string& value, bool required) {
+      if (value.empty()) {
+        if (required) out.push_back({path + "." + key, "is required by this event type", ""});
+      } else if (!providers.count(value)) {
+        out.push_back({path + "." + key,
+                       "no provider of that name" + did_you_mean(value, provider_names), value});
+      }
+    };
+    auto need_lab = [&](bool required) {
+      if (e.lab.empty()) {
+        if (required) out.push_back({path + ".lab", "is required by this event type", ""});
+      } else if (!labs.count(e.lab)) {
+        out.push_back({path + ".lab",
+                       "no named lab of that name" + did_you_mean(e.lab, lab_names), e.lab});
+      }
+    };
+    switch (e.type) {
+      case EventType::set: {
+        if (e.path.empty()) out.push_back({path + ".path", "is required by set", ""});
+        if (e.path.rfind("events", 0) == 0) {
+          out.push_back({path + ".path", "an event cannot change events", e.path});
+        } else if (!e.path.empty()) {
+          Scenario probe = s;
+          try {
+            set_parameter(probe, e.path, e.value);
+          } catch (const PathError& err) {
+            out.push_back({path + ".value", err.what(), e.value});
+          }
+        }
+        break;
+      }
+      case EventType::deal:
+        need_provider("provider", e.provider, true);
+        need_lab(true);
+        if (e.exclusivity_steps > 0) {
+          for (const auto& p : s.providers) {
+            if (p.name == e.provider && p.kind == ProviderKind::decentralized) {
+              out.push_back({path + ".exclusivity_steps",
+                             "a decentralized provider makes no exclusivity deals",
+                             fmt::format("{}", e.exclusivity_steps)});
+            }
+          }
+        }
+        break;
+      case EventType::capacity_contract:
+        need_provider("provider", e.provider, true);
+        need_lab(true);
+        if (!(e.volume > 0)) out.push_back({path + ".volume", "must be > 0", "0"});
+        break;
+      case EventType::switch_:
+        need_provider("provider", e.provider, true);
+        need_provider("from", e.from, false);
+        need_lab(true);
+        if (!e.from.empty() && e.from == e.provider) {
+          out.push_back({path + ".from", "must differ from provider", e.from});
+        }
+        break;
+      case EventType::end_exclusivity:
+        need_provider("provider", e.provider, true);
+        need_lab(true);
+        break;
+      case EventType::add_provider:
+      case EventType::remove_provider:
+      case EventType::reputation_shock:
+      case EventType::capacity_outage:
+        need_provider("provider", e.provider, true);
+        break;
+      case EventType::add_lab:
+      case EventType::remove_lab:
+        need_lab(true);
+        if (e.type == EventType::add_lab) {
+          for (const auto& l : s.labs.named) {
+            if (l.name == e.lab && l.present) {
+              out.push_back({path + ".lab", "add_lab needs a named lab with present: false",
+                             e.lab});
+            }
+          }
+        }
+        break;
+    }
+  }
+  for (std::size_t i = 0; i < s.labs.named.size(); ++i) {
+    if (!s.labs.named[i].present && !s.labs.named[i].arrive.empty()) {
+      out.push_back({fmt::format("labs.named[{}].present", i),
+                     "a lab with present: false arrives by an add_lab event, not by arrive",
+                     "false"});
     }
   }
   if (s.metrics.burn_in >= s.steps) {

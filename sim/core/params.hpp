@@ -73,6 +73,10 @@ struct InvestmentParams {
   std::int64_t credit_steps = 12;      // T_c
   std::int64_t exclusivity_steps = 0;  // T_x; 0 = no exclusivity
   double equity_per_credit = 0.0;      // equity share per unit of credit value
+  double w_rev = 1.0;    // weight of expected revenue in a lab's value score
+  double w_narr = 1.0;   // weight of the narrative term v_l x (share on rivals)
+  double w_def = 1.0;    // weight of the defensive term
+  std::int64_t max_offers = 3;  // offers made per step at most
 };
 
 struct ProviderParams {
@@ -91,6 +95,8 @@ struct ProviderParams {
   double egress_fee = 0.0;   // utility forfeited by leaving (in utility units)
   double lock_in_rate = 0.1; // kappa_p
   double pseudo_count = 1.0; // a_p of the log_count network effect
+  double capacity_follow = 0.0;  // share of unmet requests that becomes capacity next step
+  bool active = true;        // false: enters only with an add_provider event
   InvestmentParams investment;
   LearningCurveParams learning_curve;
   BackgroundParams background;
@@ -131,6 +137,7 @@ struct NamedLabParams {
   NumberMap affinity;
   std::string provider;  // initial provider ("" = the population's initial rule)
   std::string arrive;    // "YYYY-MM": arrives then (empty or <= start: present at start)
+  bool present = true;   // false: appears only with an add_lab event
 };
 
 enum class InitialAllocation { uniform, outside, choice };
@@ -202,8 +209,65 @@ struct LockInParams {
   double decay = 0.0;   // per step
 };
 
-enum class RationingRule { pro_rata };
-inline constexpr std::array<std::string_view, 1> kRationingRuleNames = {"pro_rata"};
+enum class RationingRule { pro_rata, partners_first };
+inline constexpr std::array<std::string_view, 2> kRationingRuleNames = {"pro_rata",
+                                                                         "partners_first"};
+
+// Courting (SPEC §2.2 step 2): market-wide terms; budgets and policies are
+// per provider (ProviderParams::investment).
+struct CourtingParams {
+  double margin = 0.1;  // utility margin a deal must give p over the best rival
+};
+
+enum class NarrativeMode { opinion, contagion };
+inline constexpr std::array<std::string_view, 2> kNarrativeModeNames = {"opinion", "contagion"};
+
+// Narrative (SPEC §2.2 step 6).
+struct NarrativeParams {
+  bool enabled = false;
+  NarrativeMode mode = NarrativeMode::opinion;
+  double lambda = 0.3;               // opinion update speed
+  double w_exp = 0.5;                // weight of own experience vs neighbours
+  double experience_threshold = 0.05;  // x_lp above which a lab experiences p
+  double statement_threshold = 0.5; // |o| a statement needs
+  double storm_threshold = 0.5;     // theta: share of demand moved away that is a storm-off
+  double storm_amplification = 5.0; // weight multiplier of a storm-off statement
+  double inattention = 10.0;        // v_0: the public's inattention
+  double rho = 0.2;                 // reputation update speed
+  double phi = 1.0;                 // weight of the narrative-share term
+  double p_innov = 0.01;            // contagion: innovation hazard
+  double q_imit = 0.3;              // contagion: imitation hazard
+};
+
+enum class EventType {
+  set, deal, capacity_contract, switch_, end_exclusivity, add_provider, remove_provider,
+  add_lab, remove_lab, reputation_shock, capacity_outage
+};
+inline constexpr std::array<std::string_view, 11> kEventTypeNames = {
+    "set", "deal", "capacity_contract", "switch", "end_exclusivity", "add_provider",
+    "remove_provider", "add_lab", "remove_lab", "reputation_shock", "capacity_outage"};
+
+// A scheduled event (SPEC §2.2 step 8). Fields used depend on the type.
+struct EventParams {
+  std::string name;
+  EventType type = EventType::set;
+  std::string date;           // "YYYY-MM", or
+  std::optional<double> step; // a step number
+  bool enabled = true;
+  std::string path, value;    // set
+  std::string provider, lab, from;  // deal, contract, switch, shocks...
+  double credit = 0.0;        // deal: price discount
+  std::int64_t credit_steps = 12;      // deal
+  std::int64_t exclusivity_steps = 0;  // deal
+  double equity = 0.0;        // deal: equity share taken (recorded)
+  double amount = 0.0;        // deal: headline value (money; recorded)
+  double volume = 0.0;        // capacity_contract: compute units per step
+  std::int64_t steps = 12;    // capacity_contract, capacity_outage: duration
+  double share = 1.0;         // switch: share of demand moved
+  bool public_ = false;       // switch: a public storm-off
+  double delta = 0.0;         // reputation_shock
+  double fraction = 0.5;      // capacity_outage: share of capacity lost
+};
 
 struct CapacityParams {
   RationingRule rationing = RationingRule::pro_rata;
@@ -224,6 +288,7 @@ struct MetricsParams {
   std::int64_t tipping_window = 12;
   std::int64_t burn_in = 0;
   double usage_threshold = 0.01;  // x_lp above which a lab counts as "on" p
+  std::int64_t flagships = 5;     // the top labs by prestige whose host is "flagship capture"
 };
 
 enum class GraphFormat { graphml, dot, both };
@@ -231,6 +296,7 @@ inline constexpr std::array<std::string_view, 3> kGraphFormatNames = {"graphml",
 
 struct OutputParams {
   bool step_files = true;  // per-step and per-step-provider files
+  bool events = true;      // the events file
   std::vector<std::int64_t> graph_steps;  // steps at which the market graph is exported
   GraphFormat graph_format = GraphFormat::graphml;
 };
@@ -249,7 +315,10 @@ struct Scenario {
   NetworkEffectParams network_effect;
   LockInParams lock_in;
   CapacityParams capacity;
+  CourtingParams courting;
+  NarrativeParams narrative;
   PricingParams pricing;
+  std::vector<EventParams> events;
   MetricsParams metrics;
   OutputParams output;
 };

@@ -30,6 +30,8 @@ enum class Stream : std::uint64_t {
   choice_sample = 8,  // the `sample` allocation draw (entity: lab id)
   design = 9,         // sweep designs: random, lhs, sobol, morris samples
   run_seed = 10,      // seeds of a sweep's runs from (sweep seed, point, replicate)
+  statements = 11,    // whether and what a lab says (entity: lab id)
+  contagion = 12,     // Bass adoption draws (entity: lab id)
 };
 
 // Philox4x64-10 of counter c under key k (Random123).

@@ -18,11 +18,46 @@ struct StepCounters {
   std::int64_t switches = 0;  // labs whose main provider changed this step
   double requested = 0;       // AI demand requested from providers
   double unserved = 0;        // requested beyond capacity
+  std::int64_t deals = 0;     // deals accepted (courting and events)
+  std::int64_t statements = 0;
+  std::int64_t storm_offs = 0;
 };
 
 // Builds the state before step 0: providers, the initial labs (named labs
 // first, then generated ones by tier), the influence graph. Cost O(N P + E).
 State init_state(const Scenario& s);
+
+// Removes the labs whose `keep` flag is 0 (arrays, graph, CSR, their deals
+// and contracts), logging an exit for each.
+void remove_labs(State& st, const std::vector<std::uint8_t>& keep);
+
+// Brings named lab `index` into the market now (the add_lab event).
+std::size_t add_named_lab(const Scenario& s, State& st, std::size_t index);
+
+// Step 2. Courting: budgets accrue; providers with a policy score labs and
+// offer the smallest sufficient credit; each lab takes the best offer whose
+// utility gain passes its threshold. Deals expire here too.
+void rule_courting(const Scenario& s, State& st, StepCounters& c);
+
+// Concludes a deal between provider p and the lab in `slot` (courting or a
+// deal event): credit c for credit_steps, exclusivity for exclusivity_steps
+// (none with a decentralized provider), an investment edge, the credits'
+// value charged to p's budget (courting) and logged.
+void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, double credit,
+                 std::int64_t credit_steps, std::int64_t exclusivity_steps, double value,
+                 double equity, const std::string& name, StepCounters& c);
+
+// Step 6. Narrative: experience, synchronous opinion update over the
+// influence graph, statements and storm-offs, reputation; or contagion.
+void rule_narrative(const Scenario& s, State& st, StepCounters& c);
+
+// Step 8. Scheduled events due this step, in file order. A `set` event
+// changes the scenario itself (later steps read the new value; provider
+// fields also update the provider's current state), hence the mutable s.
+void rule_events(Scenario& s, State& st, StepCounters& c);
+
+// The step an event fires at (its step, or its date's month from start).
+std::int64_t event_step(const Scenario& s, const EventParams& e);
 
 // Step 1. Population: demand growth d <- d exp(g + sigma z) (stream demand),
 // background growth, exits (stream exits), arrivals (stream arrivals),

@@ -42,7 +42,9 @@ struct LabState {
   std::vector<std::uint8_t> fresh;       // arrived and not yet chosen: choose with mu = 1
   std::vector<std::uint64_t> usage_mask; // providers above the usage threshold (bit p)
   std::vector<std::int32_t> main_provider;  // largest allocation (-1: none/outside)
-  Rows affinity, x, lock, opinion, served;
+  std::vector<std::int64_t> exclusive_until;  // no re-evaluation before this step
+  std::vector<std::uint8_t> reevaluate;       // forced re-evaluation this step (a deal)
+  Rows affinity, x, lock, opinion, served, credit;
 
   // Applies f to every per-lab scalar array (as std::vector<T>&) and g to every Rows.
   template <class F, class G>
@@ -50,8 +52,9 @@ struct LabState {
     f(id); f(tier);
     f(demand); f(growth); f(volatility); f(prestige); f(alpha); f(beta); f(gamma); f(w_own);
     f(outspokenness); f(renewal); f(exit_hazard); f(deal_threshold);
-    f(max_providers); f(fresh); f(usage_mask); f(main_provider);
-    g(affinity); g(x); g(lock); g(opinion); g(served);
+    f(max_providers); f(fresh); f(usage_mask); f(main_provider); f(exclusive_until);
+    f(reevaluate);
+    g(affinity); g(x); g(lock); g(opinion); g(served); g(credit);
   }
 };
 
@@ -70,6 +73,50 @@ struct ProviderState {
   // Price charged and quality offered this step (before this step's price
   // rule and learning update them for the next step).
   std::vector<double> price_charged, quality_offered, capacity_offered;
+  std::vector<std::uint8_t> active;         // in the market (add/remove_provider)
+  std::vector<double> budget;               // courting budget available
+  std::vector<double> credits_given;        // discount given this step (money)
+  std::vector<double> credits_spent;        // value of accepted deals, cumulative (money)
+  std::vector<double> revenue_won;          // revenue from labs under a deal, cumulative
+  std::vector<double> outage_fraction;      // capacity lost to an outage
+  std::vector<std::int64_t> outage_until;   // outage ends before this step
+  std::vector<double> partners;             // labs with an active deal
+};
+
+// An investment deal (SPEC §2.2 step 2 or a deal event): a provider -> lab
+// investment edge while active.
+struct Deal {
+  std::size_t provider = 0;
+  std::uint64_t lab = 0;       // lab id
+  double credit = 0;           // price discount c
+  std::int64_t start = 0;
+  std::int64_t credit_end = 0;     // credit applies in steps [start, credit_end)
+  std::int64_t exclusive_end = 0;  // exclusivity in steps [start, exclusive_end)
+  double value = 0;            // credits' value charged to the budget (money)
+  double equity = 0;
+};
+
+// A capacity contract: the lab keeps at least volume/d_l of its demand on p.
+struct Contract {
+  std::uint64_t lab = 0;
+  std::size_t provider = 0;
+  double volume = 0;
+  std::int64_t end = 0;  // in force in steps before end
+};
+
+// A statement about a provider this step (SPEC §2.2 step 6).
+struct Statement {
+  std::size_t lab = 0;  // slot
+  std::size_t provider = 0;
+  double sign = 0;      // +1 endorse, -1 criticise
+  double weight = 0;    // v_l, amplified for a storm-off
+  bool storm = false;
+};
+
+// One line of the events file.
+struct EventRecord {
+  std::string type, name, lab, provider, other;
+  double magnitude = 0;
 };
 
 struct State {
@@ -85,8 +132,24 @@ struct State {
   std::unordered_map<std::uint64_t, std::string> lab_names;  // named labs only
   // Named labs that arrive later: (step, index into Scenario::labs.named).
   std::vector<std::pair<std::int64_t, std::size_t>> pending_named;
+  std::vector<Deal> deals;          // active deals
+  std::vector<Contract> contracts;  // active capacity contracts
+  // This step's labs that moved at least theta of their demand off a
+  // provider (slot, provider), and its statements (narrative).
+  std::vector<std::pair<std::size_t, std::size_t>> moved_away;
+  std::vector<Statement> statements;
+  std::vector<EventRecord> log;     // this step's events (cleared each step)
+  // Statements made by scheduled events (a public switch), heard in the next
+  // step's narrative rule.
+  std::vector<Statement> pending_statements;
+  Rows scratch;                     // per-lab rows reused within a rule
+  bool any_credit = false;          // whether any credit row may be non-zero
 
   std::string lab_name(std::size_t slot) const;
+  // Slot of the lab with this id, or -1 (labs are kept in id order).
+  std::int64_t slot_of(std::uint64_t lab_id) const;
+  // Slot of the named lab `name`, or -1 when it is not in the market.
+  std::int64_t slot_of_named(const std::string& name) const;
 };
 
 }  // namespace cw

@@ -41,6 +41,12 @@ void run_columns(Sink&& k, const Scenario& s, const RunOutcome& r) {
   k("outside_share_final", r.outside_share_final);
   k("decentralized_share_final", r.decentralized_share_final);
   k("decentralized_first_step_5pct", r.decentralized_first_step_5pct);
+  k("deals", r.deals);
+  k("storm_offs", r.storm_offs);
+  k("statements", r.statements);
+  k("flagship_leader", provider_label(s, r.flagship_leader));
+  k("flagship_leader_share", r.flagship_leader_share);
+  k("consumer_surplus", r.consumer_surplus);
 }
 
 // run_providers.csv, after the keys (run_id, provider).
@@ -51,6 +57,10 @@ void run_provider_columns(Sink&& k, const ProviderOutcome& r) {
   k("revenue", r.revenue);
   k("profit", r.profit);
   k("reputation", r.reputation);
+  k("credits_spent", r.credits_spent);
+  k("revenue_won", r.revenue_won);
+  k("revenue_per_credit", r.revenue_per_credit);
+  k("flagship_share", r.flagship_share);
 }
 
 // steps.csv, after the keys (run_id, step, date).
@@ -86,6 +96,21 @@ void step_provider_columns(Sink&& k, const ProviderStep& r) {
   k("reputation", r.reputation);
   k("narrative_share", r.narrative_share);
   k("labs_served", r.labs_served);
+  k("credits", r.credits);
+  k("credits_outstanding", r.credits_outstanding);
+  k("partners", r.partners);
+  k("budget", r.budget);
+}
+
+// events.csv, after the keys (run_id, step, date).
+template <class Sink>
+void event_columns(Sink&& k, const EventRecord& e) {
+  k("type", e.type);
+  k("name", e.name);
+  k("lab", e.lab);
+  k("provider", e.provider);
+  k("other_provider", e.other);
+  k("magnitude", e.magnitude);
 }
 
 // Writes each column's value as a cell of a CsvLine or CsvWriter.
@@ -97,7 +122,8 @@ struct CellSink {
     if constexpr (std::is_same_v<T, std::string>) {
       w.cell(std::string_view(v));
     } else if constexpr (std::is_same_v<T, bool> || std::is_same_v<T, double> ||
-                         std::is_same_v<T, std::optional<std::int64_t>>) {
+                         std::is_same_v<T, std::optional<std::int64_t>> ||
+                         std::is_same_v<T, std::optional<double>>) {
       w.cell(v);
     } else {
       w.cell(static_cast<std::int64_t>(v));

@@ -40,6 +40,7 @@ class CsvLine {
   CsvLine& cell(double v);
   CsvLine& cell(std::int64_t v);
   CsvLine& cell(std::optional<std::int64_t> v);
+  CsvLine& cell(std::optional<double> v) { return v ? cell(*v) : empty(); }
   CsvLine& cell(bool v);
   CsvLine& cell(std::string_view v);
   CsvLine& cell(const char* v) { return cell(std::string_view(v)); }

@@ -26,6 +26,12 @@ void RunWriter::on_start(const Scenario& s, const State& st) {
         header_of({"run_id", "step", "date", "provider"},
                   [&](auto&& k) { step_provider_columns(k, p); }));
   }
+  if (s.output.events) {
+    EventRecord e;
+    events_ = std::make_unique<CsvWriter>(
+        dir_ / "events.csv",
+        header_of({"run_id", "step", "date"}, [&](auto&& k) { event_columns(k, e); }));
+  }
   (void)st;
 }
 
@@ -39,6 +45,14 @@ void RunWriter::on_step(const Scenario& s, const State& st, const StepMetrics& m
       step_providers_->cell(run_id_).cell(m.step).cell(date).cell(s.providers[p].name);
       step_provider_columns(CellSink<CsvWriter>{*step_providers_}, m.providers[p]);
       step_providers_->end_row();
+    }
+  }
+  if (events_) {
+    const std::string date = format_year_month(st.start_month + m.step);
+    for (const EventRecord& e : st.log) {
+      events_->cell(run_id_).cell(m.step).cell(date);
+      event_columns(CellSink<CsvWriter>{*events_}, e);
+      events_->end_row();
     }
   }
   const auto& gs = s.output.graph_steps;
@@ -92,6 +106,10 @@ void RunWriter::on_end(const Scenario& s, const State& st, const RunOutcome& r) 
     step_providers_->commit();
     files_.push_back(dir_ / "step_providers.csv");
   }
+  if (events_) {
+    events_->commit();
+    files_.push_back(dir_ / "events.csv");
+  }
   for (auto& g : graphs_) {
     g->commit();
     files_.push_back(g->target());
@@ -101,6 +119,7 @@ void RunWriter::on_end(const Scenario& s, const State& st, const RunOutcome& r) 
   for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
     const std::string name = entry.path().filename().string();
     const bool ours = name == "steps.csv" || name == "step_providers.csv" ||
+                      name == "events.csv" ||
                       (name.rfind("graph_step", 0) == 0 &&
                        (name.ends_with(".graphml") || name.ends_with(".dot")));
     if (ours && std::find(files_.begin(), files_.end(), entry.path()) == files_.end()) {

@@ -29,7 +29,7 @@ class RunWriter final : public Observer {
 
   std::filesystem::path dir_;
   std::int64_t run_id_;
-  std::unique_ptr<CsvWriter> steps_, step_providers_;
+  std::unique_ptr<CsvWriter> steps_, step_providers_, events_;
   std::vector<std::unique_ptr<AtomicFile>> graphs_;
   std::vector<std::filesystem::path> files_;
 };

@@ -7,28 +7,63 @@
 namespace cw {
 
 void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
-  (void)s;
   const std::size_t P = st.P;
   LabState& L = st.labs;
   ProviderState& Pv = st.providers;
-  // Requested volume per provider: R_p = sum_l d_l x_lp.
-  std::fill(Pv.requested.begin(), Pv.requested.end(), 0.0);
+  // The capacity that rations this step: less an outage's share while it lasts.
+  for (std::size_t p = 0; p < P; ++p) {
+    const double lost = st.step < Pv.outage_until[p] ? Pv.outage_fraction[p] : 0.0;
+    Pv.capacity_offered[p] = Pv.active[p] ? Pv.capacity[p] * (1.0 - lost) : 0.0;
+  }
+  // Partners (labs with an active deal) for partners_first rationing.
+  const bool partners_first = s.capacity.rationing == RationingRule::partners_first;
+  std::vector<std::pair<std::size_t, std::size_t>> partner;  // (slot, provider)
+  if (partners_first) {
+    for (const Deal& d : st.deals) {
+      const std::int64_t slot = st.slot_of(d.lab);
+      if (slot >= 0) partner.emplace_back(static_cast<std::size_t>(slot), d.provider);
+    }
+    std::sort(partner.begin(), partner.end());
+  }
+  auto is_partner = [&partner](std::size_t l, std::size_t p) {
+    return std::binary_search(partner.begin(), partner.end(), std::make_pair(l, p));
+  };
+
+  // Requested volume per provider: R_p = sum_l d_l x_lp (split by partners).
+  std::array<double, kMaxProviders> req_partner{}, req_other{};
   for (std::size_t l = 0; l < L.n; ++l) {
     const double* x = L.x.row(l);
-    for (std::size_t p = 0; p < P; ++p) Pv.requested[p] += L.demand[l] * x[p];
+    for (std::size_t p = 0; p < P; ++p) {
+      const double r = L.demand[l] * x[p];
+      if (partners_first && is_partner(l, p)) {
+        req_partner[p] += r;
+      } else {
+        req_other[p] += r;
+      }
+    }
   }
-  // Pro-rata rationing: every lab on p gets the same fill rate min(1, cap_p / R_p).
-  std::array<double, kMaxProviders> fill{};
+  // Fill rates. pro_rata: every lab on p gets min(1, C_p / R_p).
+  // partners_first: partners get min(1, C_p / R_partner); the others share
+  // what is left pro rata.
+  std::array<double, kMaxProviders> fill_partner{}, fill_other{};
   for (std::size_t p = 0; p < P; ++p) {
-    const double R = Pv.requested[p];
-    fill[p] = R > Pv.capacity[p] ? Pv.capacity[p] / R : 1.0;
+    const double cap = Pv.capacity_offered[p];
+    Pv.requested[p] = req_partner[p] + req_other[p];
+    if (partners_first) {
+      fill_partner[p] = req_partner[p] > cap ? cap / req_partner[p] : 1.0;
+      const double left = std::max(0.0, cap - req_partner[p] * fill_partner[p]);
+      fill_other[p] = req_other[p] > left ? left / req_other[p] : 1.0;
+    } else {
+      fill_other[p] = Pv.requested[p] > cap ? cap / Pv.requested[p] : 1.0;
+    }
   }
   std::fill(Pv.served.begin(), Pv.served.end(), 0.0);
   for (std::size_t l = 0; l < L.n; ++l) {
     const double* x = L.x.row(l);
     double* served = L.served.row(l);
     for (std::size_t p = 0; p < P; ++p) {
-      served[p] = L.demand[l] * x[p] * fill[p];
+      const double fill = partners_first && is_partner(l, p) ? fill_partner[p] : fill_other[p];
+      served[p] = L.demand[l] * x[p] * fill;
       Pv.served[p] += served[p];
     }
   }

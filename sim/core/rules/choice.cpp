@@ -55,14 +55,20 @@ void lab_utilities(const Scenario& s, const State& st, std::size_t l, const doub
   const double w_own = L.w_own[l];
   const double d = L.demand[l];
   const double threshold = s.metrics.usage_threshold;
+  const double* credit = L.credit.row(l);
   for (std::size_t p = 0; p < P; ++p) {
+    if (!Pv.active[p]) {  // not in the market: never an option
+      u[p] = -kInf;
+      continue;
+    }
     // U = affinity - alpha ln(price (1 - credit)) + beta q + gamma rep + delta G + lock.
     const double rep = (1.0 - w_own) * Pv.reputation[p] + w_own * o[p];
     double lock = 0;
     if (x[p] > threshold) {
       lock = (d > 0 ? s.lock_in.weight * k[p] / d : 0.0) + Pv.egress_fee[p];
     }
-    u[p] = aff[p] - L.alpha[l] * std::log(Pv.price[p]) + L.beta[l] * Pv.quality[p] +
+    u[p] = aff[p] - L.alpha[l] * std::log(Pv.price[p] * (1.0 - credit[p])) +
+           L.beta[l] * Pv.quality[p] +
            L.gamma[l] * rep + s.network_effect.delta * G[p] + lock;
   }
   u[P] = s.outside.utility;
@@ -83,9 +89,15 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
 
   std::array<double, kMaxProviders + 8> u{}, target{};
   std::array<std::size_t, kMaxProviders + 8> order{};
+  const bool narrative = s.narrative.enabled && s.narrative.mode == NarrativeMode::opinion;
+  st.moved_away.clear();
+  std::array<double, kMaxProviders + 8> before{};
   for (std::size_t l = 0; l < L.n; ++l) {
     const bool fresh = L.fresh[l] != 0;
-    if (!fresh) {
+    const bool forced = L.reevaluate[l] != 0;
+    L.reevaluate[l] = 0;
+    if (L.exclusive_until[l] > st.step) continue;  // exclusivity blocks re-evaluation
+    if (!fresh && !forced) {
       if (L.renewal[l] <= 0) continue;
       if (L.renewal[l] < 1) {
         Draws r(seed, Stream::renewal, t, L.id[l]);
@@ -146,8 +158,29 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     // Partial adjustment x <- (1 - mu) x + mu x*; a fresh lab moves all the way.
     const double mu = fresh ? 1.0 : ch.partial_adjustment;
     double* x = L.x.row(l);
+    std::copy(x, x + P + 1, before.begin());
     for (std::size_t p = 0; p <= P; ++p) x[p] = (1.0 - mu) * x[p] + mu * target[p];
     L.fresh[l] = 0;
+    if (narrative) {
+      // Candidates for a storm-off: theta or more of the demand moved off p.
+      for (std::size_t p = 0; p < P; ++p) {
+        if (before[p] - x[p] >= s.narrative.storm_threshold) st.moved_away.emplace_back(l, p);
+      }
+    }
+  }
+
+  // Capacity contracts: a floor volume / d_l on the contracted provider,
+  // the rest of the allocation scaled down to make room.
+  for (const Contract& k : st.contracts) {
+    const std::int64_t slot = st.slot_of(k.lab);
+    if (slot < 0) continue;
+    const auto l = static_cast<std::size_t>(slot);
+    double* x = L.x.row(l);
+    const double floor = L.demand[l] > 0 ? std::min(1.0, k.volume / L.demand[l]) : 0.0;
+    if (x[k.provider] >= floor) continue;
+    const double rest = 1.0 - x[k.provider];
+    const double scale = rest > 0 ? (1.0 - floor) / rest : 0.0;
+    for (std::size_t p = 0; p <= P; ++p) x[p] = p == k.provider ? floor : x[p] * scale;
   }
 
   // Usage edges and switches follow the new allocations.
@@ -161,7 +194,13 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     }
     const std::int32_t main = main_provider_of(x, P);
     if (main != L.main_provider[l]) {
-      if (L.main_provider[l] >= 0 && main >= 0) ++c.switches;
+      if (L.main_provider[l] >= 0 && main >= 0) {
+        ++c.switches;
+        st.log.push_back({"switch", "", st.lab_name(l),
+                          s.providers[static_cast<std::size_t>(main)].name,
+                          s.providers[static_cast<std::size_t>(L.main_provider[l])].name,
+                          L.demand[l]});
+      }
       L.main_provider[l] = main;
     }
   }

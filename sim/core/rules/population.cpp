@@ -17,6 +17,19 @@ std::string State::lab_name(std::size_t slot) const {
   return fmt::format("lab-{}", lab);
 }
 
+std::int64_t State::slot_of(std::uint64_t lab_id) const {
+  const auto it = std::lower_bound(labs.id.begin(), labs.id.end(), lab_id);
+  if (it == labs.id.end() || *it != lab_id) return -1;
+  return it - labs.id.begin();
+}
+
+std::int64_t State::slot_of_named(const std::string& name) const {
+  for (const auto& [lab_id, lab_name] : lab_names) {
+    if (lab_name == name) return slot_of(lab_id);
+  }
+  return -1;
+}
+
 std::uint64_t usage_mask(const double* x, std::size_t P, double threshold) {
   std::uint64_t m = 0;
   for (std::size_t p = 0; p < P; ++p) {
@@ -69,8 +82,12 @@ std::size_t append_lab(const Scenario& s, State& st, std::size_t tier) {
   L.fresh.push_back(0);
   L.usage_mask.push_back(0);
   L.main_provider.push_back(-1);
+  L.exclusive_until.push_back(-1);
+  L.reevaluate.push_back(0);
   const std::size_t slot = L.n++;
-  for (Rows* rows : {&L.affinity, &L.x, &L.lock, &L.opinion, &L.served}) grow_rows(*rows, L.n);
+  for (Rows* rows : {&L.affinity, &L.x, &L.lock, &L.opinion, &L.served, &L.credit}) {
+    grow_rows(*rows, L.n);
+  }
   for (const auto& [name, bonus] : t.affinity) {
     for (std::size_t p = 0; p < st.P; ++p) {
       if (s.providers[p].name == name) L.affinity.at(slot, p) = bonus;
@@ -101,9 +118,12 @@ void place_lab(const Scenario& s, State& st, std::size_t slot, const std::string
     x[provider_index(s, provider)] = 1.0;
   } else {
     switch (s.labs.initial) {
-      case InitialAllocation::uniform:
-        for (std::size_t p = 0; p < st.P; ++p) x[p] = 1.0 / static_cast<double>(st.P);
+      case InitialAllocation::uniform: {
+        double active = 0;
+        for (std::size_t p = 0; p < st.P; ++p) active += st.providers.active[p];
+        for (std::size_t p = 0; p < st.P; ++p) x[p] = st.providers.active[p] / active;
         break;
+      }
       case InitialAllocation::outside:
         x[st.P] = 1.0;
         break;
@@ -323,13 +343,54 @@ void attach_arrival(const Scenario& s, State& st, std::size_t slot,
 
 }  // namespace
 
+void remove_labs(State& st, const std::vector<std::uint8_t>& keep) {
+  LabState& L = st.labs;
+  std::size_t out = 0;
+  for (std::size_t l = 0; l < L.n; ++l) {
+    if (!keep[l]) {
+      st.log.push_back({"exit", "", st.lab_name(l), "", "", L.demand[l]});
+      const std::uint64_t gone = L.id[l];
+      std::erase_if(st.deals, [gone](const Deal& d) { return d.lab == gone; });
+      std::erase_if(st.contracts, [gone](const Contract& k) { return k.lab == gone; });
+      st.lab_names.erase(gone);
+      continue;
+    }
+    if (out != l) {
+      L.for_each_array([&](auto& v) { v[out] = v[l]; },
+                       [&](Rows& r) { std::copy(r.row(l), r.row(l) + r.stride, r.row(out)); });
+    }
+    ++out;
+  }
+  L.n = out;
+  L.for_each_array([&](auto& v) { v.resize(out); },
+                   [&](Rows& r) { r.data.resize(out * r.stride); });
+  st.graph.remove_labs(keep);
+  st.influence = st.graph.build_csr();
+}
+
+std::size_t add_named_lab(const Scenario& s, State& st, std::size_t index) {
+  std::vector<double> cumulative(st.labs.n);
+  double acc = 0;
+  for (std::size_t l = 0; l < st.labs.n; ++l) {
+    acc += attach_weight(st.labs.prestige[l], st.influence.degree(l));
+    cumulative[l] = acc;
+  }
+  const std::size_t slot = append_named(s, st, index);
+  place_lab(s, st, slot, s.labs.named[index].provider);
+  attach_arrival(s, st, slot, cumulative);
+  st.influence = st.graph.build_csr();
+  st.log.push_back({"entry", "", st.lab_name(slot), s.labs.named[index].provider, "",
+                    st.labs.demand[slot]});
+  return slot;
+}
+
 State init_state(const Scenario& s) {
   State st;
   st.P = s.providers.size();
   st.stride = (st.P + 1 + 7) / 8 * 8;
   st.start_month = parse_year_month(s.start).value_or(0);
   for (Rows* rows : {&st.labs.affinity, &st.labs.x, &st.labs.lock, &st.labs.opinion,
-                     &st.labs.served}) {
+                     &st.labs.served, &st.labs.credit}) {
     rows->stride = st.stride;
   }
 
@@ -357,6 +418,12 @@ State init_state(const Scenario& s) {
     Pv.cum_volume.push_back(p.learning_curve.initial_volume);
     Pv.background.push_back(p.background.revenue);
     Pv.pipeline.emplace_back(static_cast<std::size_t>(p.capacity_lead_time), 0.0);
+    Pv.active.push_back(p.active ? 1 : 0);
+    Pv.outage_until.push_back(0);
+  }
+  for (auto* v : {&Pv.budget, &Pv.credits_given, &Pv.credits_spent, &Pv.revenue_won,
+                  &Pv.outage_fraction, &Pv.partners}) {
+    v->assign(st.P, 0.0);
   }
   for (auto* v : {&Pv.requested, &Pv.served, &Pv.ai_revenue, &Pv.revenue, &Pv.profit,
                   &Pv.labs_using, &Pv.narrative_share, &Pv.price_charged,
@@ -386,6 +453,7 @@ State init_state(const Scenario& s) {
   std::vector<std::pair<std::size_t, std::string>> named_placement;
   for (std::size_t i = 0; i < s.labs.named.size(); ++i) {
     const auto& n = s.labs.named[i];
+    if (!n.present) continue;  // appears with an add_lab event
     std::int64_t when = start;
     if (!n.arrive.empty()) when = parse_year_month(n.arrive).value_or(start);
     if (when > start) {
@@ -448,25 +516,7 @@ void rule_population(const Scenario& s, State& st, StepCounters& c) {
     }
   }
   if (exits > 0) {
-    std::size_t out = 0;
-    for (std::size_t l = 0; l < L.n; ++l) {
-      if (!keep[l]) {
-        st.lab_names.erase(L.id[l]);
-        continue;
-      }
-      if (out != l) {
-        L.for_each_array([&](auto& v) { v[out] = v[l]; },
-                         [&](Rows& r) {
-                           std::copy(r.row(l), r.row(l) + r.stride, r.row(out));
-                         });
-      }
-      ++out;
-    }
-    L.n = out;
-    L.for_each_array([&](auto& v) { v.resize(out); },
-                     [&](Rows& r) { r.data.resize(out * r.stride); });
-    st.graph.remove_labs(keep);
-    st.influence = st.graph.build_csr();
+    remove_labs(st, keep);
     c.exits = static_cast<std::int64_t>(exits);
   }
 
@@ -508,6 +558,8 @@ void rule_population(const Scenario& s, State& st, StepCounters& c) {
     for (std::size_t k = 0; k < new_slots.size(); ++k) {
       place_lab(s, st, new_slots[k], new_provider[k]);
       attach_arrival(s, st, new_slots[k], cumulative);
+      st.log.push_back({"entry", "", st.lab_name(new_slots[k]), new_provider[k], "",
+                        L.demand[new_slots[k]]});
     }
     c.arrivals = static_cast<std::int64_t>(new_slots.size());
     st.influence = st.graph.build_csr();

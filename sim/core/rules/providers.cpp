@@ -23,6 +23,28 @@ void rule_providers(const Scenario& s, State& st) {
     }
   }
 
+  // Credits: the discount given this step, and the revenue from labs under a
+  // deal (revenue won by courting).
+  std::fill(Pv.credits_given.begin(), Pv.credits_given.end(), 0.0);
+  std::fill(Pv.partners.begin(), Pv.partners.end(), 0.0);
+  if (st.any_credit) {
+    for (std::size_t l = 0; l < L.n; ++l) {
+      const double* credit = L.credit.row(l);
+      const double* served = L.served.row(l);
+      for (std::size_t p = 0; p < P; ++p) {
+        Pv.credits_given[p] += served[p] * Pv.price[p] * credit[p];
+      }
+    }
+  }
+  for (const Deal& d : st.deals) {
+    const std::int64_t slot = st.slot_of(d.lab);
+    if (slot < 0) continue;
+    const double credit = st.step < d.credit_end ? d.credit : 0.0;
+    Pv.revenue_won[d.provider] += L.served.at(static_cast<std::size_t>(slot), d.provider) *
+                                  Pv.price[d.provider] * (1.0 - credit);
+    Pv.partners[d.provider] += 1;
+  }
+
   for (std::size_t p = 0; p < P; ++p) {
     const ProviderParams& pp = s.providers[p];
     if (prestige_total > 0) Pv.narrative_share[p] /= prestige_total;
@@ -30,8 +52,7 @@ void rule_providers(const Scenario& s, State& st) {
     // Revenue and profit at this step's price (credits arrive with deals, issue 5).
     Pv.price_charged[p] = Pv.price[p];
     Pv.quality_offered[p] = Pv.quality[p];
-    Pv.capacity_offered[p] = Pv.capacity[p];
-    Pv.ai_revenue[p] = Pv.served[p] * Pv.price[p];
+    Pv.ai_revenue[p] = Pv.served[p] * Pv.price[p] - Pv.credits_given[p];
     Pv.revenue[p] = Pv.ai_revenue[p] + Pv.background[p];
     // SPEC §2.2 step 7: profit = revenue - unit_cost x served; background
     // revenue is counted at no modelled cost.
@@ -39,6 +60,11 @@ void rule_providers(const Scenario& s, State& st) {
 
     // Capacity: what arrives now, then this step's capex into the pipeline
     // (lead time L: available from step t + L + 1; L = 0: from the next step).
+    // Capacity that follows demand: a share of this step's unmet requests
+    // joins for the next step (a decentralized network's supply).
+    if (pp.capacity_follow > 0 && std::isfinite(Pv.capacity[p])) {
+      Pv.capacity[p] += pp.capacity_follow * std::max(0.0, Pv.requested[p] - Pv.served[p]);
+    }
     if (std::isfinite(Pv.capacity[p])) {
       const double basis = pp.capex_basis == CapexBasis::revenue ? Pv.ai_revenue[p]
                                                                   : Pv.served[p];

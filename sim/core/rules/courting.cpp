@@ -1,0 +1,188 @@
+// Step 2 (courting). docs/MODEL.md §2.
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "core/rules.hpp"
+
+namespace cw {
+
+void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, double credit,
+                 std::int64_t credit_steps, std::int64_t exclusivity_steps, double value,
+                 double equity, const std::string& name, StepCounters& c) {
+  LabState& L = st.labs;
+  ProviderState& Pv = st.providers;
+  const std::uint64_t lab = L.id[slot];
+  // A new deal between the same pair replaces the old one.
+  for (const Deal& d : st.deals) {
+    if (d.provider == p && d.lab == lab) st.graph.remove_investment(p, slot);
+  }
+  std::erase_if(st.deals, [&](const Deal& d) { return d.provider == p && d.lab == lab; });
+  Deal d;
+  d.provider = p;
+  d.lab = lab;
+  d.credit = credit;
+  d.start = st.step;
+  d.credit_end = st.step + credit_steps;
+  const bool exclusive =
+      exclusivity_steps > 0 && s.providers[p].kind != ProviderKind::decentralized;
+  d.exclusive_end = exclusive ? st.step + exclusivity_steps : st.step;
+  d.value = value;
+  d.equity = equity;
+  st.deals.push_back(d);
+  st.graph.add_investment(p, slot, value);
+  Pv.credits_spent[p] += value;
+  if (credit > 0 && credit_steps > 0) {
+    L.credit.at(slot, p) = credit;
+    st.any_credit = true;
+  }
+  if (exclusive) {
+    // Exclusive: all of the lab's compute moves to p, and it does not
+    // re-evaluate until the exclusivity ends.
+    double* x = L.x.row(slot);
+    std::fill(x, x + st.P + 1, 0.0);
+    x[p] = 1.0;
+    L.exclusive_until[slot] = d.exclusive_end;
+  } else {
+    L.reevaluate[slot] = 1;  // weighs the credit in this step's choice
+  }
+  ++c.deals;
+  st.log.push_back({"deal", name, st.lab_name(slot), s.providers[p].name, "", value});
+}
+
+namespace {
+
+struct Offer {
+  std::size_t provider = 0, slot = 0;
+  double credit = 0, value = 0, score = 0;
+};
+
+// Deals whose credit and exclusivity have both ended are removed; expired
+// credits are cleared from the lab's row.
+void expire_deals(State& st) {
+  LabState& L = st.labs;
+  st.any_credit = false;
+  std::erase_if(st.deals, [&](const Deal& d) {
+    const std::int64_t slot = st.slot_of(d.lab);
+    if (slot < 0) return true;
+    const auto l = static_cast<std::size_t>(slot);
+    if (st.step >= d.credit_end) L.credit.at(l, d.provider) = 0.0;
+    if (st.step < d.credit_end && d.credit > 0) st.any_credit = true;
+    if (st.step >= d.credit_end && st.step >= d.exclusive_end) {
+      st.graph.remove_investment(d.provider, l);
+      return true;
+    }
+    return false;
+  });
+}
+
+}  // namespace
+
+void rule_courting(const Scenario& s, State& st, StepCounters& c) {
+  expire_deals(st);
+  const std::size_t P = st.P;
+  LabState& L = st.labs;
+  ProviderState& Pv = st.providers;
+  bool any = false;
+  for (std::size_t p = 0; p < P; ++p) {
+    const InvestmentParams& inv = s.providers[p].investment;
+    if (inv.policy == InvestmentPolicy::none) continue;
+    Pv.budget[p] = std::min(Pv.budget[p] + inv.budget, inv.budget_cap);
+    any = any || (Pv.active[p] && Pv.budget[p] > 0 && inv.max_offers > 0);
+  }
+  if (!any || L.n == 0) return;
+
+  // Decide from a read-only view: every lab's utilities without new credits.
+  std::array<double, kMaxProviders> G{};
+  network_effect(s, st, G.data());
+  Rows u;
+  u.stride = st.stride;
+  u.data.assign(L.n * st.stride, 0.0);
+  for (std::size_t l = 0; l < L.n; ++l) lab_utilities(s, st, l, G.data(), u.row(l));
+  const double margin = s.courting.margin;
+
+  std::vector<Offer> offers;
+  std::vector<Offer> candidates;
+  for (std::size_t p = 0; p < P; ++p) {
+    const InvestmentParams& inv = s.providers[p].investment;
+    if (inv.policy == InvestmentPolicy::none || !Pv.active[p] || Pv.budget[p] <= 0) continue;
+    const double w_rev = inv.policy == InvestmentPolicy::defensive ? 0.0 : inv.w_rev;
+    const double w_narr = inv.policy == InvestmentPolicy::narrative ? inv.w_narr : 0.0;
+    const double w_def = inv.policy == InvestmentPolicy::narrative ||
+                                 inv.policy == InvestmentPolicy::defensive
+                             ? inv.w_def
+                             : 0.0;
+    const double T = static_cast<double>(inv.credit_steps);
+    candidates.clear();
+    for (std::size_t l = 0; l < L.n; ++l) {
+      if (L.exclusive_until[l] > st.step || L.alpha[l] <= 0 || L.demand[l] <= 0) continue;
+      const bool partner = std::any_of(st.deals.begin(), st.deals.end(), [&](const Deal& d) {
+        return d.provider == p && d.lab == L.id[l];
+      });
+      if (partner) continue;
+      const double* ul = u.row(l);
+      double rival = ul[P];  // the outside option counts when enabled
+      if (!s.outside.enabled) rival = -kInf;
+      for (std::size_t q = 0; q < P; ++q) {
+        if (q != p) rival = std::max(rival, ul[q]);
+      }
+      // The smallest credit that makes p the top choice by the margin:
+      // U_p - alpha ln(1 - c) >= rival + margin.
+      const double gap = rival + margin - ul[p];
+      if (!(gap > 0)) continue;  // already chosen with the margin: nothing to buy
+      const double credit = 1.0 - std::exp(-gap / L.alpha[l]);
+      if (credit > inv.max_credit) continue;
+      // Every candidate "leans away": its best rival is within the margin
+      // of p (gap > 0), so the defensive term is v_l x_lp for all of them.
+      const double* x = L.x.row(l);
+      const double v = L.prestige[l];
+      const double score = w_rev * L.demand[l] * Pv.price[p] * T +
+                           w_narr * v * (1.0 - x[p] - x[P]) + w_def * v * x[p];
+      if (!(score > 0)) continue;
+      const double value = credit * Pv.price[p] * L.demand[l] * T;
+      candidates.push_back({p, l, credit, value, score});
+    }
+    // The best-scoring labs, ties by slot; offers fit the budget together.
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Offer& a, const Offer& b) { return a.score > b.score; });
+    double reserved = 0;
+    std::int64_t made = 0;
+    for (const Offer& o : candidates) {
+      if (made >= inv.max_offers) break;
+      if (reserved + o.value > Pv.budget[p]) continue;
+      reserved += o.value;
+      offers.push_back(o);
+      ++made;
+    }
+  }
+
+  // Each lab takes the offer with the largest utility gain over its current
+  // best option, if the gain reaches its threshold.
+  std::stable_sort(offers.begin(), offers.end(),
+                   [](const Offer& a, const Offer& b) { return a.slot < b.slot; });
+  for (std::size_t i = 0; i < offers.size();) {
+    const std::size_t l = offers[i].slot;
+    const double* ul = u.row(l);
+    double best_now = s.outside.enabled ? ul[P] : -kInf;
+    for (std::size_t q = 0; q < P; ++q) best_now = std::max(best_now, ul[q]);
+    const Offer* best = nullptr;
+    double best_gain = -kInf;
+    for (; i < offers.size() && offers[i].slot == l; ++i) {
+      const Offer& o = offers[i];
+      const double gain = ul[o.provider] - L.alpha[l] * std::log(1.0 - o.credit) - best_now;
+      if (gain > best_gain) {
+        best_gain = gain;
+        best = &o;
+      }
+    }
+    if (best && best_gain >= L.deal_threshold[l]) {
+      const InvestmentParams& inv = s.providers[best->provider].investment;
+      Pv.budget[best->provider] -= best->value;
+      accept_deal(s, st, best->provider, l, best->credit, inv.credit_steps,
+                  inv.exclusivity_steps, best->value, inv.equity_per_credit * best->value, "",
+                  c);
+    }
+  }
+}
+
+}  // namespace cw

@@ -1,0 +1,192 @@
+// Step 8 (scheduled events). docs/MODEL.md §8.
+#include <algorithm>
+#include <cmath>
+
+#include "core/param_path.hpp"
+#include "core/rules.hpp"
+
+namespace cw {
+
+std::int64_t event_step(const Scenario& s, const EventParams& e) {
+  if (e.step) return static_cast<std::int64_t>(*e.step);
+  const auto when = parse_year_month(e.date);
+  const auto start = parse_year_month(s.start);
+  return when && start ? *when - *start : -1;
+}
+
+namespace {
+
+std::size_t provider_index(const Scenario& s, const std::string& name) {
+  for (std::size_t p = 0; p < s.providers.size(); ++p) {
+    if (s.providers[p].name == name) return p;
+  }
+  return s.providers.size();
+}
+
+// After a `set` event on provider fields: the provider's current state
+// follows the new parameters (only the fields that changed).
+void sync_providers(const std::vector<ProviderParams>& before, const Scenario& s, State& st) {
+  ProviderState& Pv = st.providers;
+  for (std::size_t p = 0; p < s.providers.size(); ++p) {
+    const ProviderParams& a = before[p];
+    const ProviderParams& b = s.providers[p];
+    if (a.price != b.price) {
+      Pv.price0[p] = b.price;
+      Pv.price_level[p] = 1.0;
+      Pv.price[p] = b.price;
+    }
+    if (a.unit_cost != b.unit_cost) Pv.unit_cost0[p] = Pv.unit_cost[p] = b.unit_cost;
+    if (a.quality != b.quality) Pv.quality0[p] = Pv.quality[p] = b.quality;
+    if (a.reputation != b.reputation) Pv.reputation[p] = b.reputation;
+    if (a.egress_fee != b.egress_fee) Pv.egress_fee[p] = b.egress_fee;
+    if (a.lock_in_rate != b.lock_in_rate) Pv.lock_in_rate[p] = b.lock_in_rate;
+    if (a.pseudo_count != b.pseudo_count) Pv.pseudo_count[p] = b.pseudo_count;
+    if (a.capacity != b.capacity && b.capacity) Pv.capacity[p] = *b.capacity;
+    if (a.background.revenue != b.background.revenue) Pv.background[p] = b.background.revenue;
+    if (a.active != b.active) Pv.active[p] = b.active ? 1 : 0;
+  }
+}
+
+// Moves the lab's allocation off provider p (it left the market).
+void evict(const Scenario& s, State& st, std::size_t slot, std::size_t p) {
+  double* x = st.labs.x.row(slot);
+  if (x[p] <= 0) return;
+  x[p] = 0;
+  double rest = 0;
+  for (std::size_t q = 0; q <= st.P; ++q) rest += x[q];
+  if (rest > 0) {
+    for (std::size_t q = 0; q <= st.P; ++q) x[q] /= rest;
+  } else if (s.outside.enabled) {
+    x[st.P] = 1.0;
+  } else {
+    double active = 0;
+    for (std::size_t q = 0; q < st.P; ++q) active += st.providers.active[q];
+    for (std::size_t q = 0; q < st.P; ++q) x[q] = active > 0 ? st.providers.active[q] / active : 0;
+  }
+  st.labs.reevaluate[slot] = 1;
+  if (st.labs.exclusive_until[slot] > st.step) st.labs.exclusive_until[slot] = st.step;
+}
+
+}  // namespace
+
+void rule_events(Scenario& s, State& st, StepCounters& c) {
+  const std::size_t P = st.P;
+  LabState& L = st.labs;
+  ProviderState& Pv = st.providers;
+  for (std::size_t i = 0; i < s.events.size(); ++i) {
+    const EventParams e = s.events[i];  // a copy: a set event may change s
+    if (!e.enabled || event_step(s, e) != st.step) continue;
+    const std::size_t p = provider_index(s, e.provider);
+    const std::int64_t slot = e.lab.empty() ? -1 : st.slot_of_named(e.lab);
+    const std::string type(kEventTypeNames[static_cast<std::size_t>(e.type)]);
+    double magnitude = 0;
+    // Events about a lab that is not (or no longer) in the market are logged
+    // as skipped, with magnitude 0.
+    const bool needs_lab = e.type == EventType::deal || e.type == EventType::capacity_contract ||
+                           e.type == EventType::switch_ ||
+                           e.type == EventType::end_exclusivity ||
+                           e.type == EventType::remove_lab;
+    if (needs_lab && slot < 0) {
+      st.log.push_back({type + "_skipped", e.name, e.lab, e.provider, "", 0});
+      continue;
+    }
+    const auto l = static_cast<std::size_t>(slot);
+    switch (e.type) {
+      case EventType::set: {
+        const std::vector<ProviderParams> before = s.providers;
+        set_parameter(s, e.path, e.value);
+        sync_providers(before, s, st);
+        st.log.push_back({type, e.name, "", "", e.path, 0});
+        continue;
+      }
+      case EventType::deal:
+        accept_deal(s, st, p, l, e.credit, e.credit_steps, e.exclusivity_steps, e.amount,
+                    e.equity, e.name, c);
+        continue;  // accept_deal logs it
+      case EventType::capacity_contract:
+        st.contracts.push_back({L.id[l], p, e.volume, st.step + e.steps});
+        magnitude = e.volume;
+        break;
+      case EventType::switch_: {
+        double* x = L.x.row(l);
+        const std::size_t from = e.from.empty() ? P : provider_index(s, e.from);
+        double moved = 0;
+        if (from < P) {
+          moved = std::min(e.share, x[from]);
+          x[from] -= moved;
+        } else {
+          // From every other option, pro rata.
+          const double others = 1.0 - x[p];
+          moved = e.share * others;
+          const double keep = others > 0 ? (others - moved) / others : 0.0;
+          for (std::size_t q = 0; q <= P; ++q) {
+            if (q != p) x[q] *= keep;
+          }
+        }
+        x[p] += moved;
+        magnitude = moved;
+        // The provider left: the one named, else the lab's main provider before.
+        const std::int32_t left =
+            from < P ? static_cast<std::int32_t>(from) : L.main_provider[l];
+        if (e.public_ && left >= 0 && static_cast<std::size_t>(left) != p) {
+          const double w = s.narrative.storm_amplification * L.prestige[l];
+          st.pending_statements.push_back({l, static_cast<std::size_t>(left), -1.0, w, true});
+          st.log.push_back({"storm_off", e.name, e.lab, s.providers[static_cast<std::size_t>(left)].name,
+                            e.provider, w});
+          ++c.storm_offs;
+        }
+        st.log.push_back({type, e.name, e.lab, e.provider,
+                          left >= 0 ? s.providers[static_cast<std::size_t>(left)].name : "",
+                          magnitude});
+        continue;
+      }
+      case EventType::end_exclusivity:
+        for (Deal& d : st.deals) {
+          if (d.provider == p && d.lab == L.id[l]) d.exclusive_end = std::min(d.exclusive_end, st.step);
+        }
+        L.exclusive_until[l] = std::min(L.exclusive_until[l], st.step);
+        break;
+      case EventType::add_provider:
+        Pv.active[p] = 1;
+        break;
+      case EventType::remove_provider:
+        Pv.active[p] = 0;
+        for (std::size_t k = 0; k < L.n; ++k) evict(s, st, k, p);
+        for (const Deal& d : st.deals) {
+          const std::int64_t ds = st.slot_of(d.lab);
+          if (d.provider == p && ds >= 0) {
+            st.graph.remove_investment(p, static_cast<std::size_t>(ds));
+            L.credit.at(static_cast<std::size_t>(ds), p) = 0.0;
+          }
+        }
+        std::erase_if(st.deals, [p](const Deal& d) { return d.provider == p; });
+        std::erase_if(st.contracts, [p](const Contract& k) { return k.provider == p; });
+        break;
+      case EventType::add_lab: {
+        if (st.slot_of_named(e.lab) >= 0) break;  // already in the market
+        for (std::size_t k = 0; k < s.labs.named.size(); ++k) {
+          if (s.labs.named[k].name == e.lab) add_named_lab(s, st, k);
+        }
+        break;
+      }
+      case EventType::remove_lab: {
+        std::vector<std::uint8_t> keep(L.n, 1);
+        keep[l] = 0;
+        remove_labs(st, keep);
+        break;
+      }
+      case EventType::reputation_shock:
+        Pv.reputation[p] = std::clamp(Pv.reputation[p] + e.delta, -1.0, 1.0);
+        magnitude = e.delta;
+        break;
+      case EventType::capacity_outage:
+        Pv.outage_fraction[p] = e.fraction;
+        Pv.outage_until[p] = st.step + e.steps;
+        magnitude = e.fraction;
+        break;
+    }
+    st.log.push_back({type, e.name, e.lab, e.provider, "", magnitude});
+  }
+}
+
+}  // namespace cw

@@ -1,0 +1,179 @@
+// Step 6 (narrative). docs/MODEL.md §6.
+#include <algorithm>
+#include <array>
+#include <cmath>
+
+#include "core/random.hpp"
+#include "core/rules.hpp"
+
+namespace cw {
+
+namespace {
+
+// Bass diffusion on the influence graph: a lab still wholly on the outside
+// option adopts provider p with hazard p_innov / (active providers) +
+// q_imit * (share of its neighbours whose main provider is p), decided for
+// every lab from the state at the start of the rule, then applied.
+void contagion(const Scenario& s, State& st) {
+  const std::size_t P = st.P;
+  LabState& L = st.labs;
+  const NarrativeParams& n = s.narrative;
+  const auto seed = static_cast<std::uint64_t>(s.seed);
+  const auto t = static_cast<std::uint64_t>(st.step);
+  double active = 0;
+  for (std::size_t p = 0; p < P; ++p) active += st.providers.active[p];
+  if (active == 0) return;
+  std::vector<std::pair<std::size_t, std::size_t>> adopt;
+  std::array<double, kMaxProviders> h{};
+  for (std::size_t l = 0; l < L.n; ++l) {
+    if (L.x.at(l, P) < 1.0) continue;  // already adopted (in part)
+    const auto begin = st.influence.off[l], end = st.influence.off[l + 1];
+    const double deg = static_cast<double>(end - begin);
+    double total = 0;
+    for (std::size_t p = 0; p < P; ++p) {
+      if (!st.providers.active[p]) {
+        h[p] = 0;
+        continue;
+      }
+      double on = 0;
+      for (auto k = begin; k < end; ++k) {
+        if (L.main_provider[static_cast<std::size_t>(st.influence.nbr[k])] ==
+            static_cast<std::int32_t>(p)) {
+          on += 1;
+        }
+      }
+      h[p] = n.p_innov / active + (deg > 0 ? n.q_imit * on / deg : 0.0);
+      total += h[p];
+    }
+    Draws r(seed, Stream::contagion, t, L.id[l]);
+    const double u = r.uniform();
+    if (u >= std::min(total, 1.0)) continue;
+    // Which provider: by the hazards' shares.
+    const double pick = r.uniform() * total;
+    double acc = 0;
+    std::size_t chosen = P - 1;
+    for (std::size_t p = 0; p < P; ++p) {
+      acc += h[p];
+      if (pick < acc) {
+        chosen = p;
+        break;
+      }
+    }
+    adopt.emplace_back(l, chosen);
+  }
+  for (const auto& [l, p] : adopt) {
+    double* x = L.x.row(l);
+    std::fill(x, x + P + 1, 0.0);
+    x[p] = 1.0;
+    L.main_provider[l] = static_cast<std::int32_t>(p);
+    const std::uint64_t mask = usage_mask(x, P, s.metrics.usage_threshold);
+    st.graph.set_usage(l, L.usage_mask[l], mask);
+    L.usage_mask[l] = mask;
+    st.log.push_back({"adoption", "", st.lab_name(l), s.providers[p].name, "", L.demand[l]});
+  }
+}
+
+}  // namespace
+
+void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
+  if (!s.narrative.enabled) return;
+  if (s.narrative.mode == NarrativeMode::contagion) {
+    contagion(s, st);
+    return;
+  }
+  const NarrativeParams& n = s.narrative;
+  const std::size_t P = st.P;
+  LabState& L = st.labs;
+  ProviderState& Pv = st.providers;
+  const auto seed = static_cast<std::uint64_t>(s.seed);
+  const auto t = static_cast<std::uint64_t>(st.step);
+
+  // Experience: sat_lp = 2 q_p fill_p - 1, fill_p = served / requested.
+  std::array<double, kMaxProviders> sat{};
+  for (std::size_t p = 0; p < P; ++p) {
+    const double fill = Pv.requested[p] > 0 ? Pv.served[p] / Pv.requested[p] : 1.0;
+    sat[p] = 2.0 * Pv.quality[p] * fill - 1.0;
+  }
+
+  // Opinions, synchronous (every lab reads the opinions of the step's start):
+  // o_lp <- (1-lambda) o_lp + lambda (w_exp sat_lp [x_lp > threshold]
+  //                                   + (1-w_exp) sum_j W_lj o_jp).
+  Rows& next = st.scratch;
+  next.stride = st.stride;
+  next.data.resize(L.n * st.stride);
+  const Csr& W = st.influence;
+  for (std::size_t l = 0; l < L.n; ++l) {
+    std::array<double, kMaxProviders> heard{};
+    for (auto k = W.off[l]; k < W.off[l + 1]; ++k) {
+      const double* oj = L.opinion.row(static_cast<std::size_t>(W.nbr[k]));
+      const double w = W.w[k];
+      for (std::size_t p = 0; p < P; ++p) heard[p] += w * oj[p];
+    }
+    const double* o = L.opinion.row(l);
+    const double* x = L.x.row(l);
+    double* out = next.row(l);
+    for (std::size_t p = 0; p < P; ++p) {
+      const double experience = x[p] > n.experience_threshold ? sat[p] : 0.0;
+      out[p] = (1.0 - n.lambda) * o[p] +
+               n.lambda * (n.w_exp * experience + (1.0 - n.w_exp) * heard[p]);
+    }
+    for (std::size_t p = P; p < st.stride; ++p) out[p] = 0.0;
+  }
+  std::swap(L.opinion.data, next.data);
+
+  // Statements: with probability pi_l a lab speaks about the provider of its
+  // most extreme opinion, if |o| reaches the threshold.
+  st.statements.swap(st.pending_statements);
+  st.pending_statements.clear();
+  for (std::size_t l = 0; l < L.n; ++l) {
+    if (L.outspokenness[l] <= 0) continue;
+    Draws r(seed, Stream::statements, t, L.id[l]);
+    if (r.uniform() >= L.outspokenness[l]) continue;
+    const double* o = L.opinion.row(l);
+    std::size_t best = 0;
+    for (std::size_t p = 1; p < P; ++p) {
+      if (std::abs(o[p]) > std::abs(o[best])) best = p;
+    }
+    if (std::abs(o[best]) < n.statement_threshold || !Pv.active[best]) continue;
+    const double sign = o[best] > 0 ? 1.0 : -1.0;
+    st.statements.push_back({l, best, sign, L.prestige[l], false});
+    st.log.push_back({sign > 0 ? "endorsement" : "criticism", "", st.lab_name(l),
+                      s.providers[best].name, "", L.prestige[l]});
+  }
+  // Storm-offs: moved theta or more away from p this step with a negative
+  // opinion of p: criticism with weight storm_amplification * v_l.
+  for (const auto& [l, p] : st.moved_away) {
+    if (l >= L.n || L.opinion.at(l, p) >= 0) continue;
+    const double w = n.storm_amplification * L.prestige[l];
+    st.statements.push_back({l, p, -1.0, w, true});
+    st.log.push_back({"storm_off", "", st.lab_name(l), s.providers[p].name, "", w});
+    ++c.storm_offs;
+  }
+  c.statements += static_cast<std::int64_t>(st.statements.size());
+
+  // Reputation: r_p <- (1-rho) r_p + rho clamp(m_p + phi (ns_p - 1/P), -1, 1),
+  // m_p = sum w stmt / (v_0 + sum w) over this step's statements about p,
+  // ns_p = sum_l v_l x_lp / sum_l v_l.
+  std::array<double, kMaxProviders> said{}, weight{}, ns{};
+  for (const Statement& m : st.statements) {
+    said[m.provider] += m.weight * m.sign;
+    weight[m.provider] += m.weight;
+  }
+  double prestige = 0;
+  for (std::size_t l = 0; l < L.n; ++l) {
+    prestige += L.prestige[l];
+    const double* x = L.x.row(l);
+    for (std::size_t p = 0; p < P; ++p) ns[p] += L.prestige[l] * x[p];
+  }
+  double active = 0;
+  for (std::size_t p = 0; p < P; ++p) active += Pv.active[p];
+  for (std::size_t p = 0; p < P; ++p) {
+    if (!Pv.active[p]) continue;
+    const double m = weight[p] > 0 ? said[p] / (n.inattention + weight[p]) : 0.0;
+    const double share = prestige > 0 ? ns[p] / prestige : 0.0;
+    const double target = std::clamp(m + n.phi * (share - 1.0 / active), -1.0, 1.0);
+    Pv.reputation[p] = (1.0 - n.rho) * Pv.reputation[p] + n.rho * target;
+  }
+}
+
+}  // namespace cw

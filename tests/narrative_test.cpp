@@ -1,0 +1,364 @@
+// The model, part 2 (SPEC §2.2 steps 2, 6, 8): courting, narrative and
+// storm-offs, scheduled events. Expected values come from the equations of
+// docs/MODEL.md computed by hand, or from the classic analytic results.
+#include <gtest/gtest.h>
+
+#include <Eigen/Dense>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "core/engine.hpp"
+#include "core/param_path.hpp"
+#include "core/rules.hpp"
+#include "fixtures.hpp"
+
+namespace cw {
+namespace {
+
+NamedLabParams named(const std::string& name, double prestige, double demand,
+                     const std::string& provider) {
+  NamedLabParams n;
+  n.name = name;
+  n.tier = "t";
+  n.prestige = prestige;
+  n.demand = demand;
+  n.provider = provider;
+  return n;
+}
+
+EventParams event(const std::string& name, EventType type, std::int64_t step) {
+  EventParams e;
+  e.name = name;
+  e.type = type;
+  e.step = static_cast<double>(step);
+  return e;
+}
+
+// Two providers and one famous lab on P0 that never re-evaluates by itself.
+Scenario storm_scenario(bool is_public) {
+  Scenario s = test::tiny(2, 1);
+  s.labs.tiers[0].renewal = Dist::fixed_at(0);
+  s.labs.named.push_back(named("Famous", 4.0, 1.0, "P0"));
+  s.narrative.enabled = true;
+  s.narrative.rho = 0.3;
+  s.narrative.phi = 0.0;  // isolate the statement term
+  s.narrative.inattention = 10.0;
+  s.narrative.storm_amplification = 5.0;
+  EventParams e = event("leave", EventType::switch_, 0);
+  e.lab = "Famous";
+  e.provider = "P1";
+  e.from = "P0";
+  e.share = 1.0;
+  e.public_ = is_public;
+  s.events.push_back(e);
+  s.steps = 3;
+  return s;
+}
+
+// A public storm-off lowers the old provider's reputation by
+// rho * amp v / (v_0 + amp v) more than a silent switch of the same size.
+TEST(Narrative, PublicStormOffCostsTheDocumentedReputation) {
+  std::vector<Problem> problems;
+  ASSERT_TRUE(check_scenario(storm_scenario(true), problems)) << problems[0].message;
+  Simulation loud(storm_scenario(true)), quiet(storm_scenario(false));
+  loud.step();  // step 0: the switch event fires (end of step)
+  quiet.step();
+  EXPECT_EQ(loud.state().labs.x.at(0, 1), 1.0);
+  EXPECT_EQ(quiet.state().labs.x.at(0, 1), 1.0);
+  loud.step();  // step 1: the narrative rule hears the criticism
+  quiet.step();
+  const double w = 5.0 * 4.0;
+  const double expected = 0.3 * (-w / (10.0 + w));
+  EXPECT_DOUBLE_EQ(loud.state().providers.reputation[0] - quiet.state().providers.reputation[0],
+                   expected);
+  EXPECT_EQ(quiet.state().providers.reputation[0], 0.0);
+}
+
+TEST(Narrative, StormOffIsLoggedAndCounted) {
+  Simulation sim(storm_scenario(true));
+  const StepMetrics& m = sim.step();
+  EXPECT_EQ(m.counters.storm_offs, 1);
+  bool seen = false;
+  for (const EventRecord& e : sim.state().log) {
+    if (e.type == "storm_off") {
+      seen = true;
+      EXPECT_EQ(e.lab, "Famous");
+      EXPECT_EQ(e.provider, "P0");
+      EXPECT_EQ(e.magnitude, 20.0);
+    }
+  }
+  EXPECT_TRUE(seen);
+}
+
+// DeGroot on a star (a centre listening to two leaves, each leaf to the
+// centre): the consensus is pi^T o(0) with pi the stationary distribution of
+// the random walk, proportional to degree: (1/2, 1/4, 1/4).
+TEST(Narrative, DeGrootReachesTheAnalyticConsensus) {
+  Scenario s = test::tiny(1, 3);
+  s.labs.tiers[0].renewal = Dist::fixed_at(0);
+  s.network.generator = GraphGenerator::edge_list;
+  s.network.edges = {{0, 1, 1.0}, {0, 2, 1.0}};
+  s.narrative.enabled = true;
+  s.narrative.lambda = 0.5;
+  s.narrative.w_exp = 0.0;  // opinions from neighbours only
+  s.narrative.rho = 0.0;
+  s.steps = 400;
+  Simulation sim(s);
+  const double o0[] = {0.9, -0.6, 0.1};
+  for (std::size_t l = 0; l < 3; ++l) sim.mutable_state().labs.opinion.at(l, 0) = o0[l];
+  while (!sim.done()) sim.step();
+  const double consensus = 0.5 * 0.9 + 0.25 * -0.6 + 0.25 * 0.1;
+  for (std::size_t l = 0; l < 3; ++l) {
+    EXPECT_NEAR(sim.state().labs.opinion.at(l, 0), consensus, 1e-12) << l;
+  }
+}
+
+// With experience (Friedkin-Johnsen form): the fixed point is
+// o* = (I - (1 - w_exp) W)^-1 w_exp sat, computed here with Eigen.
+TEST(Narrative, FriedkinJohnsenFixedPoint) {
+  Scenario s = test::tiny(1, 3);
+  s.labs.tiers[0].renewal = Dist::fixed_at(0);
+  s.providers[0].quality = 0.8;  // sat = 2 q fill - 1 = 0.6 with no rationing
+  s.network.generator = GraphGenerator::edge_list;
+  s.network.edges = {{0, 1, 1.0}, {0, 2, 1.0}};
+  s.narrative.enabled = true;
+  s.narrative.lambda = 0.4;
+  s.narrative.w_exp = 0.3;
+  s.narrative.rho = 0.0;
+  s.steps = 300;
+  Simulation sim(s);
+  // Only labs 0 and 1 use the provider (lab 2 is outside: no experience).
+  sim.mutable_state().labs.x.at(2, 0) = 0.0;
+  sim.mutable_state().labs.x.at(2, 1) = 1.0;
+  while (!sim.done()) sim.step();
+  Eigen::Matrix3d W;
+  W << 0, 0.5, 0.5, 1, 0, 0, 1, 0, 0;
+  const Eigen::Vector3d sat(0.6, 0.6, 0.0);
+  const Eigen::Vector3d expected =
+      (Eigen::Matrix3d::Identity() - 0.7 * W).inverse() * (0.3 * sat);
+  for (int l = 0; l < 3; ++l) {
+    EXPECT_NEAR(sim.state().labs.opinion.at(static_cast<std::size_t>(l), 0), expected[l], 1e-12)
+        << l;
+  }
+}
+
+// Exclusivity blocks re-evaluation until it ends.
+TEST(Events, ExclusivityBlocksSwitchingUntilItEnds) {
+  Scenario s = test::tiny(2, 1);
+  s.providers[0].quality = 1.0;  // P0 is far better: argmax picks it when free
+  s.providers[1].quality = 0.0;
+  s.choice.allocation = AllocationRule::argmax;
+  s.labs.named.push_back(named("L", 1.0, 1.0, "P1"));
+  EventParams deal = event("deal", EventType::deal, 0);
+  deal.lab = "L";
+  deal.provider = "P1";
+  deal.credit = 0.1;
+  deal.credit_steps = 2;
+  deal.exclusivity_steps = 5;
+  s.events.push_back(deal);
+  s.steps = 8;
+  Simulation sim(s);
+  sim.step();  // step 0: before the event the lab already chose P0 (argmax)
+  EXPECT_EQ(sim.state().labs.x.at(0, 1), 1.0);  // the exclusive deal moved it to P1
+  for (int t = 1; t < 5; ++t) {
+    sim.step();
+    EXPECT_EQ(sim.state().labs.x.at(0, 1), 1.0) << "step " << t;
+  }
+  sim.step();  // step 5: exclusivity over, the lab re-evaluates
+  EXPECT_EQ(sim.state().labs.x.at(0, 0), 1.0);
+}
+
+TEST(Events, EndExclusivityFreesTheLabEarly) {
+  Scenario s = test::tiny(2, 1);
+  s.providers[0].quality = 1.0;
+  s.providers[1].quality = 0.0;
+  s.choice.allocation = AllocationRule::argmax;
+  s.labs.named.push_back(named("L", 1.0, 1.0, "P1"));
+  EventParams deal = event("deal", EventType::deal, 0);
+  deal.lab = "L";
+  deal.provider = "P1";
+  deal.exclusivity_steps = 100;
+  s.events.push_back(deal);
+  EventParams end = event("end", EventType::end_exclusivity, 2);
+  end.lab = "L";
+  end.provider = "P1";
+  s.events.push_back(end);
+  s.steps = 5;
+  Simulation sim(s);
+  for (int t = 0; t < 3; ++t) sim.step();
+  EXPECT_EQ(sim.state().labs.x.at(0, 1), 1.0);
+  sim.step();  // step 3: free again
+  EXPECT_EQ(sim.state().labs.x.at(0, 0), 1.0);
+}
+
+// Every event type fires at its step and is recorded in the events log.
+TEST(Events, EachTypeFiresAtItsStepAndIsRecorded) {
+  Scenario s = test::tiny(3, 2);
+  s.providers[2].active = false;
+  s.providers[0].capacity = 10.0;
+  s.labs.named.push_back(named("L", 1.0, 1.0, "P0"));
+  NamedLabParams later = named("Later", 1.0, 1.0, "P1");
+  later.present = false;
+  s.labs.named.push_back(later);
+  s.labs.count = 2;
+  auto add = [&](const std::string& name, EventType type, std::int64_t step) -> EventParams& {
+    s.events.push_back(event(name, type, step));
+    return s.events.back();
+  };
+  add("set", EventType::set, 1).path = "choice.tau";
+  s.events.back().value = "0.5";
+  add("deal", EventType::deal, 2).lab = "L";
+  s.events.back().provider = "P1";
+  add("contract", EventType::capacity_contract, 3).lab = "L";
+  s.events.back().provider = "P0";
+  s.events.back().volume = 0.5;
+  add("switch", EventType::switch_, 4).lab = "L";
+  s.events.back().provider = "P0";
+  add("end", EventType::end_exclusivity, 5).lab = "L";
+  s.events.back().provider = "P1";
+  add("enter", EventType::add_provider, 6).provider = "P2";
+  add("leave", EventType::remove_provider, 7).provider = "P2";
+  add("arrive", EventType::add_lab, 8).lab = "Later";
+  add("depart", EventType::remove_lab, 9).lab = "Later";
+  add("shock", EventType::reputation_shock, 10).provider = "P1";
+  s.events.back().delta = -0.4;
+  add("outage", EventType::capacity_outage, 11).provider = "P0";
+  s.events.back().fraction = 0.5;
+  s.steps = 13;
+  std::vector<Problem> problems;
+  ASSERT_TRUE(check_scenario(s, problems)) << problems[0].path << ": " << problems[0].message;
+  Simulation sim(s);
+  std::map<std::string, std::int64_t> fired;
+  while (!sim.done()) {
+    const std::int64_t t = sim.state().step;
+    sim.step();
+    for (const EventRecord& e : sim.state().log) {
+      if (!e.name.empty()) fired[e.name] = t;
+    }
+    if (t == 1) {
+      EXPECT_EQ(sim.scenario().choice.tau, 0.5);
+    }
+    if (t == 6) {
+      EXPECT_EQ(sim.state().providers.active[2], 1);
+    }
+    if (t == 7) {
+      EXPECT_EQ(sim.state().providers.active[2], 0);
+    }
+    if (t == 8) {
+      EXPECT_GE(sim.state().slot_of_named("Later"), 0);
+    }
+    if (t == 9) {
+      EXPECT_LT(sim.state().slot_of_named("Later"), 0);
+    }
+    if (t == 10) {
+      EXPECT_DOUBLE_EQ(sim.state().providers.reputation[1], -0.4);
+    }
+  }
+  const std::int64_t expected_step[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+  for (std::size_t i = 0; i < s.events.size(); ++i) {
+    ASSERT_TRUE(fired.count(s.events[i].name)) << s.events[i].name;
+    EXPECT_EQ(fired[s.events[i].name], expected_step[i]) << s.events[i].name;
+  }
+  // The outage halves P0's rationing capacity in step 12.
+  EXPECT_EQ(sim.state().providers.capacity_offered[0], 5.0);
+}
+
+// events[NAME].enabled is a parameter path: set to false (as a sweep does),
+// the event does not fire.
+TEST(Events, AnEventSwitchedOffDoesNotFire) {
+  Scenario s = storm_scenario(true);
+  set_parameter(s, "events[leave].enabled", "false");
+  Simulation sim(s);
+  sim.step();
+  EXPECT_EQ(sim.state().labs.x.at(0, 0), 1.0);  // still on P0
+  for (const EventRecord& e : sim.state().log) EXPECT_NE(e.name, "leave");
+}
+
+// A narrative investor courts the famous, small lab; a revenue investor the
+// big, obscure one. P0 courts two labs both on its rival P1, one offer a step.
+Scenario courting_scenario(InvestmentPolicy policy) {
+  Scenario s = test::tiny(2, 2);
+  s.labs.tiers[0].renewal = Dist::fixed_at(0);
+  s.labs.named.push_back(named("Famous", 100.0, 0.1, "P1"));
+  s.labs.named.push_back(named("Big", 1.0, 10.0, "P1"));
+  s.providers[1].quality = 0.7;  // labs prefer P1 a little
+  auto& inv = s.providers[0].investment;
+  inv.policy = policy;
+  inv.budget = 1000;
+  inv.budget_cap = 1000;
+  inv.max_credit = 0.9;
+  inv.max_offers = 1;
+  inv.w_rev = 0.01;
+  s.steps = 1;
+  return s;
+}
+
+std::string courted(const Scenario& s) {
+  Simulation sim(s);
+  sim.step();
+  for (const EventRecord& e : sim.state().log) {
+    if (e.type == "deal") return e.lab;
+  }
+  return "";
+}
+
+TEST(Courting, NarrativeInvestorWinsTheFamousLabThatRevenuePassesOver) {
+  EXPECT_EQ(courted(courting_scenario(InvestmentPolicy::revenue)), "Big");
+  EXPECT_EQ(courted(courting_scenario(InvestmentPolicy::narrative)), "Famous");
+}
+
+// The smallest sufficient credit: U_P0 - alpha ln(1 - c) = U_P1 + margin,
+// so c = 1 - exp(-(U_P1 + margin - U_P0) / alpha) = 1 - exp(-(0.2 + 0.1)).
+TEST(Courting, OffersTheSmallestSufficientCredit) {
+  Scenario s = courting_scenario(InvestmentPolicy::revenue);
+  Simulation sim(s);
+  sim.step();
+  ASSERT_EQ(sim.state().deals.size(), 1u);
+  const Deal& d = sim.state().deals[0];
+  EXPECT_NEAR(d.credit, 1 - std::exp(-0.3), 1e-15);
+  // Charged to the budget: c x price x demand x T_c.
+  EXPECT_NEAR(d.value, d.credit * 1.0 * 10.0 * 12, 1e-12);
+  EXPECT_NEAR(sim.state().providers.budget[0], 1000 - d.value, 1e-9);
+  EXPECT_EQ(sim.state().graph.investment_edges(), 1u);
+}
+
+// With credits, revenue = price x served - credits (+ background), and the
+// lab under the deal counts its revenue as won by the credit.
+TEST(Courting, CreditsLowerRevenueByExactlyTheDiscount) {
+  Scenario s = courting_scenario(InvestmentPolicy::revenue);
+  s.labs.tiers[0].renewal = Dist::fixed_at(1);
+  s.choice.allocation = AllocationRule::argmax;
+  s.steps = 4;
+  Simulation sim(s);
+  for (int t = 0; t < 4; ++t) {
+    const StepMetrics& m = sim.step();
+    const auto& r = m.providers[0];
+    EXPECT_NEAR(r.ai_revenue, r.price * r.served - r.credits, 1e-12);
+  }
+  EXPECT_GT(sim.state().providers.credits_given[0], 0.0);
+}
+
+TEST(Capacity, PartnersAreServedFirst) {
+  Scenario s = test::tiny(1, 0);
+  s.providers[0].capacity = 3.0;
+  s.capacity.rationing = RationingRule::partners_first;
+  s.labs.named.push_back(named("Partner", 1.0, 2.0, "P0"));
+  s.labs.named.push_back(named("Other", 1.0, 2.0, "P0"));
+  s.labs.count = 2;
+  EventParams deal = event("deal", EventType::deal, 0);
+  deal.lab = "Partner";
+  deal.provider = "P0";
+  deal.credit_steps = 10;
+  s.events.push_back(deal);
+  s.steps = 2;
+  Simulation sim(s);
+  sim.step();  // the deal is made at the end of step 0
+  sim.step();
+  // Partner gets its 2 in full; the other the 1 left.
+  EXPECT_DOUBLE_EQ(sim.state().labs.served.at(0, 0), 2.0);
+  EXPECT_DOUBLE_EQ(sim.state().labs.served.at(1, 0), 1.0);
+}
+
+}  // namespace
+}  // namespace cw
