@@ -1,0 +1,124 @@
+// Benchmarks of the engine on the bench workload (configs/bench/workload.yaml)
+// and of whole runs and sweeps (docs/PERFORMANCE.md). Speed is measured
+// here and recorded by scripts/bench, never asserted in tests.
+#include <benchmark/benchmark.h>
+
+#include <filesystem>
+
+#include "batch/runner.hpp"
+#include "config/sweep_reader.hpp"
+#include "config/yaml_reader.hpp"
+#include "core/engine.hpp"
+#include "core/param_path.hpp"
+#include "core/rules.hpp"
+
+namespace {
+
+cw::Scenario workload(std::int64_t labs, std::int64_t providers = 6) {
+  cw::Scenario s = cw::load_scenario(CW_SOURCE_DIR "/configs/bench/workload.yaml");
+  cw::set_parameter(s, "labs.count", std::to_string(labs));
+  // P = 24: four copies of the six providers, prices and qualities kept.
+  const auto base = s.providers;
+  s.providers.clear();
+  for (std::int64_t i = 0; i < providers; ++i) {
+    cw::ProviderParams p = base[static_cast<std::size_t>(i) % base.size()];
+    p.name = "P" + std::to_string(i + 1);
+    s.providers.push_back(p);
+  }
+  s.steps = 1000000;  // never ends inside a benchmark
+  return s;
+}
+
+// The whole step (all rules in order), per lab-step.
+void BM_Step(benchmark::State& state) {
+  const auto n = state.range(0);
+  const auto P = state.range(1);
+  cw::Simulation sim(workload(n, P));
+  sim.step();  // warm: first-step allocations
+  for (auto _ : state) benchmark::DoNotOptimize(sim.step().hhi);
+  state.SetItemsProcessed(state.iterations() * n);
+  state.counters["ns_per_lab_step"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate |
+                                                       benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_Step)
+    ->ArgNames({"labs", "providers"})
+    ->Args({100, 6})
+    ->Args({1000, 6})
+    ->Args({10000, 6})
+    ->Args({100000, 6})
+    ->Args({1000000, 6})
+    ->Args({1000, 24})
+    ->Args({100000, 24})
+    ->Unit(benchmark::kMicrosecond);
+
+// The choice rule alone (step 3), per lab-step.
+void BM_Choice(benchmark::State& state) {
+  const auto n = state.range(0);
+  const cw::Scenario s = workload(n);
+  cw::State st = cw::init_state(s);
+  cw::StepCounters c;
+  for (auto _ : state) {
+    cw::rule_choice(s, st, c);
+    ++st.step;
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+  state.counters["ns_per_lab_step"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate |
+                                                       benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_Choice)->ArgName("labs")->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+// The narrative rule alone (opinion update and reputation; step 6).
+void BM_Opinion(benchmark::State& state) {
+  const auto n = state.range(0);
+  const cw::Scenario s = workload(n);
+  cw::State st = cw::init_state(s);
+  cw::StepCounters c;
+  cw::rule_capacity(s, st, c);
+  for (auto _ : state) {
+    cw::rule_narrative(s, st, c);
+    ++st.step;
+  }
+  state.SetItemsProcessed(state.iterations() * n);
+  state.counters["ns_per_lab_step"] = benchmark::Counter(
+      static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate |
+                                                       benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_Opinion)->ArgName("labs")->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
+
+// A full run of configs/default.yaml (200 labs, 120 steps), no output.
+void BM_DefaultRun(benchmark::State& state) {
+  const cw::Scenario s = cw::load_scenario(CW_SOURCE_DIR "/configs/default.yaml");
+  for (auto _ : state) benchmark::DoNotOptimize(cw::run_scenario(s).hhi_final);
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DefaultRun)->Unit(benchmark::kMillisecond);
+
+// Sweep throughput: 100 runs of configs/default.yaml (replicates) through
+// the runner, writing its files, at 1 and 2 jobs; items are runs.
+void BM_Sweep(benchmark::State& state) {
+  const auto jobs = static_cast<int>(state.range(0));
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("cw_bench_sweep_" + std::to_string(jobs));
+  const std::filesystem::path file = dir.string() + ".yaml";
+  {
+    std::filesystem::create_directories(dir);
+    std::FILE* f = std::fopen(file.c_str(), "w");
+    std::fprintf(f, "name: bench-sweep\nbase: %s/configs/default.yaml\nreplicates: 100\n"
+                    "design: {kind: grid}\n", CW_SOURCE_DIR);
+    std::fclose(f);
+  }
+  const cw::Sweep sw = cw::load_sweep(file);
+  cw::SweepOptions opt;
+  opt.out = dir;
+  opt.jobs = jobs;
+  opt.restart = true;
+  for (auto _ : state) benchmark::DoNotOptimize(cw::run_sweep(sw, opt).ran);
+  state.SetItemsProcessed(state.iterations() * sw.runs());
+}
+BENCHMARK(BM_Sweep)->ArgName("jobs")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+}  // namespace
+
+BENCHMARK_MAIN();
