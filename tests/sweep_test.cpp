@@ -273,3 +273,30 @@ TEST(Sweep, ValidateReportsSweepProblemsWithPositions) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Sweep, EveryShippedSweepValidates) {
+  int count = 0;
+  for (const auto& e : fs::directory_iterator(std::string(CW_SOURCE_DIR) + "/configs/sweeps")) {
+    if (e.path().extension() != ".yaml") continue;
+    const Result r = cloudwars("validate " + e.path().string());
+    EXPECT_EQ(r.status, 0) << e.path() << "\n" << r.err;
+    ++count;
+  }
+  EXPECT_GE(count, 7);  // one per design
+}
+
+TEST(Sweep, TheSeedCannotBeAVariedParameter) {
+  const fs::path bad = fresh("seed") += ".yaml";
+  std::ofstream(bad) << "name: s\nbase: " << kData
+                     << "base.yaml\ndesign: {kind: grid}\nparameters:\n"
+                        "  - path: seed\n    values: [1, 2]\n";
+  const Result r = cloudwars("validate " + bad.string());
+  EXPECT_EQ(r.status, 3);
+  EXPECT_NE(r.err.find("parameters[0].path: the seed is set per run by the sweep"),
+            std::string::npos)
+      << r.err;
+}
+
+}  // namespace

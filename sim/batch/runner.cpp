@@ -477,6 +477,13 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
         result.complete = true;
         result.resumed_from = result.total;
         result.failed = old.value("runs_failed", std::int64_t{0});
+        // Killed while compressing: finish it.
+        if (sw.spec.gzip) {
+          for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints,
+                                kDesign}) {
+            gzip_file(dir / f);
+          }
+        }
         return result;
       }
     } else {
@@ -568,6 +575,10 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   std::int64_t written = done;
   auto last_sync = std::chrono::steady_clock::now();
   try {
+    // Exactly `jobs` threads, also above the core count (TBB caps its
+    // workers at the cores unless told otherwise).
+    tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
+                                static_cast<std::size_t>(jobs));
     tbb::task_arena arena(jobs);
     arena.execute([&] {
       tbb::parallel_pipeline(
@@ -637,18 +648,20 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
 
   result.complete = true;
   result.failed = write_points(sw, dir);
-  if (sw.spec.gzip) {
-    for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints,
-                          kDesign}) {
-      gzip_file(dir / f);
-    }
-  }
+  // The manifest says complete before compression, so that a kill while
+  // compressing is finished by the next call instead of redoing the runs.
   manifest["finished"] = utc_now();
   manifest["host"] = host_name();
   manifest["jobs"] = jobs;
   manifest["status"] = "complete";
   manifest["runs_failed"] = result.failed;
   write_manifest(dir, manifest);
+  if (sw.spec.gzip) {
+    for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints,
+                          kDesign}) {
+      gzip_file(dir / f);
+    }
+  }
   return result;
 }
 

@@ -165,7 +165,7 @@ int cmd_sweep(const SweepCliOptions& o) {
   } else {
     fmt::print("{}: {} runs ({} points x {} replicates){}\n", sw.spec.name, r.total,
                sw.points(), sw.spec.replicates,
-               r.resumed_from > 0 ? fmt::format(", resumed after run {}", r.resumed_from)
+               r.resumed_from > 0 ? fmt::format(", resumed at run {}", r.resumed_from)
                                   : std::string());
   }
   if (r.failed > 0) fmt::print("{} runs failed: see status and message in runs.csv\n", r.failed);
@@ -186,7 +186,8 @@ int cmd_params(const std::string& file) {
 int main(int argc, char** argv) {
   CLI::App app{
       "cloudwars: an agent-based simulator of the AI compute market.\n"
-      "Exit codes: 0 ok, 1 runtime failure, 2 usage error, 3 config error."};
+      "Exit codes: 0 ok, 1 runtime failure, 2 usage error (or a results folder of another\n"
+      "sweep), 3 config error, 4 a sweep finished with failed runs, 130 interrupted."};
   app.set_version_flag("--version", version_text());
   app.require_subcommand(1);
 

@@ -133,6 +133,14 @@ Sweep load_sweep(const fs::path& file) {
     const SweepParam& p = effective.parameters[i];
     const std::string at = fmt::format("parameters[{}]", i);
     if (!seen.insert(p.path).second) problem(at + ".path", "is varied twice", p.path);
+    if (p.path == "seed") {
+      problem(at + ".path",
+              "the seed is set per run by the sweep (seed, seeds, replicates); vary it with "
+              "replicates instead",
+              p.path);
+      integer.push_back(true);
+      continue;
+    }
     bool whole = false;
     try {
       whole = parameter_is_integer(sw.base, p.path);
@@ -156,11 +164,12 @@ Sweep load_sweep(const fs::path& file) {
       try {
         set_parameter(probe, p.path, value);
       } catch (const PathError& e) {
-        problem(where, e.what(), value);
+        problem(where, e.what());  // the message already shows the value
       }
     };
     switch (kind) {
       case DesignKind::grid:
+        if (p.low || p.high) problem(at, "a grid takes values or from/to/steps, not low/high");
         if (has_values == has_range) {
           problem(at, "a grid parameter needs either values or from/to/steps");
         } else if (has_range && (!p.from || !p.to || p.steps < 2)) {
@@ -170,6 +179,7 @@ Sweep load_sweep(const fs::path& file) {
         }
         break;
       case DesignKind::zip:
+        if (p.low || p.high || has_range) problem(at, "a zip design takes values only");
         if (!has_values) problem(at + ".values", "a zip design needs values");
         if (has_values && p.values.size() != effective.parameters[0].values.size()) {
           problem(at + ".values",
@@ -222,8 +232,10 @@ Sweep load_sweep(const fs::path& file) {
     std::vector<Problem> point_problems;
     try {
       for (std::size_t j = 0; j < sw.design.paths.size(); ++j) {
-        set_parameter(s, sw.design.paths[j], sw.design.values[i][j]);
         where += fmt::format("{}{}={}", j ? ", " : "", sw.design.paths[j], sw.design.values[i][j]);
+      }
+      for (std::size_t j = 0; j < sw.design.paths.size(); ++j) {
+        set_parameter(s, sw.design.paths[j], sw.design.values[i][j]);
       }
       check_scenario(s, point_problems);
     } catch (const PathError& e) {
