@@ -453,6 +453,11 @@ void expect_consistent(const Scenario& s, const State& st) {
     }
   }
   EXPECT_EQ(st.graph.usage_edges(), usage);
+  // The CSR kept up to date incrementally equals one rebuilt from the graph.
+  const Csr fresh = st.graph.build_csr();
+  EXPECT_EQ(st.influence.off, fresh.off);
+  EXPECT_EQ(st.influence.nbr, fresh.nbr);
+  EXPECT_EQ(st.influence.w, fresh.w);
 }
 
 TEST(Population, EntryAndExitKeepGraphAndArraysConsistent) {

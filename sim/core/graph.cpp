@@ -110,25 +110,24 @@ std::size_t MarketGraph::influence_edges() const {
 }
 
 Csr MarketGraph::build_csr() const {
-  // Slot of every lab vertex, through the id stored on it.
-  std::vector<std::pair<std::uint64_t, std::int32_t>> slot_of;
-  slot_of.reserve(labs_.size());
-  for (std::size_t i = 0; i < labs_.size(); ++i) {
-    slot_of.emplace_back(graph_[labs_[i]].id, static_cast<std::int32_t>(i));
-  }
-  std::sort(slot_of.begin(), slot_of.end());
-  auto find_slot = [&](std::uint64_t id) {
-    auto it = std::lower_bound(slot_of.begin(), slot_of.end(), std::make_pair(id, INT32_MIN));
-    return it->second;
+  // Slot of every lab vertex, through the id stored on it. Labs are kept in
+  // increasing id order (arrivals get larger ids, exits close up in order),
+  // so the ids by slot are sorted and a binary search finds the slot.
+  std::vector<std::uint64_t> ids(labs_.size());
+  for (std::size_t i = 0; i < labs_.size(); ++i) ids[i] = graph_[labs_[i]].id;
+  auto find_slot = [&ids](std::uint64_t id) {
+    return static_cast<std::int32_t>(std::lower_bound(ids.begin(), ids.end(), id) - ids.begin());
   };
   Csr csr;
   csr.off.reserve(labs_.size() + 1);
+
   for (std::size_t i = 0; i < labs_.size(); ++i) {
     const std::size_t begin = csr.nbr.size();
     double total = 0;
     for (auto [e, end] = boost::out_edges(labs_[i], graph_); e != end; ++e) {
       if (graph_[*e].kind != EdgeKind::influence) continue;
       csr.nbr.push_back(find_slot(graph_[boost::target(*e, graph_)].id));
+      csr.raw.push_back(graph_[*e].weight);
       csr.w.push_back(graph_[*e].weight);
       total += graph_[*e].weight;
     }
@@ -137,6 +136,78 @@ Csr MarketGraph::build_csr() const {
     }
     csr.off.push_back(static_cast<std::int64_t>(csr.nbr.size()));
   }
+  return csr;
+}
+
+namespace {
+
+void normalise_rows(Csr& csr) {
+  csr.w.resize(csr.raw.size());
+  for (std::size_t l = 0; l + 1 < csr.off.size(); ++l) {
+    double total = 0;
+    for (auto k = csr.off[l]; k < csr.off[l + 1]; ++k) total += csr.raw[k];
+    for (auto k = csr.off[l]; k < csr.off[l + 1]; ++k) {
+      csr.w[k] = total > 0 ? csr.raw[k] / total : csr.raw[k];
+    }
+  }
+}
+
+}  // namespace
+
+Csr csr_without(const Csr& old, const std::vector<std::uint8_t>& keep) {
+  const std::size_t n = old.off.size() - 1;
+  std::vector<std::int32_t> slot(n, -1);
+  std::int32_t next = 0;
+  for (std::size_t l = 0; l < n; ++l) {
+    if (keep[l]) slot[l] = next++;
+  }
+  Csr csr;
+  csr.off.reserve(static_cast<std::size_t>(next) + 1);
+  csr.nbr.reserve(old.nbr.size());
+  csr.raw.reserve(old.raw.size());
+  for (std::size_t l = 0; l < n; ++l) {
+    if (!keep[l]) continue;
+    for (auto k = old.off[l]; k < old.off[l + 1]; ++k) {
+      const std::int32_t to = slot[static_cast<std::size_t>(old.nbr[k])];
+      if (to < 0) continue;
+      csr.nbr.push_back(to);
+      csr.raw.push_back(old.raw[k]);
+    }
+    csr.off.push_back(static_cast<std::int64_t>(csr.nbr.size()));
+  }
+  normalise_rows(csr);
+  return csr;
+}
+
+Csr csr_with(const Csr& old, std::size_t labs, const std::vector<CsrEdge>& added) {
+  // Rows keep their neighbours in insertion order, new ones appended: the
+  // same order as the graph's out-edge lists, so this equals build_csr().
+  std::vector<std::int64_t> extra(labs + 1, 0);
+  for (const CsrEdge& e : added) ++extra[e.from + 1];
+  const std::size_t n_old = old.off.size() - 1;
+  Csr csr;
+  csr.off.assign(labs + 1, 0);
+  for (std::size_t l = 0; l < labs; ++l) {
+    const std::int64_t own = l < n_old ? old.off[l + 1] - old.off[l] : 0;
+    csr.off[l + 1] = csr.off[l] + own + extra[l + 1];
+  }
+  csr.nbr.resize(static_cast<std::size_t>(csr.off[labs]));
+  csr.raw.resize(csr.nbr.size());
+  std::vector<std::int64_t> fill(labs);
+  for (std::size_t l = 0; l < labs; ++l) {
+    fill[l] = csr.off[l];
+    if (l < n_old) {
+      for (auto k = old.off[l]; k < old.off[l + 1]; ++k) {
+        csr.nbr[static_cast<std::size_t>(fill[l])] = old.nbr[k];
+        csr.raw[static_cast<std::size_t>(fill[l]++)] = old.raw[k];
+      }
+    }
+  }
+  for (const CsrEdge& e : added) {
+    csr.nbr[static_cast<std::size_t>(fill[e.from])] = static_cast<std::int32_t>(e.to);
+    csr.raw[static_cast<std::size_t>(fill[e.from]++)] = e.weight;
+  }
+  normalise_rows(csr);
   return csr;
 }
 

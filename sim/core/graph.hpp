@@ -44,8 +44,20 @@ struct Csr {
   std::vector<std::int64_t> off{0};
   std::vector<std::int32_t> nbr;
   std::vector<double> w;
+  std::vector<double> raw;  // the edges' own weights (w before normalising)
   std::size_t degree(std::size_t l) const { return static_cast<std::size_t>(off[l + 1] - off[l]); }
 };
+
+struct CsrEdge {
+  std::size_t from = 0, to = 0;
+  double weight = 1.0;
+};
+
+// The CSR without the labs whose keep flag is 0 (slots close up in order).
+Csr csr_without(const Csr& old, const std::vector<std::uint8_t>& keep);
+// The CSR over `labs` slots with `added` edges appended to their rows (in
+// the order given): equal to build_csr() after the same additions.
+Csr csr_with(const Csr& old, std::size_t labs, const std::vector<CsrEdge>& added);
 
 class MarketGraph {
  public:

@@ -320,7 +320,7 @@ void generate_influence(const Scenario& s, State& st) {
 
 // Arrivals attach to m existing labs by the same preferential rule.
 void attach_arrival(const Scenario& s, State& st, std::size_t slot,
-                    const std::vector<double>& cumulative) {
+                    const std::vector<double>& cumulative, std::vector<CsrEdge>& added) {
   if (s.network.generator == GraphGenerator::none || cumulative.empty()) return;
   Draws r(static_cast<std::uint64_t>(s.seed), Stream::network, 1, st.labs.id[slot]);
   const auto m = std::min<std::size_t>(static_cast<std::size_t>(s.network.m), slot);
@@ -338,7 +338,11 @@ void attach_arrival(const Scenario& s, State& st, std::size_t slot,
     }
     if (std::find(chosen.begin(), chosen.end(), b) == chosen.end()) chosen.push_back(b);
   }
-  for (std::size_t b : chosen) st.graph.add_influence(slot, b, 1.0, true);
+  for (std::size_t b : chosen) {
+    st.graph.add_influence(slot, b, 1.0, true);
+    added.push_back({slot, b, 1.0});
+    added.push_back({b, slot, 1.0});
+  }
 }
 
 }  // namespace
@@ -365,7 +369,7 @@ void remove_labs(State& st, const std::vector<std::uint8_t>& keep) {
   L.for_each_array([&](auto& v) { v.resize(out); },
                    [&](Rows& r) { r.data.resize(out * r.stride); });
   st.graph.remove_labs(keep);
-  st.influence = st.graph.build_csr();
+  st.influence = csr_without(st.influence, keep);
 }
 
 std::size_t add_named_lab(const Scenario& s, State& st, std::size_t index) {
@@ -377,8 +381,9 @@ std::size_t add_named_lab(const Scenario& s, State& st, std::size_t index) {
   }
   const std::size_t slot = append_named(s, st, index);
   place_lab(s, st, slot, s.labs.named[index].provider);
-  attach_arrival(s, st, slot, cumulative);
-  st.influence = st.graph.build_csr();
+  std::vector<CsrEdge> added;
+  attach_arrival(s, st, slot, cumulative, added);
+  st.influence = csr_with(st.influence, st.labs.n, added);
   st.log.push_back({"entry", "", st.lab_name(slot), s.labs.named[index].provider, "",
                     st.labs.demand[slot]});
   return slot;
@@ -555,14 +560,15 @@ void rule_population(const Scenario& s, State& st, StepCounters& c) {
       acc += attach_weight(L.prestige[l], st.influence.degree(l));
       cumulative[l] = acc;
     }
+    std::vector<CsrEdge> added;
     for (std::size_t k = 0; k < new_slots.size(); ++k) {
       place_lab(s, st, new_slots[k], new_provider[k]);
-      attach_arrival(s, st, new_slots[k], cumulative);
+      attach_arrival(s, st, new_slots[k], cumulative, added);
       st.log.push_back({"entry", "", st.lab_name(new_slots[k]), new_provider[k], "",
                         L.demand[new_slots[k]]});
     }
     c.arrivals = static_cast<std::int64_t>(new_slots.size());
-    st.influence = st.graph.build_csr();
+    st.influence = csr_with(st.influence, L.n, added);
   }
 }
 
