@@ -62,6 +62,7 @@ struct ProviderState {
   std::size_t count = 0;
   std::vector<double> price, unit_cost, quality, capacity, reputation, egress_fee, lock_in_rate,
       pseudo_count;
+  std::vector<double> log_price;  // ln(price), kept with price (the choice rule's hot term)
   std::vector<double> price0, unit_cost0, quality0;  // at step 0 (learning curve, floor)
   std::vector<double> price_level;   // multiplier from the price rule
   std::vector<double> cum_volume;    // V: cumulative served volume incl. V0

@@ -67,7 +67,10 @@ void lab_utilities(const Scenario& s, const State& st, std::size_t l, const doub
     if (x[p] > threshold) {
       lock = (d > 0 ? s.lock_in.weight * k[p] / d : 0.0) + Pv.egress_fee[p];
     }
-    u[p] = aff[p] - L.alpha[l] * std::log(Pv.price[p] * (1.0 - credit[p])) +
+    // ln(price (1 - c)) = ln price + ln(1 - c); ln price is kept per provider.
+    const double log_price = credit[p] > 0 ? Pv.log_price[p] + std::log1p(-credit[p])
+                                           : Pv.log_price[p];
+    u[p] = aff[p] - L.alpha[l] * log_price +
            L.beta[l] * Pv.quality[p] +
            L.gamma[l] * rep + s.network_effect.delta * G[p] + lock;
   }

@@ -406,6 +406,7 @@ State init_state(const Scenario& s) {
   const double initial_labs = static_cast<double>(s.labs.count);
   for (const auto& p : s.providers) {
     Pv.price.push_back(p.price);
+    Pv.log_price.push_back(std::log(p.price));
     Pv.unit_cost.push_back(p.unit_cost);
     Pv.quality.push_back(p.quality);
     double cap = kInf;

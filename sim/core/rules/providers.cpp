@@ -96,6 +96,7 @@ void rule_providers(const Scenario& s, State& st) {
     // puts the price at the floor, so a price held there recovers at once.
     Pv.price_level[p] = std::max(Pv.price_level[p], s.pricing.floor / cost_factor);
     Pv.price[p] = Pv.price0[p] * Pv.price_level[p] * cost_factor;
+    Pv.log_price[p] = std::log(Pv.price[p]);
     Pv.quality[p] =
         1.0 - (1.0 - Pv.quality0[p]) * std::pow(ratio, -pp.learning_curve.quality_exponent);
   }
