@@ -362,3 +362,67 @@ TEST(Capacity, PartnersAreServedFirst) {
 
 }  // namespace
 }  // namespace cw
+
+namespace cw {
+namespace {
+
+// Contracts: floors of several contracts of one lab hold together, and end
+// after their `steps`.
+TEST(Events, CapacityContractsHoldTogetherAndExpire) {
+  Scenario s = test::tiny(3, 1);
+  s.labs.tiers[0].renewal = Dist::fixed_at(1);
+  s.choice.allocation = AllocationRule::argmax;
+  s.providers[0].quality = 1.0;  // the lab's free choice is P0
+  s.labs.named.push_back(named("L", 1.0, 2.0, "P0"));
+  EventParams a = event("a", EventType::capacity_contract, 0);
+  a.lab = "L";
+  a.provider = "P1";
+  a.volume = 0.8;  // floor 0.4 of demand 2
+  a.steps = 3;
+  EventParams b = a;
+  b.name = "b";
+  b.provider = "P2";
+  b.volume = 0.6;  // floor 0.3
+  s.events = {a, b};
+  s.steps = 6;
+  Simulation sim(s);
+  sim.step();  // contracts made at the end of step 0, in force in steps 1..3
+  for (int t = 1; t <= 3; ++t) {
+    sim.step();
+    EXPECT_DOUBLE_EQ(sim.state().labs.x.at(0, 1), 0.4) << t;
+    EXPECT_DOUBLE_EQ(sim.state().labs.x.at(0, 2), 0.3) << t;
+    EXPECT_DOUBLE_EQ(sim.state().labs.x.at(0, 0), 0.3) << t;
+  }
+  sim.step();  // step 4: expired, the lab's own choice again
+  EXPECT_EQ(sim.state().labs.x.at(0, 0), 1.0);
+  EXPECT_TRUE(sim.state().contracts.empty());
+}
+
+TEST(Events, SetOnANamedLabChangesTheLabInTheMarket) {
+  Scenario s = test::tiny(1, 1);
+  s.labs.named.push_back(named("L", 1.0, 1.0, "P0"));
+  EventParams e = event("grow", EventType::set, 1);
+  e.path = "labs.named[L].demand";
+  e.value = "5";
+  s.events.push_back(e);
+  s.steps = 3;
+  Simulation sim(s);
+  sim.step();
+  sim.step();
+  EXPECT_EQ(sim.state().labs.demand[0], 5.0);
+}
+
+// A switch event is one switch: logged once, counted once.
+TEST(Events, ASwitchEventIsOneSwitch) {
+  Simulation sim(storm_scenario(false));
+  std::int64_t switches = 0, logged = 0;
+  while (!sim.done()) {
+    switches += sim.step().counters.switches;
+    for (const EventRecord& e : sim.state().log) logged += e.type == "switch";
+  }
+  EXPECT_EQ(switches, 1);
+  EXPECT_EQ(logged, 1);
+}
+
+}  // namespace
+}  // namespace cw

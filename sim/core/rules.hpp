@@ -42,10 +42,10 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c);
 // Concludes a deal between provider p and the lab in `slot` (courting or a
 // deal event): credit c for credit_steps, exclusivity for exclusivity_steps
 // (none with a decentralized provider), an investment edge, the credits'
-// value charged to p's budget (courting) and logged.
+// value added to p's credits_spent; logged with `headline` as magnitude.
 void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, double credit,
                  std::int64_t credit_steps, std::int64_t exclusivity_steps, double value,
-                 double equity, const std::string& name, StepCounters& c);
+                 double equity, const std::string& name, double headline, StepCounters& c);
 
 // Step 6. Narrative: experience, synchronous opinion update over the
 // influence graph, statements and storm-offs, reputation; or contagion.

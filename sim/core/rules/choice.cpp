@@ -172,18 +172,46 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     }
   }
 
-  // Capacity contracts: a floor volume / d_l on the contracted provider,
-  // the rest of the allocation scaled down to make room.
-  for (const Contract& k : st.contracts) {
-    const std::int64_t slot = st.slot_of(k.lab);
+  // Capacity contracts in force: per lab, a floor sum(volume) / d_l on each
+  // contracted provider (floors scaled down together if they exceed 1);
+  // providers below their floor are raised to it and the rest of the
+  // allocation is scaled down to make room.
+  std::erase_if(st.contracts, [&st](const Contract& k) { return k.end <= st.step; });
+  std::vector<std::pair<std::uint64_t, std::size_t>> by_lab;  // (lab id, contract)
+  for (std::size_t i = 0; i < st.contracts.size(); ++i) by_lab.emplace_back(st.contracts[i].lab, i);
+  std::sort(by_lab.begin(), by_lab.end());
+  for (std::size_t i = 0; i < by_lab.size();) {
+    const std::uint64_t lab = by_lab[i].first;
+    std::array<double, kMaxProviders> floor{};
+    for (; i < by_lab.size() && by_lab[i].first == lab; ++i) {
+      const Contract& k = st.contracts[by_lab[i].second];
+      floor[k.provider] += k.volume;
+    }
+    const std::int64_t slot = st.slot_of(lab);
     if (slot < 0) continue;
     const auto l = static_cast<std::size_t>(slot);
+    if (!(L.demand[l] > 0)) continue;
+    double total = 0;
+    for (std::size_t p = 0; p < P; ++p) {
+      floor[p] = std::min(1.0, floor[p] / L.demand[l]);
+      total += floor[p];
+    }
+    if (total > 1) {
+      for (std::size_t p = 0; p < P; ++p) floor[p] /= total;
+      total = 1;
+    }
     double* x = L.x.row(l);
-    const double floor = L.demand[l] > 0 ? std::min(1.0, k.volume / L.demand[l]) : 0.0;
-    if (x[k.provider] >= floor) continue;
-    const double rest = 1.0 - x[k.provider];
-    const double scale = rest > 0 ? (1.0 - floor) / rest : 0.0;
-    for (std::size_t p = 0; p <= P; ++p) x[p] = p == k.provider ? floor : x[p] * scale;
+    // Shares above their floors keep their proportions in what is left.
+    double free = 0;
+    for (std::size_t p = 0; p <= P; ++p) free += p < P ? std::max(0.0, x[p] - floor[p]) : x[p];
+    bool below = false;
+    for (std::size_t p = 0; p < P; ++p) below = below || x[p] < floor[p];
+    if (!below) continue;
+    const double scale = free > 0 ? (1.0 - total) / free : 0.0;
+    for (std::size_t p = 0; p <= P; ++p) {
+      const double above = p < P ? std::max(0.0, x[p] - floor[p]) : x[p];
+      x[p] = (p < P ? floor[p] : 0.0) + above * scale;
+    }
   }
 
   // Usage edges and switches follow the new allocations.

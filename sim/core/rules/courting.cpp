@@ -9,7 +9,7 @@ namespace cw {
 
 void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, double credit,
                  std::int64_t credit_steps, std::int64_t exclusivity_steps, double value,
-                 double equity, const std::string& name, StepCounters& c) {
+                 double equity, const std::string& name, double headline, StepCounters& c) {
   LabState& L = st.labs;
   ProviderState& Pv = st.providers;
   const std::uint64_t lab = L.id[slot];
@@ -47,7 +47,7 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
     L.reevaluate[slot] = 1;  // weighs the credit in this step's choice
   }
   ++c.deals;
-  st.log.push_back({"deal", name, st.lab_name(slot), s.providers[p].name, "", value});
+  st.log.push_back({"deal", name, st.lab_name(slot), s.providers[p].name, "", headline});
 }
 
 namespace {
@@ -180,7 +180,7 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
       Pv.budget[best->provider] -= best->value;
       accept_deal(s, st, best->provider, l, best->credit, inv.credit_steps,
                   inv.exclusivity_steps, best->value, inv.equity_per_credit * best->value, "",
-                  c);
+                  best->value, c);
     }
   }
 }

@@ -48,6 +48,45 @@ void sync_providers(const std::vector<ProviderParams>& before, const Scenario& s
   }
 }
 
+// After a `set` event on a named lab: a lab already in the market takes the
+// new value (fields that changed only).
+void sync_named_labs(const std::vector<NamedLabParams>& before, const Scenario& s, State& st) {
+  LabState& L = st.labs;
+  for (std::size_t i = 0; i < s.labs.named.size() && i < before.size(); ++i) {
+    const NamedLabParams& a = before[i];
+    const NamedLabParams& b = s.labs.named[i];
+    const std::int64_t slot = st.slot_of_named(b.name);
+    if (slot < 0) continue;
+    const auto l = static_cast<std::size_t>(slot);
+    auto sync = [l](const std::optional<double>& was, const std::optional<double>& now,
+                    std::vector<double>& field) {
+      if (now && was != now) field[l] = *now;
+    };
+    sync(a.demand, b.demand, L.demand);
+    sync(a.growth, b.growth, L.growth);
+    sync(a.volatility, b.volatility, L.volatility);
+    sync(a.prestige, b.prestige, L.prestige);
+    sync(a.alpha, b.alpha, L.alpha);
+    sync(a.beta, b.beta, L.beta);
+    sync(a.gamma, b.gamma, L.gamma);
+    sync(a.w_own, b.w_own, L.w_own);
+    sync(a.outspokenness, b.outspokenness, L.outspokenness);
+    sync(a.renewal, b.renewal, L.renewal);
+    sync(a.exit_hazard, b.exit_hazard, L.exit_hazard);
+    sync(a.deal_threshold, b.deal_threshold, L.deal_threshold);
+    if (b.max_providers && a.max_providers != b.max_providers) {
+      L.max_providers[l] = static_cast<std::int32_t>(*b.max_providers);
+    }
+    if (a.affinity != b.affinity) {
+      for (const auto& [name, bonus] : b.affinity) {
+        for (std::size_t p = 0; p < s.providers.size(); ++p) {
+          if (s.providers[p].name == name) L.affinity.at(l, p) = bonus;
+        }
+      }
+    }
+  }
+}
+
 // Moves the lab's allocation off provider p (it left the market).
 void evict(const Scenario& s, State& st, std::size_t slot, std::size_t p) {
   double* x = st.labs.x.row(slot);
@@ -95,17 +134,22 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
     switch (e.type) {
       case EventType::set: {
         const std::vector<ProviderParams> before = s.providers;
+        const std::vector<NamedLabParams> named_before = s.labs.named;
         set_parameter(s, e.path, e.value);
         sync_providers(before, s, st);
+        sync_named_labs(named_before, s, st);
         st.log.push_back({type, e.name, "", "", e.path, 0});
         continue;
       }
       case EventType::deal:
-        accept_deal(s, st, p, l, e.credit, e.credit_steps, e.exclusivity_steps, e.amount,
-                    e.equity, e.name, c);
+        // The credits' value, as for courting; the headline amount is logged.
+        accept_deal(s, st, p, l, e.credit, e.credit_steps, e.exclusivity_steps,
+                    e.credit * Pv.price[p] * L.demand[l] * static_cast<double>(e.credit_steps),
+                    e.equity, e.name, e.amount, c);
         continue;  // accept_deal logs it
       case EventType::capacity_contract:
-        st.contracts.push_back({L.id[l], p, e.volume, st.step + e.steps});
+        // In force in the next `steps` steps (the event fires at the end of this one).
+        st.contracts.push_back({L.id[l], p, e.volume, st.step + 1 + e.steps});
         magnitude = e.volume;
         break;
       case EventType::switch_: {
@@ -126,9 +170,18 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
         }
         x[p] += moved;
         magnitude = moved;
+        // The usage edges and main provider follow now, so the choice rule
+        // does not count this move again as an organic switch.
+        const std::uint64_t mask = usage_mask(x, P, s.metrics.usage_threshold);
+        st.graph.set_usage(l, L.usage_mask[l], mask);
+        L.usage_mask[l] = mask;
+        const std::int32_t main_before = L.main_provider[l];
+        L.main_provider[l] = main_provider_of(x, P);
+        if (main_before >= 0 && L.main_provider[l] >= 0 && main_before != L.main_provider[l]) {
+          ++c.switches;
+        }
         // The provider left: the one named, else the lab's main provider before.
-        const std::int32_t left =
-            from < P ? static_cast<std::int32_t>(from) : L.main_provider[l];
+        const std::int32_t left = from < P ? static_cast<std::int32_t>(from) : main_before;
         if (e.public_ && left >= 0 && static_cast<std::size_t>(left) != p) {
           const double w = s.narrative.storm_amplification * L.prestige[l];
           st.pending_statements.push_back({l, static_cast<std::size_t>(left), -1.0, w, true});
@@ -146,6 +199,7 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
           if (d.provider == p && d.lab == L.id[l]) d.exclusive_end = std::min(d.exclusive_end, st.step);
         }
         L.exclusive_until[l] = std::min(L.exclusive_until[l], st.step);
+        L.reevaluate[l] = 1;  // free again: it reconsiders in the next choice
         break;
       case EventType::add_provider:
         Pv.active[p] = 1;
