@@ -129,3 +129,37 @@ TEST(RunCommand, GraphExportAtChosenSteps) {
 }
 
 }  // namespace
+
+namespace {
+
+// Every shipped scenario runs to the end (SPEC §2.4; the configs smoke run).
+TEST(RunCommand, EveryShippedScenarioRuns) {
+  int count = 0;
+  for (const auto& dir : {"configs", "configs/scenarios", "configs/bench"}) {
+    for (const auto& e : fs::directory_iterator(fs::path(CW_SOURCE_DIR) / dir)) {
+      if (e.path().extension() != ".yaml") continue;
+      const Result r = cloudwars("run " + e.path().string() + " --no-output");
+      EXPECT_EQ(r.status, 0) << e.path() << "\n" << r.err;
+      ++count;
+    }
+  }
+  EXPECT_GE(count, 5);
+}
+
+// The story of the 2017 scenario shows in its events: the 2019 deal with
+// exclusivity, its end in 2025; the storm-off in the counterfactual.
+TEST(RunCommand, The2017ScenariosTellTheirStory) {
+  const fs::path a = fresh_dir("story"), b = fresh_dir("storm");
+  ASSERT_EQ(cloudwars("run configs/scenarios/cloudwars-2017.yaml --out " + a.string()).status, 0);
+  ASSERT_EQ(cloudwars("run configs/scenarios/storm-off-2017.yaml --out " + b.string()).status, 0);
+  const std::string base = slurp(a / "events.csv"), storm = slurp(b / "events.csv");
+  EXPECT_NE(base.find(",2019-07,deal,msft-openai-2019,OpenAI,Azure,"), std::string::npos);
+  EXPECT_NE(base.find(",2025-01,end_exclusivity,msft-openai-end-exclusivity-2025,OpenAI,Azure,"),
+            std::string::npos);
+  EXPECT_EQ(base.find("storm_off,openai-storm-off-2017"), std::string::npos);
+  EXPECT_NE(storm.find(",2017-03,storm_off,openai-storm-off-2017,OpenAI,Azure,AWS,"),
+            std::string::npos);
+  EXPECT_EQ(storm.find("msft-openai-2019"), std::string::npos);
+}
+
+}  // namespace
