@@ -31,17 +31,54 @@ bool MarketGraph::has_influence(std::size_t a, std::size_t b) const {
   return false;
 }
 
-void MarketGraph::remove_labs(const std::vector<std::uint8_t>& keep) {
+void MarketGraph::remove_labs(const std::vector<std::uint8_t>& keep, const Csr& influence) {
+  // Edges into removed labs: influence edges from labs that listen to them
+  // (rows of the CSR) and investment edges from providers.
+  for (std::size_t l = 0; l < labs_.size(); ++l) {
+    if (!keep[l] || l + 1 >= influence.off.size()) continue;
+    for (auto k = influence.off[l]; k < influence.off[l + 1]; ++k) {
+      const auto j = static_cast<std::size_t>(influence.nbr[k]);
+      if (keep[j]) continue;
+      const Vertex gone = labs_[j];
+      boost::remove_out_edge_if(
+          labs_[l],
+          [&](const BoostGraph::edge_descriptor& e) { return boost::target(e, graph_) == gone; },
+          graph_);
+    }
+  }
+  for (Vertex p : providers_) {
+    boost::remove_out_edge_if(
+        p,
+        [&](const BoostGraph::edge_descriptor& e) {
+          const auto& t = graph_[boost::target(e, graph_)];
+          return t.kind == VertexKind::lab && !keep[slot_of_id(t.id)];
+        },
+        graph_);
+  }
   std::size_t out = 0;
   for (std::size_t i = 0; i < labs_.size(); ++i) {
     if (keep[i]) {
       labs_[out++] = labs_[i];
     } else {
-      boost::clear_vertex(labs_[i], graph_);
+      boost::clear_out_edges(labs_[i], graph_);
       boost::remove_vertex(labs_[i], graph_);
     }
   }
   labs_.resize(out);
+}
+
+std::size_t MarketGraph::slot_of_id(std::uint64_t id) const {
+  // Labs are in increasing id order (see build_csr).
+  std::size_t lo = 0, hi = labs_.size();
+  while (lo < hi) {
+    const std::size_t mid = (lo + hi) / 2;
+    if (graph_[labs_[mid]].id < id) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo;
 }
 
 void MarketGraph::set_usage(std::size_t slot, std::uint64_t old_mask, std::uint64_t new_mask) {

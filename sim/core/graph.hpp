@@ -33,7 +33,11 @@ struct EdgeProps {
 };
 
 // listS vertex and edge storage: descriptors stay valid when labs exit.
-using BoostGraph = boost::adjacency_list<boost::listS, boost::listS, boost::bidirectionalS,
+// Directed without in-edge lists: a provider used by N labs would otherwise
+// keep an in-edge list of N that every usage change must search (O(N) per
+// change, O(N^2) per step at scale). The edges into a lab that exits are
+// found through the influence CSR instead (remove_labs).
+using BoostGraph = boost::adjacency_list<boost::listS, boost::listS, boost::directedS,
                                          VertexProps, EdgeProps>;
 using Vertex = BoostGraph::vertex_descriptor;
 
@@ -68,8 +72,9 @@ class MarketGraph {
   void add_influence(std::size_t a, std::size_t b, double weight, bool undirected);
   bool has_influence(std::size_t a, std::size_t b) const;
   // Removes the labs whose `keep` flag is 0 with all their edges; slots of the
-  // remaining labs close up in order.
-  void remove_labs(const std::vector<std::uint8_t>& keep);
+  // remaining labs close up in order. `influence` (the CSR before the
+  // removal) says which labs listen to a removed one.
+  void remove_labs(const std::vector<std::uint8_t>& keep, const Csr& influence);
   // Investment edge provider -> lab (a deal); removing takes every such edge.
   void add_investment(std::size_t provider, std::size_t slot, double weight);
   void remove_investment(std::size_t provider, std::size_t slot);
@@ -81,6 +86,7 @@ class MarketGraph {
   std::size_t providers() const { return providers_.size(); }
   std::size_t influence_degree(std::size_t slot) const;
   std::uint64_t lab_id(std::size_t slot) const { return graph_[labs_[slot]].id; }
+  std::size_t slot_of_id(std::uint64_t id) const;
   std::size_t usage_edges() const;
   std::size_t influence_edges() const;
 

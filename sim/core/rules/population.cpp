@@ -368,7 +368,7 @@ void remove_labs(State& st, const std::vector<std::uint8_t>& keep) {
   L.n = out;
   L.for_each_array([&](auto& v) { v.resize(out); },
                    [&](Rows& r) { r.data.resize(out * r.stride); });
-  st.graph.remove_labs(keep);
+  st.graph.remove_labs(keep, st.influence);
   st.influence = csr_without(st.influence, keep);
 }
 
