@@ -29,6 +29,14 @@ cw::Scenario workload(std::int64_t labs, std::int64_t providers = 6) {
   return s;
 }
 
+// Items are lab-steps; ns_per_lab_step is the time of one.
+void per_lab_step(benchmark::State& state, std::int64_t labs) {
+  state.SetItemsProcessed(state.iterations() * labs);
+  state.counters["ns_per_lab_step"] =
+      benchmark::Counter(static_cast<double>(state.iterations() * labs),
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 // The whole step (all rules in order), per lab-step.
 void BM_Step(benchmark::State& state) {
   const auto n = state.range(0);
@@ -36,10 +44,7 @@ void BM_Step(benchmark::State& state) {
   cw::Simulation sim(workload(n, P));
   sim.step();  // warm: first-step allocations
   for (auto _ : state) benchmark::DoNotOptimize(sim.step().hhi);
-  state.SetItemsProcessed(state.iterations() * n);
-  state.counters["ns_per_lab_step"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate |
-                                                       benchmark::Counter::kInvert);
+  per_lab_step(state, n);
 }
 BENCHMARK(BM_Step)
     ->ArgNames({"labs", "providers"})
@@ -62,10 +67,7 @@ void BM_Choice(benchmark::State& state) {
     cw::rule_choice(s, st, c);
     ++st.step;
   }
-  state.SetItemsProcessed(state.iterations() * n);
-  state.counters["ns_per_lab_step"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate |
-                                                       benchmark::Counter::kInvert);
+  per_lab_step(state, n);
 }
 BENCHMARK(BM_Choice)->ArgName("labs")->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
@@ -80,10 +82,7 @@ void BM_Opinion(benchmark::State& state) {
     cw::rule_narrative(s, st, c);
     ++st.step;
   }
-  state.SetItemsProcessed(state.iterations() * n);
-  state.counters["ns_per_lab_step"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * n), benchmark::Counter::kIsRate |
-                                                       benchmark::Counter::kInvert);
+  per_lab_step(state, n);
 }
 BENCHMARK(BM_Opinion)->ArgName("labs")->Arg(1000)->Arg(100000)->Unit(benchmark::kMicrosecond);
 
@@ -105,8 +104,10 @@ void BM_Sweep(benchmark::State& state) {
   {
     std::filesystem::create_directories(dir);
     std::FILE* f = std::fopen(file.c_str(), "w");
-    std::fprintf(f, "name: bench-sweep\nbase: %s/configs/default.yaml\nreplicates: 100\n"
-                    "design: {kind: grid}\n", CW_SOURCE_DIR);
+    std::fprintf(f,
+                 "name: bench-sweep\nbase: %s/configs/default.yaml\nreplicates: 100\n"
+                 "design: {kind: grid}\n",
+                 CW_SOURCE_DIR);
     std::fclose(f);
   }
   const cw::Sweep sw = cw::load_sweep(file);

@@ -38,9 +38,9 @@ std::string format_value(double v, bool integer) {
 std::int64_t run_seed(std::int64_t sweep_seed, SeedMode mode, std::int64_t point,
                       std::int64_t replicate) {
   const std::uint64_t p = mode == SeedMode::common ? ~0ULL : static_cast<std::uint64_t>(point);
-  const auto b = philox_block({p, static_cast<std::uint64_t>(replicate), 0, 0},
-                              {static_cast<std::uint64_t>(sweep_seed),
-                               static_cast<std::uint64_t>(Stream::run_seed)});
+  const auto b = philox_block(
+      {p, static_cast<std::uint64_t>(replicate), 0, 0},
+      {static_cast<std::uint64_t>(sweep_seed), static_cast<std::uint64_t>(Stream::run_seed)});
   return static_cast<std::int64_t>(b[0] >> 11);
 }
 

@@ -72,8 +72,7 @@ const char* const kManifest = "manifest.json";
 
 // Column headers, from the one list of columns (output/columns.hpp).
 std::vector<std::string> runs_header(const Sweep& sw) {
-  std::vector<std::string> keys = {"run_id", "point_id", "replicate", "seed", "status",
-                                   "message"};
+  std::vector<std::string> keys = {"run_id", "point_id", "replicate", "seed", "status", "message"};
   for (const auto& p : sw.design.paths) keys.push_back(p);
   RunOutcome r;
   return header_of(keys, [&](auto&& k) { run_columns(k, sw.base, r); });
@@ -351,7 +350,8 @@ std::int64_t write_points(const Sweep& sw, const fs::path& dir) {
   out_header.push_back("runs_ok");
   out_header.push_back("runs_failed");
   for (std::size_t c : cols) {
-    for (const char* suffix : {"_mean", "_lo", "_hi", "_n"}) out_header.push_back(header[c] + suffix);
+    for (const char* suffix : {"_mean", "_lo", "_hi", "_n"})
+      out_header.push_back(header[c] + suffix);
   }
   CsvWriter w(dir / kPoints, out_header);
   for (std::size_t p = 0; p < P; ++p) {
@@ -369,7 +369,8 @@ std::int64_t write_points(const Sweep& sw, const fs::path& dir) {
       } else {
         const double sd = std::sqrt(a.m2 / static_cast<double>(a.n - 1));
         const boost::math::students_t t(static_cast<double>(a.n - 1));
-        const double half = boost::math::quantile(t, 0.975) * sd / std::sqrt(static_cast<double>(a.n));
+        const double half =
+            boost::math::quantile(t, 0.975) * sd / std::sqrt(static_cast<double>(a.n));
         w.cell(a.mean - half).cell(a.mean + half);
       }
       w.cell(a.n);
@@ -418,8 +419,8 @@ bool folder_has_our_files(const fs::path& dir) {
 }
 
 void remove_our_files(const fs::path& dir) {
-  for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints, kDesign,
-                        kManifest}) {
+  for (const char* f :
+       {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints, kDesign, kManifest}) {
     fs::remove(dir / f);
     fs::remove(dir / (std::string(f) + ".gz"));
   }
@@ -465,10 +466,10 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
     nlohmann::ordered_json old = nlohmann::ordered_json::parse(in, nullptr, false);
     const bool same = !old.is_discarded() && old.value("sweep_identity", "") == identity;
     if (!same && !opt.restart) {
-      throw SweepFolderError(fmt::format(
-          "{} holds the results of a different sweep (or a changed sweep file or base "
-          "scenario); use --restart to discard them, or --out to choose another folder",
-          dir.string()));
+      throw SweepFolderError(
+          fmt::format("{} holds the results of a different sweep (or a changed sweep file or base "
+                      "scenario); use --restart to discard them, or --out to choose another folder",
+                      dir.string()));
     }
     if (same && !opt.restart) {
       manifest = old;
@@ -479,8 +480,8 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
         result.failed = old.value("runs_failed", std::int64_t{0});
         // Killed while compressing: finish it.
         if (sw.spec.gzip) {
-          for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints,
-                                kDesign}) {
+          for (const char* f :
+               {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints, kDesign}) {
             gzip_file(dir / f);
           }
         }
@@ -512,14 +513,13 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
     SweepSpec spec = sw.spec;
     manifest["sweep"] = described_to_json([&spec](FieldVisitor& v) { describe(v, spec); });
     manifest["base_scenario"] = scenario_to_json(sw.base);
-    manifest["design"] = {{"kind", std::string(kDesignKindNames[static_cast<int>(
-                                       sw.spec.design.kind)])},
-                          {"points", sw.points()},
-                          {"replicates", sw.spec.replicates},
-                          {"runs", sw.runs()},
-                          {"seeds", std::string(kSeedModeNames[static_cast<int>(
-                                        sw.spec.seeds)])},
-                          {"seed", sw.spec.seed}};
+    manifest["design"] = {
+        {"kind", std::string(kDesignKindNames[static_cast<int>(sw.spec.design.kind)])},
+        {"points", sw.points()},
+        {"replicates", sw.spec.replicates},
+        {"runs", sw.runs()},
+        {"seeds", std::string(kSeedModeNames[static_cast<int>(sw.spec.seeds)])},
+        {"seed", sw.spec.seed}};
     manifest["started"] = started;
     manifest["finished"] = nullptr;
     manifest["host"] = host_name();
@@ -566,7 +566,8 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   }
 
   std::int64_t end = result.total;
-  if (opt.max_runs > 0) end = std::min<std::int64_t>(end, done + static_cast<std::int64_t>(opt.max_runs));
+  if (opt.max_runs > 0)
+    end = std::min<std::int64_t>(end, done + static_cast<std::int64_t>(opt.max_runs));
   Progress progress(opt.progress, result.total, done);
   g_interrupted = false;
   auto previous_int = std::signal(SIGINT, on_interrupt);
@@ -593,40 +594,40 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
                                                }) &
               tbb::make_filter<std::int64_t, RunOutput>(
                   tbb::filter_mode::parallel, [&](std::int64_t k) { return execute(sw, k); }) &
-              tbb::make_filter<RunOutput, void>(
-                  tbb::filter_mode::serial_in_order, [&](const RunOutput& o) {
-                    // Companion files first, runs.csv last: a run is done
-                    // once its runs.csv row is complete.
-                    if (series) {
-                      steps.write(o.steps);
-                      step_providers.write(o.step_providers);
-                      steps.flush();
-                      step_providers.flush();
-                    }
-                    if (with_events) {
-                      events.write(o.events);
-                      events.flush();
-                    }
-                    providers.write(o.providers);
-                    providers.flush();
-                    runs.write(o.runs);
-                    runs.flush();
-                    ++written;
-                    ++result.ran;
-                    if (o.failed) ++result.failed;
-                    progress.update(written);
-                    const auto now = std::chrono::steady_clock::now();
-                    if (now - last_sync > std::chrono::seconds(2)) {
-                      if (series) {
-                        steps.sync();
-                        step_providers.sync();
-                      }
-                      if (with_events) events.sync();
-                      providers.sync();
-                      runs.sync();
-                      last_sync = now;
-                    }
-                  }));
+              tbb::make_filter<RunOutput, void>(tbb::filter_mode::serial_in_order,
+                                                [&](const RunOutput& o) {
+                                                  // Companion files first, runs.csv last: a run is
+                                                  // done once its runs.csv row is complete.
+                                                  if (series) {
+                                                    steps.write(o.steps);
+                                                    step_providers.write(o.step_providers);
+                                                    steps.flush();
+                                                    step_providers.flush();
+                                                  }
+                                                  if (with_events) {
+                                                    events.write(o.events);
+                                                    events.flush();
+                                                  }
+                                                  providers.write(o.providers);
+                                                  providers.flush();
+                                                  runs.write(o.runs);
+                                                  runs.flush();
+                                                  ++written;
+                                                  ++result.ran;
+                                                  if (o.failed) ++result.failed;
+                                                  progress.update(written);
+                                                  const auto now = std::chrono::steady_clock::now();
+                                                  if (now - last_sync > std::chrono::seconds(2)) {
+                                                    if (series) {
+                                                      steps.sync();
+                                                      step_providers.sync();
+                                                    }
+                                                    if (with_events) events.sync();
+                                                    providers.sync();
+                                                    runs.sync();
+                                                    last_sync = now;
+                                                  }
+                                                }));
     });
   } catch (...) {
     std::signal(SIGINT, previous_int);
@@ -657,8 +658,8 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   manifest["runs_failed"] = result.failed;
   write_manifest(dir, manifest);
   if (sw.spec.gzip) {
-    for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints,
-                          kDesign}) {
+    for (const char* f :
+         {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints, kDesign}) {
       gzip_file(dir / f);
     }
   }

@@ -4,9 +4,8 @@
 // same bytes whatever the number of jobs or the finishing order.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -42,11 +41,11 @@ RunKey run_key(const Sweep& sw, std::int64_t run_id);
 Scenario run_scenario_of(const Sweep& sw, const RunKey& key);
 
 struct SweepOptions {
-  std::filesystem::path out;  // empty: results/<name>
-  int jobs = 0;               // 0: all cores
-  bool restart = false;       // discard a folder written by another sweep
-  bool progress = false;      // a progress line on stderr
-  std::size_t max_runs = 0;   // stop after this many new runs (tests); 0: all
+  std::filesystem::path out;       // empty: results/<name>
+  int jobs = 0;                    // 0: all cores
+  bool restart = false;            // discard a folder written by another sweep
+  bool progress = false;           // a progress line on stderr
+  std::size_t max_runs = 0;        // stop after this many new runs (tests); 0: all
   nlohmann::ordered_json program;  // version, commit, build settings
 };
 

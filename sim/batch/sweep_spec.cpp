@@ -22,24 +22,30 @@ void describe(FieldVisitor& v, SweepSpec& s) {
            {"independent: seed from (sweep seed, point, replicate); common: from (sweep seed, "
             "replicate), shared by every point"});
   v.integer("replicates", s.replicates, range(1, 1e7), {"runs per design point"});
-  v.object("design", [&s](FieldVisitor& w) {
-    auto& d = s.design;
-    w.choice("kind", choice_ref(d.kind, kDesignKindNames), {"design"});
-    w.integer("samples", d.samples, range(0, 1e8),
-              {"random, lhs: points; sobol: base samples N; morris: trajectories r"});
-    w.integer("levels", d.levels, range(2, 1000), {"morris: levels p of the grid (even)"});
-    w.text("file", d.file, {"csv: design file, relative to the sweep file"});
-  }, {"the design"}, true);
+  v.object(
+      "design",
+      [&s](FieldVisitor& w) {
+        auto& d = s.design;
+        w.choice("kind", choice_ref(d.kind, kDesignKindNames), {"design"});
+        w.integer("samples", d.samples, range(0, 1e8),
+                  {"random, lhs: points; sobol: base samples N; morris: trajectories r"});
+        w.integer("levels", d.levels, range(2, 1000), {"morris: levels p of the grid (even)"});
+        w.text("file", d.file, {"csv: design file, relative to the sweep file"});
+      },
+      {"the design"}, true);
   v.list("parameters",
-         list_ref(s.parameters, [](FieldVisitor& w, SweepParam& p) { describe(w, p); },
-                  [](const SweepParam& p) { return p.path; }, true),
+         list_ref(
+             s.parameters, [](FieldVisitor& w, SweepParam& p) { describe(w, p); },
+             [](const SweepParam& p) { return p.path; }, true),
          {"the varied parameters"});
-  v.object("output", [&s](FieldVisitor& w) {
-    w.integer("step_every", s.step_every, range(0, 1e7),
-              {"write steps.csv and step_providers.csv rows every K steps; 0: none"});
-    w.flag("events", s.events, {"write events.csv: every run's events, keyed by run_id"});
-    w.flag("gzip", s.gzip, {"gzip the finished CSV files"});
-  }, {"outputs"});
+  v.object("output",
+           [&s](FieldVisitor& w) {
+             w.integer("step_every", s.step_every, range(0, 1e7),
+                       {"write steps.csv and step_providers.csv rows every K steps; 0: none"});
+             w.flag("events", s.events, {"write events.csv: every run's events, keyed by run_id"});
+             w.flag("gzip", s.gzip, {"gzip the finished CSV files"});
+           },
+           {"outputs"});
 }
 
 }  // namespace cw

@@ -1,14 +1,14 @@
 // The cloudwars command line. Exit codes (README, docs/CONFIG.md):
 //   0 success, 1 runtime failure, 2 usage error, 3 config error,
 //   4 a sweep finished but some of its runs failed, 130 interrupted.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
-#include <unistd.h>
 #include <iostream>
 
 #include "build_info.hpp"
@@ -93,8 +93,7 @@ struct RunOptions {
 
 // Prints the leader, the final compute shares and HHI.
 void print_summary(const cw::Scenario& s, const cw::RunOutcome& r) {
-  fmt::print("{}: {} steps from {}, {} labs at the end\n", s.name, s.steps, s.start,
-             r.labs_final);
+  fmt::print("{}: {} steps from {}, {} labs at the end\n", s.name, s.steps, s.start, r.labs_final);
   fmt::print("leader {} with {:.1f}% of AI compute; HHI {:.0f}{}\n",
              r.leader >= 0 ? s.providers[static_cast<std::size_t>(r.leader)].name : "none",
              100 * r.leader_share, r.hhi_final,
@@ -163,10 +162,10 @@ int cmd_sweep(const SweepCliOptions& o) {
   if (r.ran == 0 && r.resumed_from == r.total) {
     fmt::print("{}: already complete ({} runs)\n", sw.spec.name, r.total);
   } else {
-    fmt::print("{}: {} runs ({} points x {} replicates){}\n", sw.spec.name, r.total,
-               sw.points(), sw.spec.replicates,
-               r.resumed_from > 0 ? fmt::format(", resumed at run {}", r.resumed_from)
-                                  : std::string());
+    fmt::print(
+        "{}: {} runs ({} points x {} replicates){}\n", sw.spec.name, r.total, sw.points(),
+        sw.spec.replicates,
+        r.resumed_from > 0 ? fmt::format(", resumed at run {}", r.resumed_from) : std::string());
   }
   if (r.failed > 0) fmt::print("{} runs failed: see status and message in runs.csv\n", r.failed);
   fmt::print("results in {}/\n", r.dir.string());

@@ -49,10 +49,9 @@ void read_design_csv(const fs::path& file, std::vector<std::string>& paths,
       continue;
     }
     if (cells.size() != paths.size()) {
-      problems.push_back({file.string(), n, 1, "design.file",
-                          fmt::format("row has {} values for {} columns", cells.size(),
-                                      paths.size()),
-                          ""});
+      problems.push_back(
+          {file.string(), n, 1, "design.file",
+           fmt::format("row has {} values for {} columns", cells.size(), paths.size()), ""});
       continue;
     }
     rows.push_back(std::move(cells));
@@ -70,7 +69,8 @@ Sweep load_sweep(const fs::path& file) {
   Sweep sw;
   sw.file = file;
   MarkMap marks;
-  read_yaml(root, name, [&sw](FieldVisitor& v) { describe(v, sw.spec); }, problems, marks);
+  read_yaml(
+      root, name, [&sw](FieldVisitor& v) { describe(v, sw.spec); }, problems, marks);
   if (!problems.empty()) throw ConfigError(std::move(problems));
 
   const SweepSpec& spec = sw.spec;
@@ -245,8 +245,9 @@ Sweep load_sweep(const fs::path& file) {
       for (const auto& p : point_problems) {
         const std::string at = kind == DesignKind::csv ? "design.file" : "parameters";
         std::vector<Diagnostic> one;
-        locate({{at, fmt::format("design point {} ({}) is invalid: {}{}{}", i, where, p.path,
-                                 p.path.empty() ? "" : ": ", p.message),
+        locate({{at,
+                 fmt::format("design point {} ({}) is invalid: {}{}{}", i, where, p.path,
+                             p.path.empty() ? "" : ": ", p.message),
                  p.got}},
                name, marks, one);
         bad_points.insert(bad_points.end(), one.begin(), one.end());
@@ -254,13 +255,13 @@ Sweep load_sweep(const fs::path& file) {
     }
   }
   if (bad > 5) {
-    bad_points.push_back({name, 0, 0, "", fmt::format("... and {} more invalid points", bad - 5),
-                          ""});
+    bad_points.push_back(
+        {name, 0, 0, "", fmt::format("... and {} more invalid points", bad - 5), ""});
   }
   if (!bad_points.empty()) throw ConfigError(std::move(bad_points));
   if (sw.runs() > 1'000'000'000) {
-    throw ConfigError({{name, 1, 1, "replicates",
-                        fmt::format("{} runs is more than 10^9", sw.runs()), ""}});
+    throw ConfigError(
+        {{name, 1, 1, "replicates", fmt::format("{} runs is more than 10^9", sw.runs()), ""}});
   }
   sw.order = point_order(sw.design);
   return sw;

@@ -6,12 +6,12 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
-#include <cstdlib>
-#include <tuple>
 #include <cmath>
+#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "core/suggest.hpp"
 
@@ -74,7 +74,8 @@ NumberParse parse_number(const std::string& text, double& out) {
   }
   const char* b = t.data();
   const char* e = t.data() + t.size();
-  if (*b == '+' && t.size() > 1 && (std::isdigit(static_cast<unsigned char>(b[1])) || b[1] == '.')) {
+  if (*b == '+' && t.size() > 1 &&
+      (std::isdigit(static_cast<unsigned char>(b[1])) || b[1] == '.')) {
     ++b;
   }
   auto [ptr, ec] = std::from_chars(b, e, out);
@@ -190,7 +191,8 @@ class YamlReader final : public FieldVisitor {
     const YAML::Node& seq = n;
     for (std::size_t i = 0; i < seq.size(); ++i) {
       std::int64_t x = 0;
-      if (read_integer(seq[i], fmt::format("{}[{}]", child(key), i), x, bounds)) values.push_back(x);
+      if (read_integer(seq[i], fmt::format("{}[{}]", child(key), i), x, bounds))
+        values.push_back(x);
     }
   }
 
@@ -277,8 +279,7 @@ class YamlReader final : public FieldVisitor {
     ref.resize(n.size());
     const YAML::Node& seq = n;
     for (std::size_t i = 0; i < seq.size(); ++i) {
-      read_object(seq[i], fmt::format("{}[{}]", path, i),
-                  [&](FieldVisitor& v) { ref.item(i, v); });
+      read_object(seq[i], fmt::format("{}[{}]", path, i), [&](FieldVisitor& v) { ref.item(i, v); });
     }
   }
 
@@ -292,8 +293,7 @@ class YamlReader final : public FieldVisitor {
     marks_.emplace(path, std::make_pair(m.line + 1, m.column + 1));
   }
 
-  void error(const YAML::Node& n, const std::string& path, std::string message,
-             std::string got) {
+  void error(const YAML::Node& n, const std::string& path, std::string message, std::string got) {
     const auto m = n.Mark();
     out_.push_back({file_, m.line + 1, m.column + 1, path, std::move(message), std::move(got)});
   }
@@ -400,8 +400,8 @@ void read_yaml(const YAML::Node& root, const std::string& file,
   reader.finish();
 }
 
-void locate(const std::vector<Problem>& problems, const std::string& file,
-            const MarkMap& marks, std::vector<Diagnostic>& out) {
+void locate(const std::vector<Problem>& problems, const std::string& file, const MarkMap& marks,
+            std::vector<Diagnostic>& out) {
   for (const auto& p : problems) {
     std::string path = p.path;
     int line = 1, col = 1;
@@ -442,8 +442,8 @@ bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    out.push_back({name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg,
-                   ""});
+    out.push_back(
+        {name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""});
     return false;
   }
   if (!root.IsDefined() || root.IsNull()) {
@@ -517,8 +517,8 @@ void read_edge_list(Scenario& s, std::vector<Diagnostic>& problems) {
     if (parts.size() == 3) {
       double w = 0;
       if (parse_number(parts[2], w) != NumberParse::ok || w <= 0) {
-        problems.push_back({file, line, 1, "network.file", "weight must be a number > 0",
-                            parts[2]});
+        problems.push_back(
+            {file, line, 1, "network.file", "weight must be a number > 0", parts[2]});
         continue;
       }
       e.weight = w;
@@ -532,15 +532,14 @@ Scenario finish_scenario(const YAML::Node& root, const std::string& name,
   std::vector<Diagnostic> problems;
   MarkMap marks;
   Scenario s;
-  read_yaml(root, name, [&s](FieldVisitor& v) { describe(v, s); }, problems, marks);
+  read_yaml(
+      root, name, [&s](FieldVisitor& v) { describe(v, s); }, problems, marks);
   // Cross-field checks run even after reading problems, so that one pass
   // reports everything; a check about a path that already has a reading
   // problem, or lies inside one, is left out as an echo of it.
   // A problem of the whole document (not a mapping) leaves nothing to check.
-  const bool whole_document_bad =
-      std::any_of(problems.begin(), problems.end(), [](const Diagnostic& d) {
-        return d.path.empty();
-      });
+  const bool whole_document_bad = std::any_of(problems.begin(), problems.end(),
+                                              [](const Diagnostic& d) { return d.path.empty(); });
   std::vector<Problem> found;
   if (!whole_document_bad) check_scenario(s, found);
   std::erase_if(found, [&problems](const Problem& p) {
@@ -588,10 +587,11 @@ Scenario load_scenario_text(const std::string& text, const std::string& file) {
   try {
     root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
-    throw ConfigError({{file, e.mark.line + 1, e.mark.column + 1, "",
-                        "YAML syntax error: " + e.msg, ""}});
+    throw ConfigError(
+        {{file, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""}});
   }
-  if (!root.IsDefined() || root.IsNull()) throw ConfigError({{file, 0, 0, "", "file is empty", ""}});
+  if (!root.IsDefined() || root.IsNull())
+    throw ConfigError({{file, 0, 0, "", "file is empty", ""}});
   return finish_scenario(root, file, std::filesystem::current_path());
 }
 

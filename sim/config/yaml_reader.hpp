@@ -33,8 +33,8 @@ void read_yaml(const YAML::Node& root, const std::string& file,
 
 // Turns path-located problems into diagnostics, placing each at the nearest
 // recorded position of its path (or of its closest recorded parent).
-void locate(const std::vector<Problem>& problems, const std::string& file,
-            const MarkMap& marks, std::vector<Diagnostic>& out);
+void locate(const std::vector<Problem>& problems, const std::string& file, const MarkMap& marks,
+            std::vector<Diagnostic>& out);
 
 // Parses a YAML file, reporting a missing or unreadable file, an empty file
 // or a syntax error (with its position) as diagnostics. Returns false then.

@@ -11,14 +11,14 @@ Simulation::Simulation(Scenario s) : s_(std::move(s)), st_(init_state(s_)), acc_
 const StepMetrics& Simulation::step() {
   StepCounters c;
   st_.log.clear();
-  rule_population(s_, st_, c);  // 1. population
-  rule_courting(s_, st_, c);    // 2. courting
-  rule_choice(s_, st_, c);      // 3. choice
-  rule_capacity(s_, st_, c);    // 4. capacity
-  rule_lock_in(s_, st_);        // 5. lock-in
-  rule_narrative(s_, st_, c);   // 6. narrative
-  rule_providers(s_, st_);      // 7. providers
-  rule_events(s_, st_, c);      // 8. scheduled events
+  rule_population(s_, st_, c);                 // 1. population
+  rule_courting(s_, st_, c);                   // 2. courting
+  rule_choice(s_, st_, c);                     // 3. choice
+  rule_capacity(s_, st_, c);                   // 4. capacity
+  rule_lock_in(s_, st_);                       // 5. lock-in
+  rule_narrative(s_, st_, c);                  // 6. narrative
+  rule_providers(s_, st_);                     // 7. providers
+  rule_events(s_, st_, c);                     // 8. scheduled events
   compute_step_metrics(s_, st_, c, metrics_);  // 9. record
   check_finite();
   acc_.add(metrics_);

@@ -89,8 +89,7 @@ void MarketGraph::set_usage(std::size_t slot, std::uint64_t old_mask, std::uint6
       boost::remove_out_edge_if(
           lab,
           [&](const BoostGraph::edge_descriptor& e) {
-            return graph_[e].kind == EdgeKind::usage &&
-                   boost::target(e, graph_) == providers_[p];
+            return graph_[e].kind == EdgeKind::usage && boost::target(e, graph_) == providers_[p];
           },
           graph_);
     } else if (!(old_mask & bit) && (new_mask & bit)) {

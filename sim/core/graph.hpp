@@ -9,9 +9,9 @@
 // influence edges by lab slot, rebuilt whenever labs enter or exit.
 #pragma once
 
-#include <boost/graph/adjacency_list.hpp>
 #include <fmt/format.h>
 
+#include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
 #include <ostream>
 #include <string>
@@ -37,8 +37,8 @@ struct EdgeProps {
 // keep an in-edge list of N that every usage change must search (O(N) per
 // change, O(N^2) per step at scale). The edges into a lab that exits are
 // found through the influence CSR instead (remove_labs).
-using BoostGraph = boost::adjacency_list<boost::listS, boost::listS, boost::directedS,
-                                         VertexProps, EdgeProps>;
+using BoostGraph =
+    boost::adjacency_list<boost::listS, boost::listS, boost::directedS, VertexProps, EdgeProps>;
 using Vertex = BoostGraph::vertex_descriptor;
 
 // Influence edges by lab slot: the neighbours j of lab l are
@@ -116,11 +116,20 @@ void MarketGraph::write_graphml(std::ostream& os, LabName lab_name,
     std::string r;
     for (char c : s) {
       switch (c) {
-        case '&': r += "&amp;"; break;
-        case '<': r += "&lt;"; break;
-        case '>': r += "&gt;"; break;
-        case '"': r += "&quot;"; break;
-        default: r += c;
+        case '&':
+          r += "&amp;";
+          break;
+        case '<':
+          r += "&lt;";
+          break;
+        case '>':
+          r += "&gt;";
+          break;
+        case '"':
+          r += "&quot;";
+          break;
+        default:
+          r += c;
       }
     }
     return r;
@@ -137,8 +146,9 @@ void MarketGraph::write_graphml(std::ostream& os, LabName lab_name,
     return fmt::format("{}{}", p.kind == VertexKind::lab ? 'l' : 'p', p.id);
   };
   for (std::size_t i = 0; i < labs_.size(); ++i) {
-    os << "    <node id=\"" << vid(labs_[i]) << "\"><data key=\"kind\">lab</data><data key=\"name\">"
-       << esc(lab_name(i)) << "</data></node>\n";
+    os << "    <node id=\"" << vid(labs_[i])
+       << "\"><data key=\"kind\">lab</data><data key=\"name\">" << esc(lab_name(i))
+       << "</data></node>\n";
   }
   for (std::size_t p = 0; p < providers_.size(); ++p) {
     os << "    <node id=\"" << vid(providers_[p])
@@ -149,10 +159,9 @@ void MarketGraph::write_graphml(std::ostream& os, LabName lab_name,
   auto emit = [&](Vertex v) {
     for (auto [e, end] = boost::out_edges(v, graph_); e != end; ++e) {
       const auto& ep = graph_[*e];
-      os << "    <edge source=\"" << vid(v) << "\" target=\""
-         << vid(boost::target(*e, graph_)) << "\"><data key=\"ekind\">"
-         << kKind[static_cast<int>(ep.kind)] << "</data><data key=\"weight\">"
-         << fmt::format("{}", ep.weight) << "</data></edge>\n";
+      os << "    <edge source=\"" << vid(v) << "\" target=\"" << vid(boost::target(*e, graph_))
+         << "\"><data key=\"ekind\">" << kKind[static_cast<int>(ep.kind)]
+         << "</data><data key=\"weight\">" << fmt::format("{}", ep.weight) << "</data></edge>\n";
     }
   };
   for (Vertex v : labs_) emit(v);
@@ -161,8 +170,7 @@ void MarketGraph::write_graphml(std::ostream& os, LabName lab_name,
 }
 
 template <class LabName, class ProviderName>
-void MarketGraph::write_dot(std::ostream& os, LabName lab_name,
-                            ProviderName provider_name) const {
+void MarketGraph::write_dot(std::ostream& os, LabName lab_name, ProviderName provider_name) const {
   auto quote = [](const std::string& s) {
     std::string r = "\"";
     for (char c : s) {
@@ -180,16 +188,15 @@ void MarketGraph::write_dot(std::ostream& os, LabName lab_name,
     os << "  " << vid(labs_[i]) << " [label=" << quote(lab_name(i)) << ", shape=ellipse];\n";
   }
   for (std::size_t p = 0; p < providers_.size(); ++p) {
-    os << "  " << vid(providers_[p]) << " [label=" << quote(provider_name(p))
-       << ", shape=box];\n";
+    os << "  " << vid(providers_[p]) << " [label=" << quote(provider_name(p)) << ", shape=box];\n";
   }
   static constexpr const char* kStyle[] = {"solid", "bold", "dotted"};
   auto emit = [&](Vertex v) {
     for (auto [e, end] = boost::out_edges(v, graph_); e != end; ++e) {
       const auto& ep = graph_[*e];
-      os << "  " << vid(v) << " -> " << vid(boost::target(*e, graph_)) << " [style="
-         << kStyle[static_cast<int>(ep.kind)] << ", weight=" << fmt::format("{}", ep.weight)
-         << "];\n";
+      os << "  " << vid(v) << " -> " << vid(boost::target(*e, graph_))
+         << " [style=" << kStyle[static_cast<int>(ep.kind)]
+         << ", weight=" << fmt::format("{}", ep.weight) << "];\n";
     }
   };
   for (Vertex v : labs_) emit(v);

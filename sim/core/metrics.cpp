@@ -93,8 +93,8 @@ void OutcomeAccumulator::add(const StepMetrics& m) {
   // Tipping: the first step from which one provider's share stays at or
   // above the threshold for W consecutive steps.
   const bool above =
-      m.leader >= 0 && m.providers[static_cast<std::size_t>(m.leader)].compute_share >=
-                           tipping_threshold_;
+      m.leader >= 0 &&
+      m.providers[static_cast<std::size_t>(m.leader)].compute_share >= tipping_threshold_;
   if (above && m.leader == run_provider_) {
     ++run_length_;
   } else if (above) {
@@ -132,9 +132,9 @@ RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
   r.hhi_final = last_.hhi;
   r.hhi_mean = hhi_count_ > 0 ? hhi_sum_ / static_cast<double>(hhi_count_) : 0.0;
   r.leader = last_.leader;
-  r.leader_share =
-      last_.leader >= 0 ? last_.providers[static_cast<std::size_t>(last_.leader)].compute_share
-                        : 0.0;
+  r.leader_share = last_.leader >= 0
+                       ? last_.providers[static_cast<std::size_t>(last_.leader)].compute_share
+                       : 0.0;
   r.tipped = r.tipping_step.has_value();
   r.labs_final = last_.labs;
   r.unmet_demand_fraction = requested_ > 0 ? unserved_ / requested_ : 0.0;

@@ -14,35 +14,35 @@ namespace cw {
 
 // One provider at one step.
 struct ProviderStep {
-  double compute_share = 0;   // served_p / sum_q served_q (AI compute)
-  double revenue_share = 0;   // revenue_p / sum_q revenue_q (background included)
-  double revenue = 0;         // AI revenue + background (money per step)
+  double compute_share = 0;  // served_p / sum_q served_q (AI compute)
+  double revenue_share = 0;  // revenue_p / sum_q revenue_q (background included)
+  double revenue = 0;        // AI revenue + background (money per step)
   double ai_revenue = 0;
-  double profit = 0;          // AI revenue - unit_cost * served
+  double profit = 0;  // AI revenue - unit_cost * served
   double requested = 0;
   double served = 0;
-  double capacity = 0;        // inf when unlimited
-  double utilisation = 0;     // served / capacity; nan when unlimited
-  double price = 0;           // charged this step
-  double quality = 0;         // offered this step
+  double capacity = 0;     // inf when unlimited
+  double utilisation = 0;  // served / capacity; nan when unlimited
+  double price = 0;        // charged this step
+  double quality = 0;      // offered this step
   double reputation = 0;
-  double narrative_share = 0; // sum_l v_l x_lp / sum_l v_l
-  double labs_served = 0;     // labs with x_lp above the usage threshold
-  double credits = 0;         // discount given this step (money)
+  double narrative_share = 0;      // sum_l v_l x_lp / sum_l v_l
+  double labs_served = 0;          // labs with x_lp above the usage threshold
+  double credits = 0;              // discount given this step (money)
   double credits_outstanding = 0;  // credit still due on active deals at this step's terms
-  double partners = 0;        // labs with an active deal
-  double budget = 0;          // courting budget left
+  double partners = 0;             // labs with an active deal
+  double budget = 0;               // courting budget left
 };
 
 // One step.
 struct StepMetrics {
   std::int64_t step = 0;
-  double hhi = 0;                // sum_p (100 * compute_share_p)^2, in [0, 10000]
-  std::int32_t leader = -1;      // provider with the largest compute share (-1: none served)
+  double hhi = 0;            // sum_p (100 * compute_share_p)^2, in [0, 10000]
+  std::int32_t leader = -1;  // provider with the largest compute share (-1: none served)
   std::int64_t labs = 0;
-  double demand = 0;             // total lab demand
-  double outside_share = 0;      // sum_l d_l x_l,out / sum_l d_l
-  double decentralized_share = 0;// compute share of providers of kind decentralized
+  double demand = 0;               // total lab demand
+  double outside_share = 0;        // sum_l d_l x_l,out / sum_l d_l
+  double decentralized_share = 0;  // compute share of providers of kind decentralized
   StepCounters counters;
   std::vector<ProviderStep> providers;
 };
@@ -52,15 +52,15 @@ void compute_step_metrics(const Scenario& s, const State& st, const StepCounters
 
 // One provider over a run.
 struct ProviderOutcome {
-  double final_share = 0;          // compute share at the last step
-  double final_revenue_share = 0;  // revenue share at the last step
-  double revenue = 0;              // total over the run (money)
-  double profit = 0;               // total over the run (money)
-  double reputation = 0;           // at the last step
-  double credits_spent = 0;        // value of the deals it concluded (money)
-  double revenue_won = 0;          // revenue from labs while under its deals (money)
+  double final_share = 0;                    // compute share at the last step
+  double final_revenue_share = 0;            // revenue share at the last step
+  double revenue = 0;                        // total over the run (money)
+  double profit = 0;                         // total over the run (money)
+  double reputation = 0;                     // at the last step
+  double credits_spent = 0;                  // value of the deals it concluded (money)
+  double revenue_won = 0;                    // revenue from labs while under its deals (money)
   std::optional<double> revenue_per_credit;  // revenue_won / credits_spent
-  double flagship_share = 0;       // share of the flagship labs' demand on it, last step
+  double flagship_share = 0;                 // share of the flagship labs' demand on it, last step
 };
 
 // One run.
@@ -73,7 +73,7 @@ struct RunOutcome {
   std::int64_t leader_changes = 0;
   std::int64_t switches = 0, arrivals = 0, exits = 0;
   std::int64_t labs_final = 0;
-  double lock_in_ratio = 0;          // mean over paying labs of (sum_p k_lp price_p) / spend_l
+  double lock_in_ratio = 0;  // mean over paying labs of (sum_p k_lp price_p) / spend_l
   double single_homing_fraction = 0;
   double unmet_demand_fraction = 0;  // sum_t unserved / sum_t requested
   double mean_effective_price = 0;   // sum_t AI revenue / sum_t served

@@ -77,8 +77,8 @@ class PathVisitor final : public FieldVisitor {
     if (mode_ == Mode::get) return set_result(format_number(v));
     v = read_number(b);
   }
-  void maybe_number(std::string_view key, std::optional<double>& v, Bounds b, FieldDoc doc)
-      override {
+  void maybe_number(std::string_view key, std::optional<double>& v, Bounds b,
+                    FieldDoc doc) override {
     if (mode_ == Mode::list) {
       return add_info(key, "number or empty", b.describe(), v ? format_number(*v) : "", doc);
     }
@@ -135,8 +135,8 @@ class PathVisitor final : public FieldVisitor {
     std::vector<std::string> all(ref.names.begin(), ref.names.end());
     fail("must be one of " + names + did_you_mean(value_, all));
   }
-  void integers(std::string_view key, std::vector<std::int64_t>& v, Bounds b, FieldDoc doc)
-      override {
+  void integers(std::string_view key, std::vector<std::int64_t>& v, Bounds b,
+                FieldDoc doc) override {
     auto join = [&v] {
       std::string s;
       for (std::size_t i = 0; i < v.size(); ++i) {
@@ -177,8 +177,8 @@ class PathVisitor final : public FieldVisitor {
     std::size_t start = 0;
     while (true) {
       const auto comma = value_.find(',', start);
-      v.push_back(value_.substr(start, comma == std::string::npos ? std::string::npos
-                                                                   : comma - start));
+      v.push_back(
+          value_.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
       if (comma == std::string::npos) break;
       start = comma + 1;
     }
@@ -218,8 +218,8 @@ class PathVisitor final : public FieldVisitor {
     descend(body);
   }
   void scalar_object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
-                     const std::function<void(double)>& from_scalar,
-                     const std::function<void()>&, FieldDoc doc) override {
+                     const std::function<void(double)>& from_scalar, const std::function<void()>&,
+                     FieldDoc doc) override {
     if (mode_ == Mode::list) {
       add_info(key, "number (fixed) or distribution", "", "", doc);
       return descend_list(key, body);

@@ -199,125 +199,165 @@ void describe(FieldVisitor& v, Scenario& s) {
   v.integer("seed", s.seed, range(0, 9.007199254740992e15), {"seed of every random stream"});
   v.text("compute_unit", s.compute_unit, {"what one compute unit means (documentation)"});
   v.list("providers",
-         list_ref(s.providers, [](FieldVisitor& w, ProviderParams& p) { describe(w, p); },
-                  [](const ProviderParams& p) { return p.name; }),
+         list_ref(
+             s.providers, [](FieldVisitor& w, ProviderParams& p) { describe(w, p); },
+             [](const ProviderParams& p) { return p.name; }),
          {"cloud providers"}, true);
-  v.object("outside", [&s](FieldVisitor& w) {
-    w.flag("enabled", s.outside.enabled, {"labs may keep compute off the clouds"});
-    w.number("utility", s.outside.utility, kAnyNumber, {"utility of the outside option"});
-  }, {"outside option"});
-  v.object("labs", [&s](FieldVisitor& w) {
-    auto& l = s.labs;
-    w.integer("count", l.count, range(0, 1e8), {"labs at step 0 (named ones included)"});
-    w.choice("initial", choice_ref(l.initial, kInitialAllocationNames),
-             {"allocation at arrival: uniform over providers, outside, or the choice rule"});
-    w.list("tiers", list_ref(l.tiers, [](FieldVisitor& x, TierParams& t) { describe(x, t); },
-                             [](const TierParams& t) { return t.name; }),
-           {"tiers of generated labs"}, true);
-    w.list("named",
-           list_ref(l.named, [](FieldVisitor& x, NamedLabParams& n) { describe(x, n); },
-                    [](const NamedLabParams& n) { return n.name; }, true),
-           {"individually named labs"});
-    w.object("arrivals", [&l](FieldVisitor& x) {
-      x.choice("process", choice_ref(l.arrivals.process, kArrivalProcessNames),
-               {"arrival process of generated labs"});
-      x.number("rate", l.arrivals.rate, kNonNegative, {"arrivals per step", "labs per step"});
-    }, {"arrivals"});
-  }, {"lab population"}, true);
-  v.object("network", [&s](FieldVisitor& w) {
-    auto& n = s.network;
-    w.choice("generator", choice_ref(n.generator, kGraphGeneratorNames),
-             {"influence graph generator"});
-    w.number("p", n.p, kUnit, {"erdos_renyi edge probability"});
-    w.integer("k", n.k, range(0, 1e6), {"watts_strogatz ring neighbours (even)"});
-    w.number("rewire", n.rewire, kUnit, {"watts_strogatz rewiring probability"});
-    w.integer("m", n.m, range(1, 1e6), {"barabasi_albert edges per new lab (arrivals too)"});
-    w.text("file", n.file,
-           {"edge_list file, relative to the scenario file: lines `a,b[,weight]` naming labs by "
-            "name or by initial index"});
-    w.flag("directed", n.directed, {"edge_list: a,b means only that a listens to b"});
-  }, {"influence network"});
-  v.object("choice", [&s](FieldVisitor& w) {
-    auto& c = s.choice;
-    w.choice("allocation", choice_ref(c.allocation, kAllocationRuleNames), {"allocation rule"});
-    w.number("tau", c.tau, kPositive, {"logit temperature"});
-    w.number("partial_adjustment", c.partial_adjustment, Bounds{0, 1, true, false},
-             {"mu: x <- (1-mu) x + mu x*"});
-    w.number("noise", c.noise, kNonNegative, {"sd of normal utility noise", "utility"});
-  }, {"choice rule (SPEC §2.2 step 3)"});
-  v.object("network_effect", [&s](FieldVisitor& w) {
-    auto& n = s.network_effect;
-    w.choice("form", choice_ref(n.form, kNetworkEffectFormNames), {"G"});
-    w.number("delta", n.delta, kAnyNumber, {"weight of G in utility"});
-    w.number("eta", n.eta, kPositive, {"share_power exponent"});
-    w.number("r", n.r, kAnyNumber, {"linear_count slope per lab", "utility per lab"});
-  }, {"network effect"});
-  v.object("lock_in", [&s](FieldVisitor& w) {
-    w.number("weight", s.lock_in.weight, kNonNegative, {"s: utility per unit of k/d"});
-    w.number("decay", s.lock_in.decay, kUnit, {"per-step decay of lock-in stocks"});
-  }, {"lock-in (SPEC §2.2 step 5)"});
-  v.object("capacity", [&s](FieldVisitor& w) {
-    w.choice("rationing", choice_ref(s.capacity.rationing, kRationingRuleNames),
-             {"rationing rule"});
-  }, {"capacity rationing (SPEC §2.2 step 4)"});
-  v.object("courting", [&s](FieldVisitor& w) {
-    w.number("margin", s.courting.margin, kNonNegative,
-             {"utility margin over the best rival that an offer must give, and within "
-              "which a lab 'leans away'", "utility"});
-  }, {"courting (SPEC §2.2 step 2); budgets and policies are per provider"});
-  v.object("narrative", [&s](FieldVisitor& w) {
-    auto& n = s.narrative;
-    w.flag("enabled", n.enabled, {"run the narrative rule (opinions, statements, reputation)"});
-    w.choice("mode", choice_ref(n.mode, kNarrativeModeNames),
-             {"opinion, or contagion (Bass diffusion from the outside option)"});
-    w.number("lambda", n.lambda, kUnit, {"opinion update speed"});
-    w.number("w_exp", n.w_exp, kUnit, {"weight of own experience vs neighbours' opinions"});
-    w.number("experience_threshold", n.experience_threshold, kUnit,
-             {"x_lp above which a lab experiences p"});
-    w.number("statement_threshold", n.statement_threshold, kUnit,
-             {"|opinion| a statement needs"});
-    w.number("storm_threshold", n.storm_threshold, Bounds{0, 1, true, false},
-             {"theta: share of demand moved away from p in a step that is a storm-off"});
-    w.number("storm_amplification", n.storm_amplification, kNonNegative,
-             {"weight multiplier of a storm-off's criticism"});
-    w.number("inattention", n.inattention, kNonNegative,
-             {"v_0: the public's inattention weight"});
-    w.number("rho", n.rho, kUnit, {"reputation update speed"});
-    w.number("phi", n.phi, kAnyNumber, {"weight of the narrative-share term"});
-    w.number("p_innov", n.p_innov, kUnit, {"contagion: innovation hazard per step"});
-    w.number("q_imit", n.q_imit, kUnit, {"contagion: imitation hazard per step"});
-  }, {"narrative (SPEC §2.2 step 6)"});
-  v.object("pricing", [&s](FieldVisitor& w) {
-    auto& p = s.pricing;
-    w.choice("rule", choice_ref(p.rule, kPriceRuleNames), {"price rule"});
-    w.number("target", p.target, kUnit, {"utilisation target"});
-    w.number("speed", p.speed, kNonNegative, {"price <- price exp(speed (u - target))"});
-    w.number("floor", p.floor, kUnit, {"lowest price as a fraction of the initial price"});
-  }, {"price rule"});
+  v.object("outside",
+           [&s](FieldVisitor& w) {
+             w.flag("enabled", s.outside.enabled, {"labs may keep compute off the clouds"});
+             w.number("utility", s.outside.utility, kAnyNumber, {"utility of the outside option"});
+           },
+           {"outside option"});
+  v.object(
+      "labs",
+      [&s](FieldVisitor& w) {
+        auto& l = s.labs;
+        w.integer("count", l.count, range(0, 1e8), {"labs at step 0 (named ones included)"});
+        w.choice("initial", choice_ref(l.initial, kInitialAllocationNames),
+                 {"allocation at arrival: uniform over providers, outside, or the choice rule"});
+        w.list("tiers",
+               list_ref(
+                   l.tiers, [](FieldVisitor& x, TierParams& t) { describe(x, t); },
+                   [](const TierParams& t) { return t.name; }),
+               {"tiers of generated labs"}, true);
+        w.list("named",
+               list_ref(
+                   l.named, [](FieldVisitor& x, NamedLabParams& n) { describe(x, n); },
+                   [](const NamedLabParams& n) { return n.name; }, true),
+               {"individually named labs"});
+        w.object("arrivals",
+                 [&l](FieldVisitor& x) {
+                   x.choice("process", choice_ref(l.arrivals.process, kArrivalProcessNames),
+                            {"arrival process of generated labs"});
+                   x.number("rate", l.arrivals.rate, kNonNegative,
+                            {"arrivals per step", "labs per step"});
+                 },
+                 {"arrivals"});
+      },
+      {"lab population"}, true);
+  v.object(
+      "network",
+      [&s](FieldVisitor& w) {
+        auto& n = s.network;
+        w.choice("generator", choice_ref(n.generator, kGraphGeneratorNames),
+                 {"influence graph generator"});
+        w.number("p", n.p, kUnit, {"erdos_renyi edge probability"});
+        w.integer("k", n.k, range(0, 1e6), {"watts_strogatz ring neighbours (even)"});
+        w.number("rewire", n.rewire, kUnit, {"watts_strogatz rewiring probability"});
+        w.integer("m", n.m, range(1, 1e6), {"barabasi_albert edges per new lab (arrivals too)"});
+        w.text(
+            "file", n.file,
+            {"edge_list file, relative to the scenario file: lines `a,b[,weight]` naming labs by "
+             "name or by initial index"});
+        w.flag("directed", n.directed, {"edge_list: a,b means only that a listens to b"});
+      },
+      {"influence network"});
+  v.object("choice",
+           [&s](FieldVisitor& w) {
+             auto& c = s.choice;
+             w.choice("allocation", choice_ref(c.allocation, kAllocationRuleNames),
+                      {"allocation rule"});
+             w.number("tau", c.tau, kPositive, {"logit temperature"});
+             w.number("partial_adjustment", c.partial_adjustment, Bounds{0, 1, true, false},
+                      {"mu: x <- (1-mu) x + mu x*"});
+             w.number("noise", c.noise, kNonNegative, {"sd of normal utility noise", "utility"});
+           },
+           {"choice rule (SPEC §2.2 step 3)"});
+  v.object("network_effect",
+           [&s](FieldVisitor& w) {
+             auto& n = s.network_effect;
+             w.choice("form", choice_ref(n.form, kNetworkEffectFormNames), {"G"});
+             w.number("delta", n.delta, kAnyNumber, {"weight of G in utility"});
+             w.number("eta", n.eta, kPositive, {"share_power exponent"});
+             w.number("r", n.r, kAnyNumber, {"linear_count slope per lab", "utility per lab"});
+           },
+           {"network effect"});
+  v.object("lock_in",
+           [&s](FieldVisitor& w) {
+             w.number("weight", s.lock_in.weight, kNonNegative, {"s: utility per unit of k/d"});
+             w.number("decay", s.lock_in.decay, kUnit, {"per-step decay of lock-in stocks"});
+           },
+           {"lock-in (SPEC §2.2 step 5)"});
+  v.object("capacity",
+           [&s](FieldVisitor& w) {
+             w.choice("rationing", choice_ref(s.capacity.rationing, kRationingRuleNames),
+                      {"rationing rule"});
+           },
+           {"capacity rationing (SPEC §2.2 step 4)"});
+  v.object("courting",
+           [&s](FieldVisitor& w) {
+             w.number("margin", s.courting.margin, kNonNegative,
+                      {"utility margin over the best rival that an offer must give, and within "
+                       "which a lab 'leans away'",
+                       "utility"});
+           },
+           {"courting (SPEC §2.2 step 2); budgets and policies are per provider"});
+  v.object(
+      "narrative",
+      [&s](FieldVisitor& w) {
+        auto& n = s.narrative;
+        w.flag("enabled", n.enabled, {"run the narrative rule (opinions, statements, reputation)"});
+        w.choice("mode", choice_ref(n.mode, kNarrativeModeNames),
+                 {"opinion, or contagion (Bass diffusion from the outside option)"});
+        w.number("lambda", n.lambda, kUnit, {"opinion update speed"});
+        w.number("w_exp", n.w_exp, kUnit, {"weight of own experience vs neighbours' opinions"});
+        w.number("experience_threshold", n.experience_threshold, kUnit,
+                 {"x_lp above which a lab experiences p"});
+        w.number("statement_threshold", n.statement_threshold, kUnit,
+                 {"|opinion| a statement needs"});
+        w.number("storm_threshold", n.storm_threshold, Bounds{0, 1, true, false},
+                 {"theta: share of demand moved away from p in a step that is a storm-off"});
+        w.number("storm_amplification", n.storm_amplification, kNonNegative,
+                 {"weight multiplier of a storm-off's criticism"});
+        w.number("inattention", n.inattention, kNonNegative,
+                 {"v_0: the public's inattention weight"});
+        w.number("rho", n.rho, kUnit, {"reputation update speed"});
+        w.number("phi", n.phi, kAnyNumber, {"weight of the narrative-share term"});
+        w.number("p_innov", n.p_innov, kUnit, {"contagion: innovation hazard per step"});
+        w.number("q_imit", n.q_imit, kUnit, {"contagion: imitation hazard per step"});
+      },
+      {"narrative (SPEC §2.2 step 6)"});
+  v.object("pricing",
+           [&s](FieldVisitor& w) {
+             auto& p = s.pricing;
+             w.choice("rule", choice_ref(p.rule, kPriceRuleNames), {"price rule"});
+             w.number("target", p.target, kUnit, {"utilisation target"});
+             w.number("speed", p.speed, kNonNegative, {"price <- price exp(speed (u - target))"});
+             w.number("floor", p.floor, kUnit, {"lowest price as a fraction of the initial price"});
+           },
+           {"price rule"});
   v.list("events",
-         list_ref(s.events, [](FieldVisitor& w, EventParams& e) { describe(w, e); },
-                  [](const EventParams& e) { return e.name; }, true),
+         list_ref(
+             s.events, [](FieldVisitor& w, EventParams& e) { describe(w, e); },
+             [](const EventParams& e) { return e.name; }, true),
          {"scheduled events (SPEC §2.2 step 8)"});
-  v.object("metrics", [&s](FieldVisitor& w) {
-    auto& m = s.metrics;
-    w.number("tipping_threshold", m.tipping_threshold, Bounds{0, 1, true, false},
-             {"leader share that counts as tipped"});
-    w.integer("tipping_window", m.tipping_window, range(1, 1e7),
-              {"W: steps the share must stay above the threshold", "steps"});
-    w.integer("burn_in", m.burn_in, range(0, 1e7), {"steps left out of time means", "steps"});
-    w.number("usage_threshold", m.usage_threshold, Bounds{0, 1, false, true},
-             {"x_lp above which a lab counts as using p"});
-    w.integer("flagships", m.flagships, range(0, 1e6),
-              {"the top labs by prestige whose hosts are 'flagship capture'"});
-  }, {"outcome definitions"});
-  v.object("output", [&s](FieldVisitor& w) {
-    auto& o = s.output;
-    w.flag("step_files", o.step_files, {"write the per-step files"});
-    w.flag("events", o.events, {"write the events file"});
-    w.integers("graph_steps", o.graph_steps, range(0, 1e7), {"steps to export the graph at"});
-    w.choice("graph_format", choice_ref(o.graph_format, kGraphFormatNames),
-             {"graph export format"});
-  }, {"output"});
+  v.object(
+      "metrics",
+      [&s](FieldVisitor& w) {
+        auto& m = s.metrics;
+        w.number("tipping_threshold", m.tipping_threshold, Bounds{0, 1, true, false},
+                 {"leader share that counts as tipped"});
+        w.integer("tipping_window", m.tipping_window, range(1, 1e7),
+                  {"W: steps the share must stay above the threshold", "steps"});
+        w.integer("burn_in", m.burn_in, range(0, 1e7), {"steps left out of time means", "steps"});
+        w.number("usage_threshold", m.usage_threshold, Bounds{0, 1, false, true},
+                 {"x_lp above which a lab counts as using p"});
+        w.integer("flagships", m.flagships, range(0, 1e6),
+                  {"the top labs by prestige whose hosts are 'flagship capture'"});
+      },
+      {"outcome definitions"});
+  v.object("output",
+           [&s](FieldVisitor& w) {
+             auto& o = s.output;
+             w.flag("step_files", o.step_files, {"write the per-step files"});
+             w.flag("events", o.events, {"write the events file"});
+             w.integers("graph_steps", o.graph_steps, range(0, 1e7),
+                        {"steps to export the graph at"});
+             w.choice("graph_format", choice_ref(o.graph_format, kGraphFormatNames),
+                      {"graph export format"});
+           },
+           {"output"});
 }
 
 std::optional<std::int64_t> parse_year_month(std::string_view text) {
@@ -355,12 +395,15 @@ void check_dist(const Dist& d, const std::string& path, std::vector<Problem>& ou
   };
   static constexpr unsigned kFixed = 1u << 0, kUniform = 1u << 1, kNormal = 1u << 2,
                             kLognormal = 1u << 3, kPareto = 1u << 4, kLomax = 1u << 5;
-  static constexpr Field kFields[] = {
-      {"value", &Dist::value, kFixed},          {"low", &Dist::low, kUniform},
-      {"high", &Dist::high, kUniform},          {"mean", &Dist::mean, kNormal},
-      {"sd", &Dist::sd, kNormal},               {"mu", &Dist::mu, kLognormal},
-      {"sigma", &Dist::sigma, kLognormal},      {"shape", &Dist::shape, kPareto | kLomax},
-      {"scale", &Dist::scale, kPareto | kLomax}};
+  static constexpr Field kFields[] = {{"value", &Dist::value, kFixed},
+                                      {"low", &Dist::low, kUniform},
+                                      {"high", &Dist::high, kUniform},
+                                      {"mean", &Dist::mean, kNormal},
+                                      {"sd", &Dist::sd, kNormal},
+                                      {"mu", &Dist::mu, kLognormal},
+                                      {"sigma", &Dist::sigma, kLognormal},
+                                      {"shape", &Dist::shape, kPareto | kLomax},
+                                      {"scale", &Dist::scale, kPareto | kLomax}};
   const unsigned kind_bit = 1u << static_cast<unsigned>(d.kind);
   for (const auto& f : kFields) {
     if (!(f.kinds & kind_bit) && d.*f.member != defaults.*f.member) {
@@ -394,20 +437,32 @@ void check_dist_support(const Dist& d, const std::string& path, Bounds support,
   // distribution's range after offset and clamping.
   double lo = -kInf, hi = kInf;
   switch (d.kind) {
-    case DistKind::fixed: lo = hi = d.value; break;
-    case DistKind::uniform: lo = d.low; hi = d.high; break;
+    case DistKind::fixed:
+      lo = hi = d.value;
+      break;
+    case DistKind::uniform:
+      lo = d.low;
+      hi = d.high;
+      break;
     case DistKind::normal:
       if (d.sd == 0) lo = hi = d.mean;
       break;
-    case DistKind::lognormal: lo = 0; break;
-    case DistKind::pareto: lo = d.scale; break;
-    case DistKind::lomax: lo = 0; break;
+    case DistKind::lognormal:
+      lo = 0;
+      break;
+    case DistKind::pareto:
+      lo = d.scale;
+      break;
+    case DistKind::lomax:
+      lo = 0;
+      break;
   }
   lo = std::max(lo + d.offset, d.min);
   hi = std::min(hi + d.offset, d.max);
   if (!support.contains(lo) || !support.contains(hi)) {
-    out.push_back({path, fmt::format("draws {} (support [{}, {}]; use min/max to clamp)",
-                                     support.describe(), lo, hi),
+    out.push_back({path,
+                   fmt::format("draws {} (support [{}, {}]; use min/max to clamp)",
+                               support.describe(), lo, hi),
                    ""});
   }
 }
@@ -430,8 +485,7 @@ void check_unique(const std::vector<T>& items, F name_of, const std::string& lis
 
 bool path_within(const std::string& path, const std::string& prefix) {
   if (path.size() < prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return false;
-  return path.size() == prefix.size() || path[prefix.size()] == '.' ||
-         path[prefix.size()] == '[';
+  return path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[';
 }
 
 bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
@@ -439,14 +493,15 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
   const auto start = parse_year_month(s.start);
   if (!start) out.push_back({"start", "must be a date YYYY-MM", s.start});
 
-  check_unique(s.providers, [](const ProviderParams& p) { return p.name; }, "providers", out);
+  check_unique(
+      s.providers, [](const ProviderParams& p) { return p.name; }, "providers", out);
   if (s.providers.size() > kMaxProviders) {
     out.push_back({"providers", fmt::format("at most {} providers", kMaxProviders),
                    fmt::format("{}", s.providers.size())});
   }
   if (s.labs.initial == InitialAllocation::outside && !s.outside.enabled) {
-    out.push_back({"labs.initial", "outside needs outside.enabled: true", "outside",
-                   {"outside.enabled"}});
+    out.push_back(
+        {"labs.initial", "outside needs outside.enabled: true", "outside", {"outside.enabled"}});
   }
   std::set<std::string> providers;
   std::vector<std::string> provider_names, tier_names;
@@ -459,16 +514,19 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
     const auto& p = s.providers[i];
     const std::string path = fmt::format("providers[{}]", i);
     if (p.capacity && p.capacity_per_lab) {
-      out.push_back({path + ".capacity_per_lab", "give capacity or capacity_per_lab, not both",
-                     ""});
+      out.push_back(
+          {path + ".capacity_per_lab", "give capacity or capacity_per_lab, not both", ""});
     }
     if (p.investment.budget_cap < p.investment.budget && p.investment.budget > 0) {
-      out.push_back({path + ".investment.budget_cap", "must be >= budget",
-                     fmt::format("{}", p.investment.budget_cap), {path + ".investment.budget"}});
+      out.push_back({path + ".investment.budget_cap",
+                     "must be >= budget",
+                     fmt::format("{}", p.investment.budget_cap),
+                     {path + ".investment.budget"}});
     }
   }
 
-  check_unique(s.labs.tiers, [](const TierParams& t) { return t.name; }, "labs.tiers", out);
+  check_unique(
+      s.labs.tiers, [](const TierParams& t) { return t.name; }, "labs.tiers", out);
   std::set<std::string> tiers;
   double fraction_sum = 0;
   for (std::size_t i = 0; i < s.labs.tiers.size(); ++i) {
@@ -476,12 +534,18 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
     tiers.insert(t.name);
     fraction_sum += t.fraction;
     const std::string path = fmt::format("labs.tiers[{}]", i);
-    const std::pair<const char*, const Dist*> dists[] = {
-        {"demand", &t.demand}, {"growth", &t.growth}, {"volatility", &t.volatility},
-        {"prestige", &t.prestige}, {"alpha", &t.alpha}, {"beta", &t.beta},
-        {"gamma", &t.gamma}, {"w_own", &t.w_own}, {"outspokenness", &t.outspokenness},
-        {"renewal", &t.renewal}, {"exit_hazard", &t.exit_hazard},
-        {"deal_threshold", &t.deal_threshold}};
+    const std::pair<const char*, const Dist*> dists[] = {{"demand", &t.demand},
+                                                         {"growth", &t.growth},
+                                                         {"volatility", &t.volatility},
+                                                         {"prestige", &t.prestige},
+                                                         {"alpha", &t.alpha},
+                                                         {"beta", &t.beta},
+                                                         {"gamma", &t.gamma},
+                                                         {"w_own", &t.w_own},
+                                                         {"outspokenness", &t.outspokenness},
+                                                         {"renewal", &t.renewal},
+                                                         {"exit_hazard", &t.exit_hazard},
+                                                         {"deal_threshold", &t.deal_threshold}};
     for (const auto& [key, d] : dists) check_dist(*d, path + "." + key, out);
     check_dist_support(t.demand, path + ".demand", kNonNegative, out);
     check_dist_support(t.volatility, path + ".volatility", kNonNegative, out);
@@ -493,10 +557,10 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
     check_dist_support(t.exit_hazard, path + ".exit_hazard", kUnit, out);
     for (std::size_t j = 0; j < t.affinity.size(); ++j) {
       if (!providers.count(t.affinity[j].first)) {
-        out.push_back({path + ".affinity." + t.affinity[j].first,
-                       "no provider of that name" +
-                           did_you_mean(t.affinity[j].first, provider_names),
-                       t.affinity[j].first});
+        out.push_back(
+            {path + ".affinity." + t.affinity[j].first,
+             "no provider of that name" + did_you_mean(t.affinity[j].first, provider_names),
+             t.affinity[j].first});
       }
     }
   }
@@ -509,14 +573,15 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
         {"labs.tiers", "fractions must sum to 1", fmt::format("{}", fraction_sum), inputs});
   }
 
-  check_unique(s.labs.named, [](const NamedLabParams& l) { return l.name; }, "labs.named", out);
+  check_unique(
+      s.labs.named, [](const NamedLabParams& l) { return l.name; }, "labs.named", out);
   std::int64_t named_at_start = 0;
   for (std::size_t i = 0; i < s.labs.named.size(); ++i) {
     const auto& l = s.labs.named[i];
     const std::string path = fmt::format("labs.named[{}]", i);
     if (!tiers.count(l.tier)) {
-      out.push_back({path + ".tier", "no tier of that name" + did_you_mean(l.tier, tier_names),
-                     l.tier});
+      out.push_back(
+          {path + ".tier", "no tier of that name" + did_you_mean(l.tier, tier_names), l.tier});
     }
     if (!l.provider.empty() && !providers.count(l.provider)) {
       out.push_back({path + ".provider",
@@ -530,8 +595,8 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
       }
     }
     if (l.max_providers && *l.max_providers != std::floor(*l.max_providers)) {
-      out.push_back({path + ".max_providers", "must be a whole number",
-                     fmt::format("{}", *l.max_providers)});
+      out.push_back(
+          {path + ".max_providers", "must be a whole number", fmt::format("{}", *l.max_providers)});
     }
     bool at_start = true;
     if (!l.arrive.empty()) {
@@ -542,7 +607,8 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
         out.push_back({path + ".arrive",
                        fmt::format("is after the horizon (last step {})",
                                    format_year_month(*start + s.steps - 1)),
-                       l.arrive, {"start", "steps"}});
+                       l.arrive,
+                       {"start", "steps"}});
       } else if (start && *when > *start) {
         at_start = false;
       }
@@ -550,15 +616,18 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
     if (at_start && l.present) ++named_at_start;
   }
   if (named_at_start > s.labs.count) {
-    out.push_back({"labs.count",
-                   fmt::format("must be at least the {} named labs present at start",
-                               named_at_start),
-                   fmt::format("{}", s.labs.count), {"labs.named", "start"}});
+    out.push_back(
+        {"labs.count",
+         fmt::format("must be at least the {} named labs present at start", named_at_start),
+         fmt::format("{}", s.labs.count),
+         {"labs.named", "start"}});
   }
-  const bool anyone_arrives = s.labs.arrivals.process != ArrivalProcess::none &&
-                              s.labs.arrivals.rate > 0;
+  const bool anyone_arrives =
+      s.labs.arrivals.process != ArrivalProcess::none && s.labs.arrivals.rate > 0;
   if (s.labs.count == 0 && !anyone_arrives && s.labs.named.empty()) {
-    out.push_back({"labs.count", "the market never has a lab: set count > 0 or arrivals", "0",
+    out.push_back({"labs.count",
+                   "the market never has a lab: set count > 0 or arrivals",
+                   "0",
                    {"labs.arrivals", "labs.named"}});
   }
   if (s.labs.arrivals.process != ArrivalProcess::none && s.labs.arrivals.rate <= 0) {
@@ -574,11 +643,13 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
     if (s.output.graph_steps[i] >= s.steps) {
       out.push_back({fmt::format("output.graph_steps[{}]", i),
                      fmt::format("must be < steps ({})", s.steps),
-                     fmt::format("{}", s.output.graph_steps[i]), {"steps"}});
+                     fmt::format("{}", s.output.graph_steps[i]),
+                     {"steps"}});
     }
   }
   // Events.
-  check_unique(s.events, [](const EventParams& e) { return e.name; }, "events", out);
+  check_unique(
+      s.events, [](const EventParams& e) { return e.name; }, "events", out);
   std::set<std::string> labs;
   std::vector<std::string> lab_names;
   for (const auto& l : s.labs.named) {
@@ -599,11 +670,14 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
         out.push_back({path + ".date",
                        fmt::format("is outside the horizon ({} to {})", s.start,
                                    format_year_month(*start + s.steps - 1)),
-                       e.date, {"start", "steps"}});
+                       e.date,
+                       {"start", "steps"}});
       }
     } else if (*e.step != std::floor(*e.step) || *e.step >= static_cast<double>(s.steps)) {
-      out.push_back({path + ".step", fmt::format("must be a whole step below steps ({})", s.steps),
-                     fmt::format("{}", *e.step), {"steps"}});
+      out.push_back({path + ".step",
+                     fmt::format("must be a whole step below steps ({})", s.steps),
+                     fmt::format("{}", *e.step),
+                     {"steps"}});
     }
     auto need_provider = [&](const std::string& key, const std::string& value, bool required) {
       if (value.empty()) {
@@ -617,8 +691,8 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
       if (e.lab.empty()) {
         if (required) out.push_back({path + ".lab", "is required by this event type", ""});
       } else if (!labs.count(e.lab)) {
-        out.push_back({path + ".lab",
-                       "no named lab of that name" + did_you_mean(e.lab, lab_names), e.lab});
+        out.push_back(
+            {path + ".lab", "no named lab of that name" + did_you_mean(e.lab, lab_names), e.lab});
       }
     };
     switch (e.type) {
@@ -678,8 +752,8 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
         if (e.type == EventType::add_lab) {
           for (const auto& l : s.labs.named) {
             if (l.name == e.lab && l.present) {
-              out.push_back({path + ".lab", "add_lab needs a named lab with present: false",
-                             e.lab});
+              out.push_back(
+                  {path + ".lab", "add_lab needs a named lab with present: false", e.lab});
             }
           }
         }
@@ -694,8 +768,10 @@ bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
     }
   }
   if (s.metrics.burn_in >= s.steps) {
-    out.push_back({"metrics.burn_in", fmt::format("must be < steps ({})", s.steps),
-                   fmt::format("{}", s.metrics.burn_in), {"steps"}});
+    out.push_back({"metrics.burn_in",
+                   fmt::format("must be < steps ({})", s.steps),
+                   fmt::format("{}", s.metrics.burn_in),
+                   {"steps"}});
   }
   return out.size() == before;
 }

@@ -17,23 +17,23 @@ namespace cw {
 // means `fixed`; otherwise `{dist: uniform, low: 0.5, high: 2}` and so on.
 // Every draw is `offset + X`, then clamped to [min, max].
 enum class DistKind { fixed, uniform, normal, lognormal, pareto, lomax };
-inline constexpr std::array<std::string_view, 6> kDistKindNames = {
-    "fixed", "uniform", "normal", "lognormal", "pareto", "lomax"};
+inline constexpr std::array<std::string_view, 6> kDistKindNames = {"fixed",     "uniform", "normal",
+                                                                   "lognormal", "pareto",  "lomax"};
 
 struct Dist {
   DistKind kind = DistKind::fixed;
-  double value = 0.0;       // fixed
-  double low = 0.0;         // uniform
-  double high = 1.0;        // uniform
-  double mean = 0.0;        // normal
-  double sd = 1.0;          // normal
-  double mu = 0.0;          // lognormal: ln X ~ Normal(mu, sigma)
-  double sigma = 1.0;       // lognormal
-  double shape = 1.0;       // pareto, lomax
-  double scale = 1.0;       // pareto (x_m), lomax (lambda)
-  double offset = 0.0;      // added to every draw
-  double min = -kInf;       // clamp
-  double max = kInf;        // clamp
+  double value = 0.0;   // fixed
+  double low = 0.0;     // uniform
+  double high = 1.0;    // uniform
+  double mean = 0.0;    // normal
+  double sd = 1.0;      // normal
+  double mu = 0.0;      // lognormal: ln X ~ Normal(mu, sigma)
+  double sigma = 1.0;   // lognormal
+  double shape = 1.0;   // pareto, lomax
+  double scale = 1.0;   // pareto (x_m), lomax (lambda)
+  double offset = 0.0;  // added to every draw
+  double min = -kInf;   // clamp
+  double max = kInf;    // clamp
 
   static Dist fixed_at(double v) {
     Dist d;
@@ -43,8 +43,8 @@ struct Dist {
 };
 
 enum class ProviderKind { hyperscaler, neocloud, decentralized };
-inline constexpr std::array<std::string_view, 3> kProviderKindNames = {
-    "hyperscaler", "neocloud", "decentralized"};
+inline constexpr std::array<std::string_view, 3> kProviderKindNames = {"hyperscaler", "neocloud",
+                                                                       "decentralized"};
 
 enum class CapexBasis { revenue, served };
 inline constexpr std::array<std::string_view, 2> kCapexBasisNames = {"revenue", "served"};
@@ -67,36 +67,36 @@ struct BackgroundParams {
 // Budget and deal terms for courting (SPEC §2.2 step 2, issue 5).
 struct InvestmentParams {
   InvestmentPolicy policy = InvestmentPolicy::none;
-  double budget = 0.0;          // accrued per step (money)
-  double budget_cap = 0.0;      // cap on the accrued budget (money)
-  double max_credit = 0.5;      // c_max: largest price discount offered
+  double budget = 0.0;                 // accrued per step (money)
+  double budget_cap = 0.0;             // cap on the accrued budget (money)
+  double max_credit = 0.5;             // c_max: largest price discount offered
   std::int64_t credit_steps = 12;      // T_c
   std::int64_t exclusivity_steps = 0;  // T_x; 0 = no exclusivity
   double equity_per_credit = 0.0;      // equity share per unit of credit value
-  double w_rev = 1.0;    // weight of expected revenue in a lab's value score
-  double w_narr = 1.0;   // weight of the narrative term v_l x (share on rivals)
-  double w_def = 1.0;    // weight of the defensive term
-  std::int64_t max_offers = 3;  // offers made per step at most
+  double w_rev = 1.0;                  // weight of expected revenue in a lab's value score
+  double w_narr = 1.0;                 // weight of the narrative term v_l x (share on rivals)
+  double w_def = 1.0;                  // weight of the defensive term
+  std::int64_t max_offers = 3;         // offers made per step at most
 };
 
 struct ProviderParams {
   std::string name;
   ProviderKind kind = ProviderKind::hyperscaler;
-  double price = 1.0;        // money per compute unit
-  double unit_cost = 0.0;    // money per compute unit served
-  double quality = 0.5;      // [0,1]
+  double price = 1.0;                      // money per compute unit
+  double unit_cost = 0.0;                  // money per compute unit served
+  double quality = 0.5;                    // [0,1]
   std::optional<double> capacity;          // compute units per step
   std::optional<double> capacity_per_lab;  // alternative: per initial lab
-  double capex_ratio = 0.0;  // share of the capex basis invested in capacity
+  double capex_ratio = 0.0;                // share of the capex basis invested in capacity
   CapexBasis capex_basis = CapexBasis::revenue;
-  double capacity_cost = 1.0;              // money (or volume) per unit of capacity
-  std::int64_t capacity_lead_time = 0;     // steps from capex to capacity
-  double reputation = 0.0;   // r_p in [-1,1] at step 0
-  double egress_fee = 0.0;   // utility forfeited by leaving (in utility units)
-  double lock_in_rate = 0.1; // kappa_p
-  double pseudo_count = 1.0; // a_p of the log_count network effect
-  double capacity_follow = 0.0;  // share of unmet requests that becomes capacity next step
-  bool active = true;        // false: enters only with an add_provider event
+  double capacity_cost = 1.0;           // money (or volume) per unit of capacity
+  std::int64_t capacity_lead_time = 0;  // steps from capex to capacity
+  double reputation = 0.0;              // r_p in [-1,1] at step 0
+  double egress_fee = 0.0;              // utility forfeited by leaving (in utility units)
+  double lock_in_rate = 0.1;            // kappa_p
+  double pseudo_count = 1.0;            // a_p of the log_count network effect
+  double capacity_follow = 0.0;         // share of unmet requests that becomes capacity next step
+  bool active = true;                   // false: enters only with an add_provider event
   InvestmentParams investment;
   LearningCurveParams learning_curve;
   BackgroundParams background;
@@ -111,20 +111,20 @@ struct OutsideParams {
 struct TierParams {
   std::string name;
   double fraction = 1.0;
-  Dist demand = Dist::fixed_at(1.0);        // compute units per step
-  Dist growth = Dist::fixed_at(0.0);        // g: log demand growth per step
-  Dist volatility = Dist::fixed_at(0.0);    // sigma of log demand growth
-  Dist prestige = Dist::fixed_at(1.0);      // v_l >= 0
-  Dist alpha = Dist::fixed_at(1.0);         // price sensitivity
-  Dist beta = Dist::fixed_at(1.0);          // quality weight
-  Dist gamma = Dist::fixed_at(0.0);         // reputation weight
-  Dist w_own = Dist::fixed_at(0.0);         // weight of own opinion vs public reputation
-  Dist outspokenness = Dist::fixed_at(0.0); // pi_l
-  Dist renewal = Dist::fixed_at(1.0);       // h: probability of re-evaluating per step
-  Dist exit_hazard = Dist::fixed_at(0.0);   // probability of exit per step
-  Dist deal_threshold = Dist::fixed_at(0.0);// utility gain a deal must bring
-  std::int64_t max_providers = 1;           // k
-  NumberMap affinity;                       // provider name -> utility bonus
+  Dist demand = Dist::fixed_at(1.0);          // compute units per step
+  Dist growth = Dist::fixed_at(0.0);          // g: log demand growth per step
+  Dist volatility = Dist::fixed_at(0.0);      // sigma of log demand growth
+  Dist prestige = Dist::fixed_at(1.0);        // v_l >= 0
+  Dist alpha = Dist::fixed_at(1.0);           // price sensitivity
+  Dist beta = Dist::fixed_at(1.0);            // quality weight
+  Dist gamma = Dist::fixed_at(0.0);           // reputation weight
+  Dist w_own = Dist::fixed_at(0.0);           // weight of own opinion vs public reputation
+  Dist outspokenness = Dist::fixed_at(0.0);   // pi_l
+  Dist renewal = Dist::fixed_at(1.0);         // h: probability of re-evaluating per step
+  Dist exit_hazard = Dist::fixed_at(0.0);     // probability of exit per step
+  Dist deal_threshold = Dist::fixed_at(0.0);  // utility gain a deal must bring
+  std::int64_t max_providers = 1;             // k
+  NumberMap affinity;                         // provider name -> utility bonus
 };
 
 // A named lab: fields left out are drawn from its tier.
@@ -142,11 +142,11 @@ struct NamedLabParams {
 
 enum class InitialAllocation { uniform, outside, choice };
 inline constexpr std::array<std::string_view, 3> kInitialAllocationNames = {"uniform", "outside",
-                                                                             "choice"};
+                                                                            "choice"};
 
 enum class ArrivalProcess { none, poisson, fixed };
 inline constexpr std::array<std::string_view, 3> kArrivalProcessNames = {"none", "poisson",
-                                                                          "fixed"};
+                                                                         "fixed"};
 
 struct ArrivalParams {
   ArrivalProcess process = ArrivalProcess::none;
@@ -161,19 +161,25 @@ struct LabsParams {
   ArrivalParams arrivals;
 };
 
-enum class GraphGenerator { none, complete, erdos_renyi, watts_strogatz, barabasi_albert,
-                            edge_list };
+enum class GraphGenerator {
+  none,
+  complete,
+  erdos_renyi,
+  watts_strogatz,
+  barabasi_albert,
+  edge_list
+};
 inline constexpr std::array<std::string_view, 6> kGraphGeneratorNames = {
     "none", "complete", "erdos_renyi", "watts_strogatz", "barabasi_albert", "edge_list"};
 
 struct NetworkParams {
   GraphGenerator generator = GraphGenerator::none;
-  double p = 0.1;          // erdos_renyi edge probability
-  std::int64_t k = 4;      // watts_strogatz: neighbours in the ring (even)
-  double rewire = 0.1;     // watts_strogatz rewiring probability
-  std::int64_t m = 3;      // barabasi_albert edges per new lab; also for arrivals
-  std::string file;        // edge_list: "lab_a,lab_b[,weight]" per line
-  bool directed = false;   // edge_list: a,b means only "a listens to b"
+  double p = 0.1;         // erdos_renyi edge probability
+  std::int64_t k = 4;     // watts_strogatz: neighbours in the ring (even)
+  double rewire = 0.1;    // watts_strogatz rewiring probability
+  std::int64_t m = 3;     // barabasi_albert edges per new lab; also for arrivals
+  std::string file;       // edge_list: "lab_a,lab_b[,weight]" per line
+  bool directed = false;  // edge_list: a,b means only "a listens to b"
   // Read from `file` by the config layer: initial-lab slots and weights.
   struct Edge {
     std::size_t a = 0, b = 0;
@@ -184,7 +190,7 @@ struct NetworkParams {
 
 enum class AllocationRule { logit, sample, argmax };
 inline constexpr std::array<std::string_view, 3> kAllocationRuleNames = {"logit", "sample",
-                                                                          "argmax"};
+                                                                         "argmax"};
 
 struct ChoiceParams {
   AllocationRule allocation = AllocationRule::logit;
@@ -211,7 +217,7 @@ struct LockInParams {
 
 enum class RationingRule { pro_rata, partners_first };
 inline constexpr std::array<std::string_view, 2> kRationingRuleNames = {"pro_rata",
-                                                                         "partners_first"};
+                                                                        "partners_first"};
 
 // Courting (SPEC §2.2 step 2): market-wide terms; budgets and policies are
 // per provider (ProviderParams::investment).
@@ -226,47 +232,64 @@ inline constexpr std::array<std::string_view, 2> kNarrativeModeNames = {"opinion
 struct NarrativeParams {
   bool enabled = false;
   NarrativeMode mode = NarrativeMode::opinion;
-  double lambda = 0.3;               // opinion update speed
-  double w_exp = 0.5;                // weight of own experience vs neighbours
+  double lambda = 0.3;                 // opinion update speed
+  double w_exp = 0.5;                  // weight of own experience vs neighbours
   double experience_threshold = 0.05;  // x_lp above which a lab experiences p
-  double statement_threshold = 0.5; // |o| a statement needs
-  double storm_threshold = 0.5;     // theta: share of demand moved away that is a storm-off
-  double storm_amplification = 5.0; // weight multiplier of a storm-off statement
-  double inattention = 10.0;        // v_0: the public's inattention
-  double rho = 0.2;                 // reputation update speed
-  double phi = 1.0;                 // weight of the narrative-share term
-  double p_innov = 0.01;            // contagion: innovation hazard
-  double q_imit = 0.3;              // contagion: imitation hazard
+  double statement_threshold = 0.5;    // |o| a statement needs
+  double storm_threshold = 0.5;        // theta: share of demand moved away that is a storm-off
+  double storm_amplification = 5.0;    // weight multiplier of a storm-off statement
+  double inattention = 10.0;           // v_0: the public's inattention
+  double rho = 0.2;                    // reputation update speed
+  double phi = 1.0;                    // weight of the narrative-share term
+  double p_innov = 0.01;               // contagion: innovation hazard
+  double q_imit = 0.3;                 // contagion: imitation hazard
 };
 
 enum class EventType {
-  set, deal, capacity_contract, switch_, end_exclusivity, add_provider, remove_provider,
-  add_lab, remove_lab, reputation_shock, capacity_outage
+  set,
+  deal,
+  capacity_contract,
+  switch_,
+  end_exclusivity,
+  add_provider,
+  remove_provider,
+  add_lab,
+  remove_lab,
+  reputation_shock,
+  capacity_outage
 };
-inline constexpr std::array<std::string_view, 11> kEventTypeNames = {
-    "set", "deal", "capacity_contract", "switch", "end_exclusivity", "add_provider",
-    "remove_provider", "add_lab", "remove_lab", "reputation_shock", "capacity_outage"};
+inline constexpr std::array<std::string_view, 11> kEventTypeNames = {"set",
+                                                                     "deal",
+                                                                     "capacity_contract",
+                                                                     "switch",
+                                                                     "end_exclusivity",
+                                                                     "add_provider",
+                                                                     "remove_provider",
+                                                                     "add_lab",
+                                                                     "remove_lab",
+                                                                     "reputation_shock",
+                                                                     "capacity_outage"};
 
 // A scheduled event (SPEC §2.2 step 8). Fields used depend on the type.
 struct EventParams {
   std::string name;
   EventType type = EventType::set;
-  std::string date;           // "YYYY-MM", or
-  std::optional<double> step; // a step number
+  std::string date;            // "YYYY-MM", or
+  std::optional<double> step;  // a step number
   bool enabled = true;
-  std::string path, value;    // set
-  std::string provider, lab, from;  // deal, contract, switch, shocks...
-  double credit = 0.0;        // deal: price discount
+  std::string path, value;             // set
+  std::string provider, lab, from;     // deal, contract, switch, shocks...
+  double credit = 0.0;                 // deal: price discount
   std::int64_t credit_steps = 12;      // deal
   std::int64_t exclusivity_steps = 0;  // deal
-  double equity = 0.0;        // deal: equity share taken (recorded)
-  double amount = 0.0;        // deal: headline value (money; recorded)
-  double volume = 0.0;        // capacity_contract: compute units per step
-  std::int64_t steps = 12;    // capacity_contract, capacity_outage: duration
-  double share = 1.0;         // switch: share of demand moved
-  bool public_ = false;       // switch: a public storm-off
-  double delta = 0.0;         // reputation_shock
-  double fraction = 0.5;      // capacity_outage: share of capacity lost
+  double equity = 0.0;                 // deal: equity share taken (recorded)
+  double amount = 0.0;                 // deal: headline value (money; recorded)
+  double volume = 0.0;                 // capacity_contract: compute units per step
+  std::int64_t steps = 12;             // capacity_contract, capacity_outage: duration
+  double share = 1.0;                  // switch: share of demand moved
+  bool public_ = false;                // switch: a public storm-off
+  double delta = 0.0;                  // reputation_shock
+  double fraction = 0.5;               // capacity_outage: share of capacity lost
 };
 
 struct CapacityParams {
@@ -295,8 +318,8 @@ enum class GraphFormat { graphml, dot, both };
 inline constexpr std::array<std::string_view, 3> kGraphFormatNames = {"graphml", "dot", "both"};
 
 struct OutputParams {
-  bool step_files = true;  // per-step and per-step-provider files
-  bool events = true;      // the events file
+  bool step_files = true;                 // per-step and per-step-provider files
+  bool events = true;                     // the events file
   std::vector<std::int64_t> graph_steps;  // steps at which the market graph is exported
   GraphFormat graph_format = GraphFormat::graphml;
 };

@@ -11,7 +11,7 @@ __extension__ typedef unsigned __int128 U128;
 }
 
 std::array<std::uint64_t, 4> philox_block(const std::array<std::uint64_t, 4>& c,
-                                         const std::array<std::uint64_t, 2>& k) {
+                                          const std::array<std::uint64_t, 2>& k) {
   r123::Philox4x64 g;
   const r123::Philox4x64::ctr_type ctr = {{c[0], c[1], c[2], c[3]}};
   const r123::Philox4x64::key_type key = {{k[0], k[1]}};

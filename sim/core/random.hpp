@@ -36,7 +36,7 @@ enum class Stream : std::uint64_t {
 
 // Philox4x64-10 of counter c under key k (Random123).
 std::array<std::uint64_t, 4> philox_block(const std::array<std::uint64_t, 4>& c,
-                                         const std::array<std::uint64_t, 2>& k);
+                                          const std::array<std::uint64_t, 2>& k);
 
 // A cursor over one (seed, stream, step, entity) sequence of 64-bit words.
 class Draws {
@@ -56,9 +56,7 @@ class Draws {
   // Uniform on the open interval (0, 1): (k + 1/2) / 2^52 for the top 52
   // bits k of a word. (With 53 bits the largest value, 1 - 2^-54, would round
   // to 1.0.) Smallest 2^-53, largest 1 - 2^-53, both exact.
-  double uniform() {
-    return (static_cast<double>(next_u64() >> 12) + 0.5) * 0x1.0p-52;
-  }
+  double uniform() { return (static_cast<double>(next_u64() >> 12) + 0.5) * 0x1.0p-52; }
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
 
   // Standard normal by Box-Muller (the cosine branch; one pair of uniforms per draw).

@@ -83,8 +83,7 @@ void rule_providers(const Scenario& s, State& st);
 // Utility of lab `l` for every option (providers 0..P-1, outside at P) with
 // the network-effect values G[p] precomputed; writes P+1 values to `u`.
 // Exposed for tests and for the consumer-surplus outcome.
-void lab_utilities(const Scenario& s, const State& st, std::size_t l, const double* G,
-                   double* u);
+void lab_utilities(const Scenario& s, const State& st, std::size_t l, const double* G, double* u);
 
 // Network effect G(base_p) for every provider from the current allocations.
 void network_effect(const Scenario& s, const State& st, double* G);

@@ -91,8 +91,7 @@ class FieldVisitor {
   virtual void choice(std::string_view key, ChoiceRef ref, FieldDoc doc) = 0;
   virtual void integers(std::string_view key, std::vector<std::int64_t>& values, Bounds bounds,
                         FieldDoc doc) = 0;
-  virtual void number_map(std::string_view key, NumberMap& values, Bounds bounds,
-                          FieldDoc doc) = 0;
+  virtual void number_map(std::string_view key, NumberMap& values, Bounds bounds, FieldDoc doc) = 0;
   // A list of scalars kept as their text (sweep values: numbers, names, flags).
   virtual void texts(std::string_view key, std::vector<std::string>& values, FieldDoc doc) = 0;
   virtual void object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
@@ -101,8 +100,7 @@ class FieldVisitor {
   // `from_scalar` turns the scalar into the object's fields; `reset` restores
   // the object's neutral defaults before a mapping is read into it (so that a
   // field's default, such as `fixed 1.0`, does not leak into `{dist: ...}`).
-  virtual void scalar_object(std::string_view key,
-                             const std::function<void(FieldVisitor&)>& body,
+  virtual void scalar_object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
                              const std::function<void(double)>& from_scalar,
                              const std::function<void()>& reset, FieldDoc doc) = 0;
   virtual void list(std::string_view key, ListRef ref, FieldDoc doc, bool required = false) = 0;
@@ -112,24 +110,20 @@ class FieldVisitor {
 template <class E, std::size_t N>
 ChoiceRef choice_ref(E& e, const std::array<std::string_view, N>& names) {
   return ChoiceRef{std::span<const std::string_view>(names.data(), N),
-                   [&e] { return static_cast<int>(e); },
-                   [&e](int v) { e = static_cast<E>(v); }};
+                   [&e] { return static_cast<int>(e); }, [&e](int v) { e = static_cast<E>(v); }};
 }
 
 template <class T, class Describe, class Name>
 ListRef list_ref(std::vector<T>& items, Describe describe_item, Name name_of,
                  bool allow_empty = false) {
-  return ListRef{[&items] { return items.size(); }, [&items](std::size_t n) { items.resize(n); },
-                 [&items, describe_item](std::size_t i, FieldVisitor& v) {
-                   describe_item(v, items[i]);
-                 },
-                 [&items, name_of](std::size_t i) { return std::string(name_of(items[i])); },
-                 allow_empty};
+  return ListRef{
+      [&items] { return items.size(); }, [&items](std::size_t n) { items.resize(n); },
+      [&items, describe_item](std::size_t i, FieldVisitor& v) { describe_item(v, items[i]); },
+      [&items, name_of](std::size_t i) { return std::string(name_of(items[i])); }, allow_empty};
 }
 
 template <class T, class Describe>
-ListRef unnamed_list_ref(std::vector<T>& items, Describe describe_item,
-                         bool allow_empty = false) {
+ListRef unnamed_list_ref(std::vector<T>& items, Describe describe_item, bool allow_empty = false) {
   return list_ref(
       items, describe_item, [](const T&) { return std::string(); }, allow_empty);
 }

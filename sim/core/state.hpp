@@ -8,7 +8,6 @@
 #pragma once
 
 #include <Eigen/Core>
-
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -39,9 +38,9 @@ struct LabState {
   std::vector<double> demand, growth, volatility, prestige, alpha, beta, gamma, w_own,
       outspokenness, renewal, exit_hazard, deal_threshold;
   std::vector<std::int32_t> max_providers;
-  std::vector<std::uint8_t> fresh;       // arrived and not yet chosen: choose with mu = 1
-  std::vector<std::uint64_t> usage_mask; // providers above the usage threshold (bit p)
-  std::vector<std::int32_t> main_provider;  // largest allocation (-1: none/outside)
+  std::vector<std::uint8_t> fresh;            // arrived and not yet chosen: choose with mu = 1
+  std::vector<std::uint64_t> usage_mask;      // providers above the usage threshold (bit p)
+  std::vector<std::int32_t> main_provider;    // largest allocation (-1: none/outside)
   std::vector<std::int64_t> exclusive_until;  // no re-evaluation before this step
   std::vector<std::uint8_t> reevaluate;       // forced re-evaluation this step (a deal)
   Rows affinity, x, lock, opinion, served, credit;
@@ -49,12 +48,32 @@ struct LabState {
   // Applies f to every per-lab scalar array (as std::vector<T>&) and g to every Rows.
   template <class F, class G>
   void for_each_array(F&& f, G&& g) {
-    f(id); f(tier);
-    f(demand); f(growth); f(volatility); f(prestige); f(alpha); f(beta); f(gamma); f(w_own);
-    f(outspokenness); f(renewal); f(exit_hazard); f(deal_threshold);
-    f(max_providers); f(fresh); f(usage_mask); f(main_provider); f(exclusive_until);
+    f(id);
+    f(tier);
+    f(demand);
+    f(growth);
+    f(volatility);
+    f(prestige);
+    f(alpha);
+    f(beta);
+    f(gamma);
+    f(w_own);
+    f(outspokenness);
+    f(renewal);
+    f(exit_hazard);
+    f(deal_threshold);
+    f(max_providers);
+    f(fresh);
+    f(usage_mask);
+    f(main_provider);
+    f(exclusive_until);
     f(reevaluate);
-    g(affinity); g(x); g(lock); g(opinion); g(served); g(credit);
+    g(affinity);
+    g(x);
+    g(lock);
+    g(opinion);
+    g(served);
+    g(credit);
   }
 };
 
@@ -64,36 +83,35 @@ struct ProviderState {
       pseudo_count;
   std::vector<double> log_price;  // ln(price), kept with price (the choice rule's hot term)
   std::vector<double> price0, unit_cost0, quality0;  // at step 0 (learning curve, floor)
-  std::vector<double> price_level;   // multiplier from the price rule
-  std::vector<double> cum_volume;    // V: cumulative served volume incl. V0
-  std::vector<double> background;    // background revenue this step
-  std::vector<std::vector<double>> pipeline;  // capacity arriving in 1..L steps
+  std::vector<double> price_level;                   // multiplier from the price rule
+  std::vector<double> cum_volume;                    // V: cumulative served volume incl. V0
+  std::vector<double> background;                    // background revenue this step
+  std::vector<std::vector<double>> pipeline;         // capacity arriving in 1..L steps
   // Results of the current step.
-  std::vector<double> requested, served, ai_revenue, revenue, profit, labs_using,
-      narrative_share;
+  std::vector<double> requested, served, ai_revenue, revenue, profit, labs_using, narrative_share;
   // Price charged and quality offered this step (before this step's price
   // rule and learning update them for the next step).
   std::vector<double> price_charged, quality_offered, capacity_offered;
-  std::vector<std::uint8_t> active;         // in the market (add/remove_provider)
-  std::vector<double> budget;               // courting budget available
-  std::vector<double> credits_given;        // discount given this step (money)
-  std::vector<double> credits_spent;        // value of accepted deals, cumulative (money)
-  std::vector<double> revenue_won;          // revenue from labs under a deal, cumulative
-  std::vector<double> outage_fraction;      // capacity lost to an outage
-  std::vector<std::int64_t> outage_until;   // outage ends before this step
-  std::vector<double> partners;             // labs with an active deal
+  std::vector<std::uint8_t> active;        // in the market (add/remove_provider)
+  std::vector<double> budget;              // courting budget available
+  std::vector<double> credits_given;       // discount given this step (money)
+  std::vector<double> credits_spent;       // value of accepted deals, cumulative (money)
+  std::vector<double> revenue_won;         // revenue from labs under a deal, cumulative
+  std::vector<double> outage_fraction;     // capacity lost to an outage
+  std::vector<std::int64_t> outage_until;  // outage ends before this step
+  std::vector<double> partners;            // labs with an active deal
 };
 
 // An investment deal (SPEC §2.2 step 2 or a deal event): a provider -> lab
 // investment edge while active.
 struct Deal {
   std::size_t provider = 0;
-  std::uint64_t lab = 0;       // lab id
-  double credit = 0;           // price discount c
+  std::uint64_t lab = 0;  // lab id
+  double credit = 0;      // price discount c
   std::int64_t start = 0;
   std::int64_t credit_end = 0;     // credit applies in steps [start, credit_end)
   std::int64_t exclusive_end = 0;  // exclusivity in steps [start, exclusive_end)
-  double value = 0;            // credits' value charged to the budget (money)
+  double value = 0;                // credits' value charged to the budget (money)
   double equity = 0;
 };
 
@@ -109,8 +127,8 @@ struct Contract {
 struct Statement {
   std::size_t lab = 0;  // slot
   std::size_t provider = 0;
-  double sign = 0;      // +1 endorse, -1 criticise
-  double weight = 0;    // v_l, amplified for a storm-off
+  double sign = 0;    // +1 endorse, -1 criticise
+  double weight = 0;  // v_l, amplified for a storm-off
   bool storm = false;
 };
 
@@ -121,15 +139,15 @@ struct EventRecord {
 };
 
 struct State {
-  std::int64_t step = 0;          // the step being run, or the next one
-  std::int64_t start_month = 0;   // months since year 0 of step 0
-  std::size_t P = 0;              // providers
-  std::size_t stride = 8;         // row length: P + 1 rounded up to 8
+  std::int64_t step = 0;         // the step being run, or the next one
+  std::int64_t start_month = 0;  // months since year 0 of step 0
+  std::size_t P = 0;             // providers
+  std::size_t stride = 8;        // row length: P + 1 rounded up to 8
   std::uint64_t next_lab_id = 0;
   LabState labs;
   ProviderState providers;
   MarketGraph graph;
-  Csr influence;                  // rebuilt whenever the graph changes
+  Csr influence;                                             // rebuilt whenever the graph changes
   std::unordered_map<std::uint64_t, std::string> lab_names;  // named labs only
   // Named labs that arrive later: (step, index into Scenario::labs.named).
   std::vector<std::pair<std::int64_t, std::size_t>> pending_named;
@@ -139,12 +157,12 @@ struct State {
   // provider (slot, provider), and its statements (narrative).
   std::vector<std::pair<std::size_t, std::size_t>> moved_away;
   std::vector<Statement> statements;
-  std::vector<EventRecord> log;     // this step's events (cleared each step)
+  std::vector<EventRecord> log;  // this step's events (cleared each step)
   // Statements made by scheduled events (a public switch), heard in the next
   // step's narrative rule.
   std::vector<Statement> pending_statements;
-  Rows scratch;                     // per-lab rows reused within a rule
-  bool any_credit = false;          // whether any credit row may be non-zero
+  Rows scratch;             // per-lab rows reused within a rule
+  bool any_credit = false;  // whether any credit row may be non-zero
 
   std::string lab_name(std::size_t slot) const;
   // Slot of the lab with this id, or -1 (labs are kept in id order).

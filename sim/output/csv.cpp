@@ -15,8 +15,8 @@ AtomicFile::AtomicFile(std::filesystem::path target) : target_(std::move(target)
   temp_ += fmt::format(".tmp-{}", ::getpid());
   file_ = std::fopen(temp_.c_str(), "wb");
   if (!file_) {
-    throw std::runtime_error(fmt::format("cannot write {}: {}", temp_.string(),
-                                         std::strerror(errno)));
+    throw std::runtime_error(
+        fmt::format("cannot write {}: {}", temp_.string(), std::strerror(errno)));
   }
 }
 
@@ -30,8 +30,8 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::write(std::string_view text) {
   if (std::fwrite(text.data(), 1, text.size(), file_) != text.size()) {
-    throw std::runtime_error(fmt::format("cannot write {}: {}", temp_.string(),
-                                         std::strerror(errno)));
+    throw std::runtime_error(
+        fmt::format("cannot write {}: {}", temp_.string(), std::strerror(errno)));
   }
 }
 

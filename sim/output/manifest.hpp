@@ -3,9 +3,8 @@
 // SHA-256 of each input file, seed, and start/end times.
 #pragma once
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 

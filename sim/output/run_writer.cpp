@@ -9,7 +9,6 @@
 
 namespace cw {
 
-
 RunWriter::RunWriter(std::filesystem::path dir, std::int64_t run_id)
     : dir_(std::move(dir)), run_id_(run_id) {}
 
@@ -19,12 +18,11 @@ void RunWriter::on_start(const Scenario& s, const State& st) {
     StepMetrics m;
     ProviderStep p;
     steps_ = std::make_unique<CsvWriter>(
-        dir_ / "steps.csv", header_of({"run_id", "step", "date"},
-                                      [&](auto&& k) { step_columns(k, s, m); }));
+        dir_ / "steps.csv",
+        header_of({"run_id", "step", "date"}, [&](auto&& k) { step_columns(k, s, m); }));
     step_providers_ = std::make_unique<CsvWriter>(
-        dir_ / "step_providers.csv",
-        header_of({"run_id", "step", "date", "provider"},
-                  [&](auto&& k) { step_provider_columns(k, p); }));
+        dir_ / "step_providers.csv", header_of({"run_id", "step", "date", "provider"},
+                                               [&](auto&& k) { step_provider_columns(k, p); }));
   }
   if (s.output.events) {
     EventRecord e;
@@ -87,9 +85,9 @@ void RunWriter::on_end(const Scenario& s, const State& st, const RunOutcome& r) 
   runs.end_row();
 
   ProviderOutcome po;
-  CsvWriter providers(dir_ / "run_providers.csv",
-                      header_of({"run_id", "provider"},
-                                [&](auto&& k) { run_provider_columns(k, po); }));
+  CsvWriter providers(dir_ / "run_providers.csv", header_of({"run_id", "provider"}, [&](auto&& k) {
+                        run_provider_columns(k, po);
+                      }));
   for (std::size_t p = 0; p < r.providers.size(); ++p) {
     providers.cell(run_id_).cell(s.providers[p].name);
     run_provider_columns(CellSink<CsvWriter>{providers}, r.providers[p]);
@@ -118,8 +116,7 @@ void RunWriter::on_end(const Scenario& s, const State& st, const RunOutcome& r) 
   // not write would mix two runs: remove them.
   for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
     const std::string name = entry.path().filename().string();
-    const bool ours = name == "steps.csv" || name == "step_providers.csv" ||
-                      name == "events.csv" ||
+    const bool ours = name == "steps.csv" || name == "step_providers.csv" || name == "events.csv" ||
                       (name.rfind("graph_step", 0) == 0 &&
                        (name.ends_with(".graphml") || name.ends_with(".dot")));
     if (ours && std::find(files_.begin(), files_.end(), entry.path()) == files_.end()) {

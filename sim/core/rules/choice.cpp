@@ -29,7 +29,8 @@ void network_effect(const Scenario& s, const State& st, double* G) {
   for (std::size_t p = 0; p < P; ++p) total += volume[p];
   for (std::size_t p = 0; p < P; ++p) {
     switch (ne.form) {
-      case NetworkEffectForm::none: break;
+      case NetworkEffectForm::none:
+        break;
       case NetworkEffectForm::share_power:
         G[p] = total > 0 ? std::pow(volume[p] / total, ne.eta) : 0.0;
         break;
@@ -43,8 +44,7 @@ void network_effect(const Scenario& s, const State& st, double* G) {
   }
 }
 
-void lab_utilities(const Scenario& s, const State& st, std::size_t l, const double* G,
-                   double* u) {
+void lab_utilities(const Scenario& s, const State& st, std::size_t l, const double* G, double* u) {
   const std::size_t P = st.P;
   const LabState& L = st.labs;
   const ProviderState& Pv = st.providers;
@@ -68,11 +68,10 @@ void lab_utilities(const Scenario& s, const State& st, std::size_t l, const doub
       lock = (d > 0 ? s.lock_in.weight * k[p] / d : 0.0) + Pv.egress_fee[p];
     }
     // ln(price (1 - c)) = ln price + ln(1 - c); ln price is kept per provider.
-    const double log_price = credit[p] > 0 ? Pv.log_price[p] + std::log1p(-credit[p])
-                                           : Pv.log_price[p];
-    u[p] = aff[p] - L.alpha[l] * log_price +
-           L.beta[l] * Pv.quality[p] +
-           L.gamma[l] * rep + s.network_effect.delta * G[p] + lock;
+    const double log_price =
+        credit[p] > 0 ? Pv.log_price[p] + std::log1p(-credit[p]) : Pv.log_price[p];
+    u[p] = aff[p] - L.alpha[l] * log_price + L.beta[l] * Pv.quality[p] + L.gamma[l] * rep +
+           s.network_effect.delta * G[p] + lock;
   }
   u[P] = s.outside.utility;
 }
@@ -227,10 +226,9 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     if (main != L.main_provider[l]) {
       if (L.main_provider[l] >= 0 && main >= 0) {
         ++c.switches;
-        st.log.push_back({"switch", "", st.lab_name(l),
-                          s.providers[static_cast<std::size_t>(main)].name,
-                          s.providers[static_cast<std::size_t>(L.main_provider[l])].name,
-                          L.demand[l]});
+        st.log.push_back(
+            {"switch", "", st.lab_name(l), s.providers[static_cast<std::size_t>(main)].name,
+             s.providers[static_cast<std::size_t>(L.main_provider[l])].name, L.demand[l]});
       }
       L.main_provider[l] = main;
     }

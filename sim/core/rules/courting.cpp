@@ -108,10 +108,10 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     if (inv.policy == InvestmentPolicy::none || !Pv.active[p] || Pv.budget[p] <= 0) continue;
     const double w_rev = inv.policy == InvestmentPolicy::defensive ? 0.0 : inv.w_rev;
     const double w_narr = inv.policy == InvestmentPolicy::narrative ? inv.w_narr : 0.0;
-    const double w_def = inv.policy == InvestmentPolicy::narrative ||
-                                 inv.policy == InvestmentPolicy::defensive
-                             ? inv.w_def
-                             : 0.0;
+    const double w_def =
+        inv.policy == InvestmentPolicy::narrative || inv.policy == InvestmentPolicy::defensive
+            ? inv.w_def
+            : 0.0;
     const double T = static_cast<double>(inv.credit_steps);
     candidates.clear();
     for (std::size_t l = 0; l < L.n; ++l) {
@@ -178,9 +178,8 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     if (best && best_gain >= L.deal_threshold[l]) {
       const InvestmentParams& inv = s.providers[best->provider].investment;
       Pv.budget[best->provider] -= best->value;
-      accept_deal(s, st, best->provider, l, best->credit, inv.credit_steps,
-                  inv.exclusivity_steps, best->value, inv.equity_per_credit * best->value, "",
-                  best->value, c);
+      accept_deal(s, st, best->provider, l, best->credit, inv.credit_steps, inv.exclusivity_steps,
+                  best->value, inv.equity_per_credit * best->value, "", best->value, c);
     }
   }
 }

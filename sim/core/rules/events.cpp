@@ -123,8 +123,7 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
     // Events about a lab that is not (or no longer) in the market are logged
     // as skipped, with magnitude 0.
     const bool needs_lab = e.type == EventType::deal || e.type == EventType::capacity_contract ||
-                           e.type == EventType::switch_ ||
-                           e.type == EventType::end_exclusivity ||
+                           e.type == EventType::switch_ || e.type == EventType::end_exclusivity ||
                            e.type == EventType::remove_lab;
     if (needs_lab && slot < 0) {
       st.log.push_back({type + "_skipped", e.name, e.lab, e.provider, "", 0});
@@ -185,8 +184,8 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
         if (e.public_ && left >= 0 && static_cast<std::size_t>(left) != p) {
           const double w = s.narrative.storm_amplification * L.prestige[l];
           st.pending_statements.push_back({l, static_cast<std::size_t>(left), -1.0, w, true});
-          st.log.push_back({"storm_off", e.name, e.lab, s.providers[static_cast<std::size_t>(left)].name,
-                            e.provider, w});
+          st.log.push_back({"storm_off", e.name, e.lab,
+                            s.providers[static_cast<std::size_t>(left)].name, e.provider, w});
           ++c.storm_offs;
         }
         st.log.push_back({type, e.name, e.lab, e.provider,
@@ -196,7 +195,8 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
       }
       case EventType::end_exclusivity:
         for (Deal& d : st.deals) {
-          if (d.provider == p && d.lab == L.id[l]) d.exclusive_end = std::min(d.exclusive_end, st.step);
+          if (d.provider == p && d.lab == L.id[l])
+            d.exclusive_end = std::min(d.exclusive_end, st.step);
         }
         L.exclusive_until[l] = std::min(L.exclusive_until[l], st.step);
         L.reevaluate[l] = 1;  // free again: it reconsiders in the next choice

@@ -114,8 +114,8 @@ void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
     double* out = next.row(l);
     for (std::size_t p = 0; p < P; ++p) {
       const double experience = x[p] > n.experience_threshold ? sat[p] : 0.0;
-      out[p] = (1.0 - n.lambda) * o[p] +
-               n.lambda * (n.w_exp * experience + (1.0 - n.w_exp) * heard[p]);
+      out[p] =
+          (1.0 - n.lambda) * o[p] + n.lambda * (n.w_exp * experience + (1.0 - n.w_exp) * heard[p]);
     }
     for (std::size_t p = P; p < st.stride; ++p) out[p] = 0.0;
   }

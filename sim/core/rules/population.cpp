@@ -240,8 +240,8 @@ void generate_influence(const Scenario& s, State& st) {
           w -= v;
           ++v;
         }
-        if (v < N) g.add_influence(static_cast<std::size_t>(v), static_cast<std::size_t>(w), 1.0,
-                                   true);
+        if (v < N)
+          g.add_influence(static_cast<std::size_t>(v), static_cast<std::size_t>(w), 1.0, true);
       }
       break;
     }
@@ -292,8 +292,7 @@ void generate_influence(const Scenario& s, State& st) {
         Draws r(seed, Stream::network, 0, st.labs.id[a]);
         chosen.clear();
         const double total = tree.total();
-        for (int attempt = 0; chosen.size() < m && attempt < 64 * static_cast<int>(m);
-             ++attempt) {
+        for (int attempt = 0; chosen.size() < m && attempt < 64 * static_cast<int>(m); ++attempt) {
           const std::size_t b =
               total > 0 ? tree.find(r.uniform() * total) : static_cast<std::size_t>(r.below(a));
           if (b < a && std::find(chosen.begin(), chosen.end(), b) == chosen.end()) {
@@ -330,8 +329,8 @@ void attach_arrival(const Scenario& s, State& st, std::size_t slot,
     std::size_t b;
     if (total > 0) {
       const double target = r.uniform() * total;
-      b = static_cast<std::size_t>(
-          std::upper_bound(cumulative.begin(), cumulative.end(), target) - cumulative.begin());
+      b = static_cast<std::size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), target) -
+                                   cumulative.begin());
       b = std::min(b, cumulative.size() - 1);
     } else {
       b = static_cast<std::size_t>(r.below(cumulative.size()));
@@ -384,8 +383,8 @@ std::size_t add_named_lab(const Scenario& s, State& st, std::size_t index) {
   std::vector<CsrEdge> added;
   attach_arrival(s, st, slot, cumulative, added);
   st.influence = csr_with(st.influence, st.labs.n, added);
-  st.log.push_back({"entry", "", st.lab_name(slot), s.labs.named[index].provider, "",
-                    st.labs.demand[slot]});
+  st.log.push_back(
+      {"entry", "", st.lab_name(slot), s.labs.named[index].provider, "", st.labs.demand[slot]});
   return slot;
 }
 
@@ -431,9 +430,9 @@ State init_state(const Scenario& s) {
                   &Pv.outage_fraction, &Pv.partners}) {
     v->assign(st.P, 0.0);
   }
-  for (auto* v : {&Pv.requested, &Pv.served, &Pv.ai_revenue, &Pv.revenue, &Pv.profit,
-                  &Pv.labs_using, &Pv.narrative_share, &Pv.price_charged,
-                  &Pv.quality_offered, &Pv.capacity_offered}) {
+  for (auto* v :
+       {&Pv.requested, &Pv.served, &Pv.ai_revenue, &Pv.revenue, &Pv.profit, &Pv.labs_using,
+        &Pv.narrative_share, &Pv.price_charged, &Pv.quality_offered, &Pv.capacity_offered}) {
     v->assign(st.P, 0.0);
   }
 
@@ -531,8 +530,11 @@ void rule_population(const Scenario& s, State& st, StepCounters& c) {
   const ArrivalParams& a = s.labs.arrivals;
   Draws ra(seed, Stream::arrivals, t, 0);
   switch (a.process) {
-    case ArrivalProcess::none: break;
-    case ArrivalProcess::poisson: arrivals = ra.poisson(a.rate); break;
+    case ArrivalProcess::none:
+      break;
+    case ArrivalProcess::poisson:
+      arrivals = ra.poisson(a.rate);
+      break;
     case ArrivalProcess::fixed: {
       // floor((t+1) r) - floor(t r): exactly r per step in the long run.
       const double t0 = static_cast<double>(st.step);
@@ -565,8 +567,8 @@ void rule_population(const Scenario& s, State& st, StepCounters& c) {
     for (std::size_t k = 0; k < new_slots.size(); ++k) {
       place_lab(s, st, new_slots[k], new_provider[k]);
       attach_arrival(s, st, new_slots[k], cumulative, added);
-      st.log.push_back({"entry", "", st.lab_name(new_slots[k]), new_provider[k], "",
-                        L.demand[new_slots[k]]});
+      st.log.push_back(
+          {"entry", "", st.lab_name(new_slots[k]), new_provider[k], "", L.demand[new_slots[k]]});
     }
     c.arrivals = static_cast<std::int64_t>(new_slots.size());
     st.influence = csr_with(st.influence, L.n, added);

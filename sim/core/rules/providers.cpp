@@ -66,8 +66,7 @@ void rule_providers(const Scenario& s, State& st) {
       Pv.capacity[p] += pp.capacity_follow * std::max(0.0, Pv.requested[p] - Pv.served[p]);
     }
     if (std::isfinite(Pv.capacity[p])) {
-      const double basis = pp.capex_basis == CapexBasis::revenue ? Pv.ai_revenue[p]
-                                                                  : Pv.served[p];
+      const double basis = pp.capex_basis == CapexBasis::revenue ? Pv.ai_revenue[p] : Pv.served[p];
       const double added = pp.capex_ratio * basis / pp.capacity_cost;
       auto& pipe = Pv.pipeline[p];
       if (pipe.empty()) {
