@@ -1,11 +1,12 @@
 // Whole runs: accounting invariants at every step of the default scenario,
 // determinism, and the outcome definitions on a run whose story is known.
+#include "core/engine.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "config/yaml_reader.hpp"
-#include "core/engine.hpp"
 #include "fixtures.hpp"
 
 namespace cw {

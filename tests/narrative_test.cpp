@@ -135,8 +135,7 @@ TEST(Narrative, FriedkinJohnsenFixedPoint) {
   Eigen::Matrix3d W;
   W << 0, 0.5, 0.5, 1, 0, 0, 1, 0, 0;
   const Eigen::Vector3d sat(0.6, 0.6, 0.0);
-  const Eigen::Vector3d expected =
-      (Eigen::Matrix3d::Identity() - 0.7 * W).inverse() * (0.3 * sat);
+  const Eigen::Vector3d expected = (Eigen::Matrix3d::Identity() - 0.7 * W).inverse() * (0.3 * sat);
   for (int l = 0; l < 3; ++l) {
     EXPECT_NEAR(sim.state().labs.opinion.at(static_cast<std::size_t>(l), 0), expected[l], 1e-12)
         << l;

@@ -1,10 +1,11 @@
 // Parameter paths (SPEC §2.3): set and get by name or index, errors naming
 // the nearest valid path.
+#include "core/param_path.hpp"
+
 #include <gtest/gtest.h>
 
 #include <set>
 
-#include "core/param_path.hpp"
 #include "fixtures.hpp"
 
 namespace cw {

@@ -138,8 +138,7 @@ TEST(DrawsStatistics, PoissonMeanAndVarianceBothMethods) {
     const double var = sum2 / n - mean * mean;
     EXPECT_LT(std::abs(mean - lambda), 5 * std::sqrt(lambda / n)) << lambda;
     // Variance of the sample variance ~ (2 lambda^2 + lambda) / n for Poisson.
-    EXPECT_LT(std::abs(var - lambda), 5 * std::sqrt((2 * lambda * lambda + lambda) / n))
-        << lambda;
+    EXPECT_LT(std::abs(var - lambda), 5 * std::sqrt((2 * lambda * lambda + lambda) / n)) << lambda;
   }
 }
 

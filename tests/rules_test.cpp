@@ -1,5 +1,7 @@
 // Unit tests of each rule on hand-built states (docs/MODEL.md). Expected
 // values are computed here by hand from the model's equations.
+#include "core/rules.hpp"
+
 #include <gtest/gtest.h>
 
 #include <bit>
@@ -7,7 +9,6 @@
 #include <vector>
 
 #include "core/engine.hpp"
-#include "core/rules.hpp"
 #include "fixtures.hpp"
 
 namespace cw {

@@ -38,7 +38,8 @@ Result cloudwars(const std::string& args) {
 }
 
 fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("cw_run_" + name + "_" + std::to_string(::getpid()));
+  const fs::path d =
+      fs::temp_directory_path() / ("cw_run_" + name + "_" + std::to_string(::getpid()));
   fs::remove_all(d);
   return d;
 }
@@ -84,7 +85,8 @@ TEST(RunCommand, DefaultScenarioMatchesTheGoldenFiles) {
 TEST(RunCommand, SetOverridesAParameterAndIsRecorded) {
   const fs::path dir = fresh_dir("set");
   const Result r =
-      cloudwars("run --out " + dir.string() + " --set steps=6 --set metrics.burn_in=0 --set providers[AWS].price=0.5");
+      cloudwars("run --out " + dir.string() +
+                " --set steps=6 --set metrics.burn_in=0 --set providers[AWS].price=0.5");
   ASSERT_EQ(r.status, 0) << r.err;
   const std::string steps = slurp(dir / "steps.csv");
   EXPECT_EQ(std::count(steps.begin(), steps.end(), '\n'), 7);  // header + 6 steps
@@ -119,8 +121,8 @@ TEST(RunCommand, GraphExportAtChosenSteps) {
                              " --set steps=5 --set metrics.burn_in=0 --set output.graph_steps=0,4 "
                              "--set output.graph_format=both");
   ASSERT_EQ(r.status, 0) << r.err;
-  for (const char* f : {"graph_step00000.graphml", "graph_step00004.graphml",
-                        "graph_step00000.dot", "graph_step00004.dot"}) {
+  for (const char* f : {"graph_step00000.graphml", "graph_step00004.graphml", "graph_step00000.dot",
+                        "graph_step00004.dot"}) {
     EXPECT_TRUE(fs::exists(dir / f)) << f;
   }
   const std::string g = slurp(dir / "graph_step00004.graphml");

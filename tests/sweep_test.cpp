@@ -47,8 +47,8 @@ struct Result {
 
 Result cloudwars(const std::string& args) {
   const fs::path o = fresh("stdout"), e = fresh("stderr");
-  const std::string cmd = std::string(CW_BINARY) + " " + args + " >" + o.string() + " 2>" +
-                          e.string();
+  const std::string cmd =
+      std::string(CW_BINARY) + " " + args + " >" + o.string() + " 2>" + e.string();
   const int raw = std::system(cmd.c_str());
   Result r;
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
@@ -57,9 +57,8 @@ Result cloudwars(const std::string& args) {
   return r;
 }
 
-const std::vector<std::string> kDataFiles = {"runs.csv",  "run_providers.csv",
-                                             "points.csv", "design.csv",
-                                             "steps.csv",  "step_providers.csv"};
+const std::vector<std::string> kDataFiles = {
+    "runs.csv", "run_providers.csv", "points.csv", "design.csv", "steps.csv", "step_providers.csv"};
 
 void expect_same_data(const fs::path& a, const fs::path& b) {
   for (const auto& f : kDataFiles) {
@@ -227,8 +226,9 @@ TEST(Sweep, AnyRowCanBeReplayedAloneWithRun) {
   for (std::size_t index : {0u, 7u, 26u}) {
     auto row = row_of(out / "runs.csv", index);
     const fs::path one = fresh("one");
-    const std::string cmd = "run " + kData + "base.yaml --out " + one.string() + " --set seed=" +
-                            row["seed"] + " --set lock_in.weight=" + row["lock_in.weight"] +
+    const std::string cmd = "run " + kData + "base.yaml --out " + one.string() +
+                            " --set seed=" + row["seed"] +
+                            " --set lock_in.weight=" + row["lock_in.weight"] +
                             " --set network_effect.delta=" + row["network_effect.delta"];
     ASSERT_EQ(cloudwars(cmd).status, 0);
     auto single = row_of(one / "runs.csv", 0);

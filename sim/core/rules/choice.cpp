@@ -114,8 +114,10 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     // Options: the top-k providers by utility (ties by index), plus the outside option.
     const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(L.max_providers[l]), P);
     std::iota(order.begin(), order.begin() + P, std::size_t{0});
-    std::stable_sort(order.begin(), order.begin() + P,
-                     [&u](std::size_t a, std::size_t b) { return u[a] > u[b]; });
+    if (k < P) {  // with every provider an option, their order does not matter
+      std::stable_sort(order.begin(), order.begin() + P,
+                       [&u](std::size_t a, std::size_t b) { return u[a] > u[b]; });
+    }
     std::size_t n_opt = k;
     if (outside) order[n_opt++] = P;
     std::fill(target.begin(), target.begin() + S, 0.0);

@@ -10,6 +10,30 @@ namespace cw {
 
 namespace {
 
+// heard = sum_j W_lj o_j over the lab's neighbours, on whole padded rows of
+// S values (zero beyond P), so that the inner loop vectorises; S known at
+// compile time for the common row length of 8.
+template <std::size_t S>
+void gather_fixed(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
+  std::array<double, S> acc{};
+  for (auto k = W.off[l]; k < W.off[l + 1]; ++k) {
+    const double* oj = opinion.row(static_cast<std::size_t>(W.nbr[k]));
+    const double w = W.w[k];
+    for (std::size_t p = 0; p < S; ++p) acc[p] += w * oj[p];
+  }
+  std::copy(acc.begin(), acc.end(), heard);
+}
+
+void gather(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
+  if (opinion.stride == 8) return gather_fixed<8>(W, opinion, l, heard);
+  std::fill(heard, heard + opinion.stride, 0.0);
+  for (auto k = W.off[l]; k < W.off[l + 1]; ++k) {
+    const double* oj = opinion.row(static_cast<std::size_t>(W.nbr[k]));
+    const double w = W.w[k];
+    for (std::size_t p = 0; p < opinion.stride; ++p) heard[p] += w * oj[p];
+  }
+}
+
 // Bass diffusion on the influence graph: a lab still wholly on the outside
 // option adopts provider p with hazard p_innov / (active providers) +
 // q_imit * (share of its neighbours whose main provider is p), decided for
@@ -103,12 +127,8 @@ void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
   next.data.resize(L.n * st.stride);
   const Csr& W = st.influence;
   for (std::size_t l = 0; l < L.n; ++l) {
-    std::array<double, kMaxProviders> heard{};
-    for (auto k = W.off[l]; k < W.off[l + 1]; ++k) {
-      const double* oj = L.opinion.row(static_cast<std::size_t>(W.nbr[k]));
-      const double w = W.w[k];
-      for (std::size_t p = 0; p < P; ++p) heard[p] += w * oj[p];
-    }
+    std::array<double, kMaxProviders + 8> heard;
+    gather(W, L.opinion, l, heard.data());
     const double* o = L.opinion.row(l);
     const double* x = L.x.row(l);
     double* out = next.row(l);
