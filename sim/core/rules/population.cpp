@@ -436,6 +436,14 @@ State init_state(const Scenario& s) {
     v->assign(st.P, 0.0);
   }
 
+  // Room for the initial labs at once: growing the arrays lab by lab would
+  // leave them up to twice as large as needed.
+  {
+    const auto n = static_cast<std::size_t>(s.labs.count);
+    st.labs.for_each_array([n](auto& v) { v.reserve(n); },
+                           [n](Rows& r) { r.data.reserve(n * r.stride); });
+  }
+
   // Labs: named labs present at start take the first ids, then generated
   // labs by tier (largest-remainder counts; each named lab stands in for one
   // generated lab of its tier).
