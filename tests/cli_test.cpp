@@ -12,45 +12,16 @@
 #include <string>
 #include <vector>
 
+#include "cli_helpers.hpp"
 #include "config/yaml_reader.hpp"
 
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliResult {
-  int status = -1;  // exit status; -1 when the process did not exit normally
-  std::string out;
-  std::string err;
-};
-
-std::string read_all(const fs::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-// Runs `cloudwars ARGS` from the source tree, capturing stdout, stderr and the
-// exit status. ARGS is passed to the shell as written.
-CliResult run_cli(const std::string& args) {
-  static int counter = 0;
-  const fs::path base = fs::temp_directory_path() / ("cw_cli_test_" + std::to_string(::getpid()) +
-                                                     "_" + std::to_string(counter++));
-  const fs::path out = base.string() + ".out";
-  const fs::path err = base.string() + ".err";
-  const std::string command = "cd '" CW_SOURCE_DIR "' && '" CW_BINARY "' " + args + " >'" +
-                              out.string() + "' 2>'" + err.string() + "'";
-  const int raw = std::system(command.c_str());
-  CliResult r;
-  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
-  r.out = read_all(out);
-  r.err = read_all(err);
-  std::error_code ec;
-  fs::remove(out, ec);
-  fs::remove(err, ec);
-  return r;
-}
+using cw::test::CliResult;
+using cw::test::read_all;
+using cw::test::run_cli;
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> lines;

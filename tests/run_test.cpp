@@ -8,41 +8,16 @@
 #include <sstream>
 #include <string>
 
+#include "cli_helpers.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
 
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-Result cloudwars(const std::string& args) {
-  const fs::path dir = fs::temp_directory_path() / ("cw_run_test_" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  const std::string cmd = std::string(CW_BINARY) + " " + args + " >" + (dir / "out").string() +
-                          " 2>" + (dir / "err").string();
-  const int raw = std::system(cmd.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = slurp(dir / "out");
-  r.err = slurp(dir / "err");
-  return r;
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d =
-      fs::temp_directory_path() / ("cw_run_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
+using cw::test::fresh_dir;
+using Result = cw::test::CliResult;
+std::string slurp(const fs::path& p) { return cw::test::read_all(p); }
+Result cloudwars(const std::string& args) { return cw::test::run_cli(args); }
 
 const char* kFiles[] = {"runs.csv", "run_providers.csv", "steps.csv", "step_providers.csv"};
 

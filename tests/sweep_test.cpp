@@ -18,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "cli_helpers.hpp"
 #include "output/csv.hpp"
 
 namespace {
@@ -26,36 +27,10 @@ namespace fs = std::filesystem;
 
 const std::string kData = std::string(CW_SOURCE_DIR) + "/tests/data/sweeps/";
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-fs::path fresh(const std::string& name) {
-  const fs::path d =
-      fs::temp_directory_path() / ("cw_sweep_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
-
-struct Result {
-  int status = -1;
-  std::string out, err;
-};
-
-Result cloudwars(const std::string& args) {
-  const fs::path o = fresh("stdout"), e = fresh("stderr");
-  const std::string cmd =
-      std::string(CW_BINARY) + " " + args + " >" + o.string() + " 2>" + e.string();
-  const int raw = std::system(cmd.c_str());
-  Result r;
-  r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  r.out = slurp(o);
-  r.err = slurp(e);
-  return r;
-}
+using Result = cw::test::CliResult;
+std::string slurp(const fs::path& p) { return cw::test::read_all(p); }
+Result cloudwars(const std::string& args) { return cw::test::run_cli(args); }
+fs::path fresh(const std::string& name) { return cw::test::fresh_dir("sweep_" + name); }
 
 const std::vector<std::string> kDataFiles = {
     "runs.csv", "run_providers.csv", "points.csv", "design.csv", "steps.csv", "step_providers.csv"};

@@ -1,0 +1,59 @@
+// Running the real `cloudwars` binary from tests: exit status and both output
+// streams, and fresh temporary folders.
+#pragma once
+
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace cw::test {
+
+struct CliResult {
+  int status = -1;  // exit status; -1 when the process did not exit normally
+  std::string out;
+  std::string err;
+};
+
+inline std::string read_all(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// Runs `cloudwars ARGS` from the source tree, capturing stdout, stderr and
+// the exit status. ARGS is passed to the shell as written.
+inline CliResult run_cli(const std::string& args) {
+  namespace fs = std::filesystem;
+  static int counter = 0;
+  const fs::path base = fs::temp_directory_path() /
+                        ("cw_cli_" + std::to_string(::getpid()) + "_" + std::to_string(counter++));
+  const fs::path out = base.string() + ".out";
+  const fs::path err = base.string() + ".err";
+  const std::string command = "cd '" CW_SOURCE_DIR "' && '" CW_BINARY "' " + args + " >'" +
+                              out.string() + "' 2>'" + err.string() + "'";
+  const int raw = std::system(command.c_str());
+  CliResult r;
+  if (raw != -1 && WIFEXITED(raw)) r.status = WEXITSTATUS(raw);
+  r.out = read_all(out);
+  r.err = read_all(err);
+  std::error_code ec;
+  fs::remove(out, ec);
+  fs::remove(err, ec);
+  return r;
+}
+
+// An empty path under the temporary folder, unique to this process and name.
+inline std::filesystem::path fresh_dir(const std::string& name) {
+  const auto d = std::filesystem::temp_directory_path() /
+                 ("cw_test_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(d);
+  return d;
+}
+
+}  // namespace cw::test
