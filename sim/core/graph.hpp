@@ -102,6 +102,12 @@ class MarketGraph {
   const BoostGraph& boost_graph() const { return graph_; }
 
  private:
+  // "l<id>" for a lab, "p<index>" for a provider: the id in exported files.
+  std::string vertex_key(Vertex v) const {
+    const auto& p = graph_[v];
+    return fmt::format("{}{}", p.kind == VertexKind::lab ? 'l' : 'p', p.id);
+  }
+
   BoostGraph graph_;
   std::vector<Vertex> labs_;       // by slot
   std::vector<Vertex> providers_;  // by provider index
@@ -141,17 +147,13 @@ void MarketGraph::write_graphml(std::ostream& os, LabName lab_name,
         "  <key id=\"ekind\" for=\"edge\" attr.name=\"kind\" attr.type=\"string\"/>\n"
         "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"double\"/>\n"
         "  <graph id=\"market\" edgedefault=\"directed\">\n";
-  auto vid = [this](Vertex v) {
-    const auto& p = graph_[v];
-    return fmt::format("{}{}", p.kind == VertexKind::lab ? 'l' : 'p', p.id);
-  };
   for (std::size_t i = 0; i < labs_.size(); ++i) {
-    os << "    <node id=\"" << vid(labs_[i])
+    os << "    <node id=\"" << vertex_key(labs_[i])
        << "\"><data key=\"kind\">lab</data><data key=\"name\">" << esc(lab_name(i))
        << "</data></node>\n";
   }
   for (std::size_t p = 0; p < providers_.size(); ++p) {
-    os << "    <node id=\"" << vid(providers_[p])
+    os << "    <node id=\"" << vertex_key(providers_[p])
        << "\"><data key=\"kind\">provider</data><data key=\"name\">" << esc(provider_name(p))
        << "</data></node>\n";
   }
@@ -159,9 +161,10 @@ void MarketGraph::write_graphml(std::ostream& os, LabName lab_name,
   auto emit = [&](Vertex v) {
     for (auto [e, end] = boost::out_edges(v, graph_); e != end; ++e) {
       const auto& ep = graph_[*e];
-      os << "    <edge source=\"" << vid(v) << "\" target=\"" << vid(boost::target(*e, graph_))
-         << "\"><data key=\"ekind\">" << kKind[static_cast<int>(ep.kind)]
-         << "</data><data key=\"weight\">" << fmt::format("{}", ep.weight) << "</data></edge>\n";
+      os << "    <edge source=\"" << vertex_key(v) << "\" target=\""
+         << vertex_key(boost::target(*e, graph_)) << "\"><data key=\"ekind\">"
+         << kKind[static_cast<int>(ep.kind)] << "</data><data key=\"weight\">"
+         << fmt::format("{}", ep.weight) << "</data></edge>\n";
     }
   };
   for (Vertex v : labs_) emit(v);
@@ -179,22 +182,19 @@ void MarketGraph::write_dot(std::ostream& os, LabName lab_name, ProviderName pro
     }
     return r + "\"";
   };
-  auto vid = [this](Vertex v) {
-    const auto& p = graph_[v];
-    return fmt::format("{}{}", p.kind == VertexKind::lab ? 'l' : 'p', p.id);
-  };
   os << "digraph market {\n";
   for (std::size_t i = 0; i < labs_.size(); ++i) {
-    os << "  " << vid(labs_[i]) << " [label=" << quote(lab_name(i)) << ", shape=ellipse];\n";
+    os << "  " << vertex_key(labs_[i]) << " [label=" << quote(lab_name(i)) << ", shape=ellipse];\n";
   }
   for (std::size_t p = 0; p < providers_.size(); ++p) {
-    os << "  " << vid(providers_[p]) << " [label=" << quote(provider_name(p)) << ", shape=box];\n";
+    os << "  " << vertex_key(providers_[p]) << " [label=" << quote(provider_name(p))
+       << ", shape=box];\n";
   }
   static constexpr const char* kStyle[] = {"solid", "bold", "dotted"};
   auto emit = [&](Vertex v) {
     for (auto [e, end] = boost::out_edges(v, graph_); e != end; ++e) {
       const auto& ep = graph_[*e];
-      os << "  " << vid(v) << " -> " << vid(boost::target(*e, graph_))
+      os << "  " << vertex_key(v) << " -> " << vertex_key(boost::target(*e, graph_))
          << " [style=" << kStyle[static_cast<int>(ep.kind)]
          << ", weight=" << fmt::format("{}", ep.weight) << "];\n";
     }
