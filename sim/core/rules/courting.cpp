@@ -114,12 +114,15 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
             : 0.0;
     const double T = static_cast<double>(inv.credit_steps);
     candidates.clear();
+    // Labs already under a deal with p (ids, sorted): no new offer to them.
+    std::vector<std::uint64_t> partners;
+    for (const Deal& d : st.deals) {
+      if (d.provider == p) partners.push_back(d.lab);
+    }
+    std::sort(partners.begin(), partners.end());
     for (std::size_t l = 0; l < L.n; ++l) {
       if (L.exclusive_until[l] > st.step || L.alpha[l] <= 0 || L.demand[l] <= 0) continue;
-      const bool partner = std::any_of(st.deals.begin(), st.deals.end(), [&](const Deal& d) {
-        return d.provider == p && d.lab == L.id[l];
-      });
-      if (partner) continue;
+      if (std::binary_search(partners.begin(), partners.end(), L.id[l])) continue;
       const double* ul = u.row(l);
       double rival = ul[P];  // the outside option counts when enabled
       if (!s.outside.enabled) rival = -kInf;
