@@ -319,7 +319,7 @@ TEST(Courting, OffersTheSmallestSufficientCredit) {
   // Charged to the budget: c x price x demand x T_c.
   EXPECT_NEAR(d.value, d.credit * 1.0 * 10.0 * 12, 1e-12);
   EXPECT_NEAR(sim.state().providers.budget[0], 1000 - d.value, 1e-9);
-  EXPECT_EQ(sim.state().graph.investment_edges(), 1u);
+  EXPECT_EQ(market_graph(sim.state()).edges(EdgeKind::investment), 1u);
 }
 
 // With credits, revenue = price x served - credits (+ background), and the

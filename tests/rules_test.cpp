@@ -434,31 +434,73 @@ TEST(Population, NamedLabArrivesAtItsDate) {
   EXPECT_EQ(sim.state().lab_name(2), "Late");
 }
 
-// Checks that the graph, its CSR and the lab arrays describe the same labs.
+// Checks that the influence CSR, the exported graph and the lab arrays
+// describe the same labs, and that the CSR is a valid undirected graph.
 void expect_consistent(const Scenario& s, const State& st) {
   const LabState& L = st.labs;
-  ASSERT_EQ(st.graph.labs(), L.n);
-  ASSERT_EQ(st.influence.off.size(), L.n + 1);
+  const Csr& W = st.influence;
+  ASSERT_EQ(W.off.size(), L.n + 1);
   for (auto* v : {&L.demand, &L.alpha, &L.prestige, &L.renewal}) ASSERT_EQ(v->size(), L.n);
   ASSERT_EQ(L.id.size(), L.n);
-  ASSERT_EQ(L.x.data.size(), L.n * st.stride);
-  ASSERT_EQ(L.lock.data.size(), L.n * st.stride);
+  ASSERT_EQ(L.x.data.size(), L.n * L.x.stride);
+  ASSERT_EQ(L.lock.data.size(), L.n * L.lock.stride);
+  const MarketGraph g = market_graph(st);
+  ASSERT_EQ(g.labs(), L.n);
   std::size_t usage = 0;
   for (std::size_t l = 0; l < L.n; ++l) {
-    ASSERT_EQ(st.graph.lab_id(l), L.id[l]) << l;
-    ASSERT_EQ(st.graph.influence_degree(l), st.influence.degree(l)) << l;
+    ASSERT_EQ(g.lab_id(l), L.id[l]) << l;
     ASSERT_EQ(L.usage_mask[l], usage_mask(L.x.row(l), st.P, s.metrics.usage_threshold)) << l;
     usage += static_cast<std::size_t>(std::popcount(L.usage_mask[l]));
-    for (auto k = st.influence.off[l]; k < st.influence.off[l + 1]; ++k) {
-      ASSERT_LT(static_cast<std::size_t>(st.influence.nbr[k]), L.n);
+    const auto exported = g.influence_of(l);
+    ASSERT_EQ(exported.size(), W.degree(l)) << l;
+    for (auto k = W.off[l]; k < W.off[l + 1]; ++k) {
+      const auto j = static_cast<std::size_t>(W.nbr[static_cast<std::size_t>(k)]);
+      ASSERT_LT(j, L.n);
+      ASSERT_NE(j, l);
+      ASSERT_EQ(exported[static_cast<std::size_t>(k - W.off[l])].first, j);
+      // Undirected: l is among j's neighbours.
+      bool back = false;
+      for (auto q = W.off[j]; q < W.off[j + 1]; ++q)
+        back = back || W.nbr[static_cast<std::size_t>(q)] == static_cast<std::int32_t>(l);
+      ASSERT_TRUE(back) << l << " -> " << j;
     }
   }
-  EXPECT_EQ(st.graph.usage_edges(), usage);
-  // The CSR kept up to date incrementally equals one rebuilt from the graph.
-  const Csr fresh = st.graph.build_csr();
-  EXPECT_EQ(st.influence.off, fresh.off);
-  EXPECT_EQ(st.influence.nbr, fresh.nbr);
-  EXPECT_EQ(st.influence.w, fresh.w);
+  EXPECT_EQ(g.edges(EdgeKind::usage), usage);
+  EXPECT_EQ(g.edges(EdgeKind::influence), W.nbr.size());
+}
+
+// Removing labs from a CSR and appending edges to it give the CSR built from
+// scratch over the same edges (labs renumbered, rows in insertion order).
+TEST(Graph, CsrUpdatesEqualRebuilds) {
+  const std::vector<CsrEdge> edges = {{0, 1, 1},   {1, 0, 1}, {2, 0, 2}, {0, 2, 1}, {3, 1, 1},
+                                      {1, 3, 0.5}, {4, 2, 1}, {2, 4, 1}, {3, 4, 3}};
+  const Csr all = csr_from_edges(5, edges);
+  // Without labs 1 and 3: slots 0, 2, 4 become 0, 1, 2.
+  const Csr kept = csr_without(all, {1, 0, 1, 0, 1});
+  const Csr expect_kept = csr_from_edges(3, {{1, 0, 2}, {0, 1, 1}, {2, 1, 1}, {1, 2, 1}});
+  EXPECT_EQ(kept.off, expect_kept.off);
+  EXPECT_EQ(kept.nbr, expect_kept.nbr);
+  EXPECT_EQ(kept.w, expect_kept.w);
+  // Appending edges of a new lab 5.
+  const std::vector<CsrEdge> added = {{5, 0, 1}, {0, 5, 1}, {5, 4, 1}, {4, 5, 1}};
+  std::vector<CsrEdge> both = edges;
+  both.insert(both.end(), added.begin(), added.end());
+  const Csr grown = csr_with(all, 6, added);
+  const Csr expect_grown = csr_from_edges(6, both);
+  EXPECT_EQ(grown.off, expect_grown.off);
+  EXPECT_EQ(grown.nbr, expect_grown.nbr);
+  EXPECT_EQ(grown.w, expect_grown.w);
+  // Hand-checked weights: lab 0 hears 1 (weight 1) and 2 (weight 1), then 5.
+  EXPECT_EQ(grown.nbr[0], 1);
+  EXPECT_EQ(grown.nbr[2], 5);
+  EXPECT_DOUBLE_EQ(grown.w[0], 1.0 / 3);
+  // Lab 2 hears 0 (weight 2) and 4 (weight 1).
+  EXPECT_DOUBLE_EQ(all.weight(2, all.off[2]), 2.0 / 3);
+  // Unit weights store none: W = 1/degree.
+  const Csr unit = csr_from_pairs(3, {{0, 1}, {1, 2}}, true);
+  EXPECT_TRUE(unit.unit());
+  EXPECT_EQ(unit.nbr, (std::vector<std::int32_t>{1, 0, 2, 1}));
+  EXPECT_DOUBLE_EQ(unit.weight(1, unit.off[1]), 0.5);
 }
 
 TEST(Population, EntryAndExitKeepGraphAndArraysConsistent) {
@@ -489,7 +531,7 @@ TEST(Graph, GeneratorsHaveTheirEdgeCounts) {
     Scenario s = test::tiny(1, n);
     s.network.generator = g;
     tweak(s.network);
-    return init_state(s).graph.influence_edges();
+    return init_state(s).influence.nbr.size();
   };
   // Complete: n (n - 1) directed edges.
   EXPECT_EQ(edges_of(GraphGenerator::complete, 6, [](NetworkParams&) {}), 30u);
@@ -516,7 +558,9 @@ TEST(Graph, CsrWeightsAreRowNormalised) {
   const State st = init_state(s);
   for (std::size_t l = 0; l < st.labs.n; ++l) {
     double total = 0;
-    for (auto k = st.influence.off[l]; k < st.influence.off[l + 1]; ++k) total += st.influence.w[k];
+    for (auto k = st.influence.off[l]; k < st.influence.off[l + 1]; ++k) {
+      total += st.influence.weight(l, k);
+    }
     if (st.influence.degree(l) > 0) {
       EXPECT_NEAR(total, 1.0, 1e-12);
     }

@@ -1,16 +1,18 @@
 // The market graph (SPEC §2.1), behind one header.
 //
-// Boost.Graph holds the topology and the rarely changing edge attributes:
-// lab and provider vertices; usage edges (lab -> provider, present while the
-// lab's allocation to the provider is above metrics.usage_threshold),
-// investment edges (provider -> lab, issue 5) and influence edges
-// (lab -> lab: whom a lab listens to, with a weight). Per-step numbers live in
-// the dense arrays of State. Hot loops read `Csr`, a compact view of the
-// influence edges by lab slot, rebuilt whenever labs enter or exit.
+// During a run the graph lives in compact arrays: the influence edges
+// (lab -> lab: whom a lab listens to, with a weight) in `Csr`, by lab slot;
+// usage edges (lab -> provider while the lab's allocation to the provider is
+// above metrics.usage_threshold) in the dense allocations; investment edges
+// (provider -> lab) in the active deals. `MarketGraph`, a Boost.Graph, is
+// built from these only when a graph is exported (GraphML, DOT) or inspected
+// in tests: keeping every lab as a Boost vertex with list-node edges cost
+// about 600 bytes per lab (docs/PERFORMANCE.md).
 #pragma once
 
 #include <fmt/format.h>
 
+#include <array>
 #include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
 #include <ostream>
@@ -32,66 +34,71 @@ struct EdgeProps {
   double weight = 1.0;
 };
 
-// listS vertex and edge storage: descriptors stay valid when labs exit.
-// Directed without in-edge lists: a provider used by N labs would otherwise
-// keep an in-edge list of N that every usage change must search (O(N) per
-// change, O(N^2) per step at scale). The edges into a lab that exits are
-// found through the influence CSR instead (remove_labs).
+// Out-edges in insertion order (exports are byte-stable); vecS vertices: the
+// graph is built once per export and never shrinks.
 using BoostGraph =
-    boost::adjacency_list<boost::listS, boost::listS, boost::directedS, VertexProps, EdgeProps>;
+    boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS, VertexProps, EdgeProps>;
 using Vertex = BoostGraph::vertex_descriptor;
 
 // Influence edges by lab slot: the neighbours j of lab l are
-// nbr[off[l] .. off[l+1]) with row-normalised weights W_lj (sum 1 per row
-// with at least one neighbour).
+// nbr[off[l] .. off[l+1]), in the order the edges were added, with
+// row-normalised weights W_lj (sum 1 per row with at least one neighbour).
+// When every edge's own weight is 1 (every generator but a weighted edge
+// list) no weight is stored: W_lj = 1 / degree(l).
 struct Csr {
   std::vector<std::int64_t> off{0};
   std::vector<std::int32_t> nbr;
-  std::vector<double> w;
-  std::vector<double> raw;  // the edges' own weights (w before normalising)
+  std::vector<double> w;    // W_lj; empty when every raw weight is 1
+  std::vector<double> raw;  // the edges' own weights; empty when all are 1
+  std::size_t labs() const { return off.size() - 1; }
   std::size_t degree(std::size_t l) const { return static_cast<std::size_t>(off[l + 1] - off[l]); }
+  bool unit() const { return raw.empty(); }
+  double weight(std::size_t l, std::int64_t k) const {
+    return unit() ? 1.0 / static_cast<double>(degree(l)) : w[static_cast<std::size_t>(k)];
+  }
+  double raw_weight(std::int64_t k) const {
+    return unit() ? 1.0 : raw[static_cast<std::size_t>(k)];
+  }
 };
 
+// A directed influence edge by slot, for building a Csr.
 struct CsrEdge {
-  std::size_t from = 0, to = 0;
+  std::uint32_t from = 0, to = 0;
   double weight = 1.0;
 };
 
+// The CSR of `labs` slots from edges in insertion order (each row keeps its
+// edges in that order).
+Csr csr_from_edges(std::size_t labs, const std::vector<CsrEdge>& edges);
+// The CSR of `labs` slots from unit-weight edges (a, b), in insertion order;
+// `undirected` adds b -> a right after a -> b. 8 bytes per edge while
+// building: the generators' path at a million labs.
+Csr csr_from_pairs(std::size_t labs, const std::vector<std::array<std::uint32_t, 2>>& pairs,
+                   bool undirected);
 // The CSR without the labs whose keep flag is 0 (slots close up in order).
 Csr csr_without(const Csr& old, const std::vector<std::uint8_t>& keep);
 // The CSR over `labs` slots with `added` edges appended to their rows (in
-// the order given): equal to build_csr() after the same additions.
+// the order given): equal to csr_from_edges() over the old edges, then these.
 Csr csr_with(const Csr& old, std::size_t labs, const std::vector<CsrEdge>& added);
 
+// The whole market graph as a Boost graph, for export: labs by slot, then
+// providers; each vertex's out-edges in the order added.
 class MarketGraph {
  public:
   void add_providers(std::size_t count);
   // Appends a lab vertex; its slot is the number of labs before the call.
   void add_lab(std::uint64_t id);
-  // Influence edge a -> b (by slot); `undirected` adds b -> a too.
-  void add_influence(std::size_t a, std::size_t b, double weight, bool undirected);
-  bool has_influence(std::size_t a, std::size_t b) const;
-  // Removes the labs whose `keep` flag is 0 with all their edges; slots of the
-  // remaining labs close up in order. `influence` (the CSR before the
-  // removal) says which labs listen to a removed one.
-  void remove_labs(const std::vector<std::uint8_t>& keep, const Csr& influence);
-  // Investment edge provider -> lab (a deal); removing takes every such edge.
+  // Edges by lab slot and provider index.
+  void add_influence(std::size_t from, std::size_t to, double weight);
+  void add_usage(std::size_t slot, std::size_t provider);
   void add_investment(std::size_t provider, std::size_t slot, double weight);
-  void remove_investment(std::size_t provider, std::size_t slot);
-  std::size_t investment_edges() const;
-  // Sets lab `slot`'s usage edges to the providers whose bit is set in `mask`.
-  void set_usage(std::size_t slot, std::uint64_t old_mask, std::uint64_t new_mask);
 
   std::size_t labs() const { return labs_.size(); }
   std::size_t providers() const { return providers_.size(); }
-  std::size_t influence_degree(std::size_t slot) const;
   std::uint64_t lab_id(std::size_t slot) const { return graph_[labs_[slot]].id; }
-  std::size_t slot_of_id(std::uint64_t id) const;
-  std::size_t usage_edges() const;
-  std::size_t influence_edges() const;
-
-  // Compact influence view by slot (rebuilt by the caller after changes).
-  Csr build_csr() const;
+  std::size_t edges(EdgeKind kind) const;
+  // Lab `slot`'s influence edges as (target slot, weight), in order.
+  std::vector<std::pair<std::size_t, double>> influence_of(std::size_t slot) const;
 
   // Exports. `lab_name(slot)` and `provider_name(p)` label the vertices.
   template <class LabName, class ProviderName>

@@ -146,8 +146,7 @@ struct State {
   std::uint64_t next_lab_id = 0;
   LabState labs;
   ProviderState providers;
-  MarketGraph graph;
-  Csr influence;                                             // rebuilt whenever the graph changes
+  Csr influence;  // the influence graph (usage: x; investment: deals)
   std::unordered_map<std::uint64_t, std::string> lab_names;  // named labs only
   // Named labs that arrive later: (step, index into Scenario::labs.named).
   std::vector<std::pair<std::int64_t, std::size_t>> pending_named;
@@ -170,5 +169,12 @@ struct State {
   // Slot of the named lab `name`, or -1 when it is not in the market.
   std::int64_t slot_of_named(const std::string& name) const;
 };
+
+// The market graph of this state as a Boost graph (export and tests): every
+// lab and provider; per lab its usage edges (providers above
+// metrics.usage_threshold, by index), then its influence edges (CSR order,
+// own weights); per provider its investment edges (active deals, in order,
+// weighted by the deal's value).
+MarketGraph market_graph(const State& st);
 
 }  // namespace cw

@@ -220,10 +220,7 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   for (std::size_t l = 0; l < L.n; ++l) {
     const double* x = L.x.row(l);
     const std::uint64_t mask = usage_mask(x, P, threshold);
-    if (mask != L.usage_mask[l]) {
-      st.graph.set_usage(l, L.usage_mask[l], mask);
-      L.usage_mask[l] = mask;
-    }
+    L.usage_mask[l] = mask;
     const std::int32_t main = main_provider_of(x, P);
     if (main != L.main_provider[l]) {
       if (L.main_provider[l] >= 0 && main >= 0) {

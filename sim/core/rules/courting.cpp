@@ -14,9 +14,6 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
   ProviderState& Pv = st.providers;
   const std::uint64_t lab = L.id[slot];
   // A new deal between the same pair replaces the old one.
-  for (const Deal& d : st.deals) {
-    if (d.provider == p && d.lab == lab) st.graph.remove_investment(p, slot);
-  }
   std::erase_if(st.deals, [&](const Deal& d) { return d.provider == p && d.lab == lab; });
   Deal d;
   d.provider = p;
@@ -30,7 +27,6 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
   d.value = value;
   d.equity = equity;
   st.deals.push_back(d);
-  st.graph.add_investment(p, slot, value);
   Pv.credits_spent[p] += value;
   if (credit > 0 && credit_steps > 0) {
     L.credit.at(slot, p) = credit;
@@ -68,11 +64,7 @@ void expire_deals(State& st) {
     const auto l = static_cast<std::size_t>(slot);
     if (st.step >= d.credit_end) L.credit.at(l, d.provider) = 0.0;
     if (st.step < d.credit_end && d.credit > 0) st.any_credit = true;
-    if (st.step >= d.credit_end && st.step >= d.exclusive_end) {
-      st.graph.remove_investment(d.provider, l);
-      return true;
-    }
-    return false;
+    return st.step >= d.credit_end && st.step >= d.exclusive_end;
   });
 }
 

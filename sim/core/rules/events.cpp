@@ -172,7 +172,6 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
         // The usage edges and main provider follow now, so the choice rule
         // does not count this move again as an organic switch.
         const std::uint64_t mask = usage_mask(x, P, s.metrics.usage_threshold);
-        st.graph.set_usage(l, L.usage_mask[l], mask);
         L.usage_mask[l] = mask;
         const std::int32_t main_before = L.main_provider[l];
         L.main_provider[l] = main_provider_of(x, P);
@@ -210,7 +209,6 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
         for (const Deal& d : st.deals) {
           const std::int64_t ds = st.slot_of(d.lab);
           if (d.provider == p && ds >= 0) {
-            st.graph.remove_investment(p, static_cast<std::size_t>(ds));
             L.credit.at(static_cast<std::size_t>(ds), p) = 0.0;
           }
         }

@@ -12,24 +12,47 @@ namespace {
 
 // heard = sum_j W_lj o_j over the lab's neighbours, on whole padded rows of
 // S values (zero beyond P), so that the inner loop vectorises; S known at
-// compile time for the common row length of 8.
+// compile time for the common row lengths. With unit weights (W_lj =
+// 1/degree) the rows are summed and the sum scaled once.
 template <std::size_t S>
 void gather_fixed(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
   std::array<double, S> acc{};
-  for (auto k = W.off[l]; k < W.off[l + 1]; ++k) {
-    const double* oj = opinion.row(static_cast<std::size_t>(W.nbr[k]));
-    const double w = W.w[k];
-    for (std::size_t p = 0; p < S; ++p) acc[p] += w * oj[p];
+  const auto begin = W.off[l], end = W.off[l + 1];
+  if (W.unit()) {
+    for (auto k = begin; k < end; ++k) {
+      const double* oj = opinion.row(static_cast<std::size_t>(W.nbr[static_cast<std::size_t>(k)]));
+      for (std::size_t p = 0; p < S; ++p) acc[p] += oj[p];
+    }
+    const double scale = end > begin ? 1.0 / static_cast<double>(end - begin) : 0.0;
+    for (std::size_t p = 0; p < S; ++p) acc[p] *= scale;
+  } else {
+    for (auto k = begin; k < end; ++k) {
+      const auto i = static_cast<std::size_t>(k);
+      const double* oj = opinion.row(static_cast<std::size_t>(W.nbr[i]));
+      const double w = W.w[i];
+      for (std::size_t p = 0; p < S; ++p) acc[p] += w * oj[p];
+    }
   }
   std::copy(acc.begin(), acc.end(), heard);
 }
 
 void gather(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
-  if (opinion.stride == 8) return gather_fixed<8>(W, opinion, l, heard);
+  switch (opinion.stride) {
+    case 2:
+      return gather_fixed<2>(W, opinion, l, heard);
+    case 4:
+      return gather_fixed<4>(W, opinion, l, heard);
+    case 6:
+      return gather_fixed<6>(W, opinion, l, heard);
+    case 8:
+      return gather_fixed<8>(W, opinion, l, heard);
+    default:
+      break;
+  }
   std::fill(heard, heard + opinion.stride, 0.0);
   for (auto k = W.off[l]; k < W.off[l + 1]; ++k) {
-    const double* oj = opinion.row(static_cast<std::size_t>(W.nbr[k]));
-    const double w = W.w[k];
+    const double* oj = opinion.row(static_cast<std::size_t>(W.nbr[static_cast<std::size_t>(k)]));
+    const double w = W.weight(l, k);
     for (std::size_t p = 0; p < opinion.stride; ++p) heard[p] += w * oj[p];
   }
 }
@@ -91,7 +114,6 @@ void contagion(const Scenario& s, State& st) {
     x[p] = 1.0;
     L.main_provider[l] = static_cast<std::int32_t>(p);
     const std::uint64_t mask = usage_mask(x, P, s.metrics.usage_threshold);
-    st.graph.set_usage(l, L.usage_mask[l], mask);
     L.usage_mask[l] = mask;
     st.log.push_back({"adoption", "", st.lab_name(l), s.providers[p].name, "", L.demand[l]});
   }

@@ -93,7 +93,6 @@ std::size_t append_lab(const Scenario& s, State& st, std::size_t tier) {
       if (s.providers[p].name == name) L.affinity.at(slot, p) = bonus;
     }
   }
-  st.graph.add_lab(lab_id);
   return slot;
 }
 
@@ -134,7 +133,6 @@ void place_lab(const Scenario& s, State& st, std::size_t slot, const std::string
   }
   st.labs.usage_mask[slot] = usage_mask(x, st.P, s.metrics.usage_threshold);
   st.labs.main_provider[slot] = main_provider_of(x, st.P);
-  st.graph.set_usage(slot, 0, st.labs.usage_mask[slot]);
 }
 
 std::size_t append_named(const Scenario& s, State& st, std::size_t index) {
@@ -213,17 +211,23 @@ double attach_weight(double prestige, std::size_t degree) {
   return prestige * static_cast<double>(degree + 1);
 }
 
-void generate_influence(const Scenario& s, State& st) {
+// The influence graph of the initial labs, straight into the CSR (no
+// per-edge allocation: at a million labs this is the largest structure).
+Csr generate_influence(const Scenario& s, const State& st) {
   const NetworkParams& net = s.network;
   const std::size_t n = st.labs.n;
   const auto seed = static_cast<std::uint64_t>(s.seed);
-  MarketGraph& g = st.graph;
+  std::vector<std::array<std::uint32_t, 2>> pairs;  // undirected unit-weight edges, in order
+  auto link = [&pairs](std::size_t a, std::size_t b) {
+    pairs.push_back({static_cast<std::uint32_t>(a), static_cast<std::uint32_t>(b)});
+  };
   switch (net.generator) {
     case GraphGenerator::none:
       break;
     case GraphGenerator::complete:
+      pairs.reserve(n * (n - 1) / 2);
       for (std::size_t a = 0; a < n; ++a) {
-        for (std::size_t b = a + 1; b < n; ++b) g.add_influence(a, b, 1.0, true);
+        for (std::size_t b = a + 1; b < n; ++b) link(a, b);
       }
       break;
     case GraphGenerator::erdos_renyi: {
@@ -240,8 +244,7 @@ void generate_influence(const Scenario& s, State& st) {
           w -= v;
           ++v;
         }
-        if (v < N)
-          g.add_influence(static_cast<std::size_t>(v), static_cast<std::size_t>(w), 1.0, true);
+        if (v < N) link(static_cast<std::size_t>(v), static_cast<std::size_t>(w));
       }
       break;
     }
@@ -250,6 +253,10 @@ void generate_influence(const Scenario& s, State& st) {
       // rewired with probability `rewire` to a uniform lab (no loops, no duplicates).
       const std::size_t half = static_cast<std::size_t>(net.k) / 2;
       if (n < 2 || half == 0) break;
+      std::vector<std::vector<std::uint32_t>> adj(n);
+      auto linked = [&adj](std::size_t a, std::size_t b) {
+        return std::find(adj[a].begin(), adj[a].end(), b) != adj[a].end();
+      };
       Draws r(seed, Stream::network, 0, 0);
       for (std::size_t a = 0; a < n; ++a) {
         for (std::size_t j = 1; j <= half && j < n; ++j) {
@@ -257,13 +264,17 @@ void generate_influence(const Scenario& s, State& st) {
           if (r.uniform() < net.rewire) {
             for (int attempt = 0; attempt < 32; ++attempt) {
               const auto c = static_cast<std::size_t>(r.below(n));
-              if (c != a && !g.has_influence(a, c)) {
+              if (c != a && !linked(a, c)) {
                 b = c;
                 break;
               }
             }
           }
-          if (b != a && !g.has_influence(a, b)) g.add_influence(a, b, 1.0, true);
+          if (b != a && !linked(a, b)) {
+            link(a, b);
+            adj[a].push_back(static_cast<std::uint32_t>(b));
+            adj[b].push_back(static_cast<std::uint32_t>(a));
+          }
         }
       }
       break;
@@ -275,10 +286,11 @@ void generate_influence(const Scenario& s, State& st) {
       const auto m = static_cast<std::size_t>(net.m);
       if (n < 2) break;
       const std::size_t core = std::min(n, m + 1);
+      pairs.reserve(core * core / 2 + (n - core) * m);
       std::vector<std::size_t> degree(n, 0);
       for (std::size_t a = 0; a < core; ++a) {
         for (std::size_t b = a + 1; b < core; ++b) {
-          g.add_influence(a, b, 1.0, true);
+          link(a, b);
           ++degree[a];
           ++degree[b];
         }
@@ -300,7 +312,7 @@ void generate_influence(const Scenario& s, State& st) {
           }
         }
         for (std::size_t b : chosen) {
-          g.add_influence(a, b, 1.0, true);
+          link(a, b);
           tree.add(b, st.labs.prestige[b]);  // degree + 1 -> weight grows by prestige
           ++degree[b];
         }
@@ -309,12 +321,18 @@ void generate_influence(const Scenario& s, State& st) {
       }
       break;
     }
-    case GraphGenerator::edge_list:
+    case GraphGenerator::edge_list: {
+      std::vector<CsrEdge> edges;
       for (const auto& e : net.edges) {
-        if (e.a < n && e.b < n && e.a != e.b) g.add_influence(e.a, e.b, e.weight, !net.directed);
+        if (e.a >= n || e.b >= n || e.a == e.b) continue;
+        const auto a = static_cast<std::uint32_t>(e.a), b = static_cast<std::uint32_t>(e.b);
+        edges.push_back({a, b, e.weight});
+        if (!net.directed) edges.push_back({b, a, e.weight});
       }
-      break;
+      return csr_from_edges(n, edges);
+    }
   }
+  return csr_from_pairs(n, pairs, true);
 }
 
 // Arrivals attach to m existing labs by the same preferential rule.
@@ -338,9 +356,8 @@ void attach_arrival(const Scenario& s, State& st, std::size_t slot,
     if (std::find(chosen.begin(), chosen.end(), b) == chosen.end()) chosen.push_back(b);
   }
   for (std::size_t b : chosen) {
-    st.graph.add_influence(slot, b, 1.0, true);
-    added.push_back({slot, b, 1.0});
-    added.push_back({b, slot, 1.0});
+    added.push_back({static_cast<std::uint32_t>(slot), static_cast<std::uint32_t>(b), 1.0});
+    added.push_back({static_cast<std::uint32_t>(b), static_cast<std::uint32_t>(slot), 1.0});
   }
 }
 
@@ -367,7 +384,6 @@ void remove_labs(State& st, const std::vector<std::uint8_t>& keep) {
   L.n = out;
   L.for_each_array([&](auto& v) { v.resize(out); },
                    [&](Rows& r) { r.data.resize(out * r.stride); });
-  st.graph.remove_labs(keep, st.influence);
   st.influence = csr_without(st.influence, keep);
 }
 
@@ -401,7 +417,6 @@ State init_state(const Scenario& s) {
   // Providers.
   ProviderState& Pv = st.providers;
   Pv.count = st.P;
-  st.graph.add_providers(st.P);
   const double initial_labs = static_cast<double>(s.labs.count);
   for (const auto& p : s.providers) {
     Pv.price.push_back(p.price);
@@ -493,8 +508,7 @@ State init_state(const Scenario& s) {
     if (!st.lab_names.count(st.labs.id[slot])) place_lab(s, st, slot, "");
   }
 
-  generate_influence(s, st);
-  st.influence = st.graph.build_csr();
+  st.influence = generate_influence(s, st);
   return st;
 }
 
