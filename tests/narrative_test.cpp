@@ -355,8 +355,9 @@ TEST(Capacity, PartnersAreServedFirst) {
   sim.step();  // the deal is made at the end of step 0
   sim.step();
   // Partner gets its 2 in full; the other the 1 left.
-  EXPECT_DOUBLE_EQ(sim.state().labs.served.at(0, 0), 2.0);
-  EXPECT_DOUBLE_EQ(sim.state().labs.served.at(1, 0), 1.0);
+  ASSERT_EQ(sim.state().deals.size(), 1u);
+  EXPECT_DOUBLE_EQ(sim.state().deals[0].served, 2.0);
+  EXPECT_DOUBLE_EQ(sim.state().providers.served[0], 3.0);
 }
 
 }  // namespace

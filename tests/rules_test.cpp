@@ -209,6 +209,10 @@ TEST(NetworkEffect, EachFormFromTheInstalledBase) {
 TEST(Capacity, ProRataNeverServesBeyondCapacity) {
   Scenario s = test::tiny(2, 3);
   s.providers[0].capacity = 3.0;
+  // With kappa 1 and no decay, a lab's lock-in stock after one step is what
+  // it was served.
+  s.providers[0].lock_in_rate = 1;
+  s.lock_in.decay = 0;
   State st = init_state(s);
   st.labs.demand = {1, 2, 3};
   for (std::size_t l = 0; l < 3; ++l) {
@@ -217,9 +221,11 @@ TEST(Capacity, ProRataNeverServesBeyondCapacity) {
   }
   StepCounters c;
   rule_capacity(s, st, c);
-  EXPECT_DOUBLE_EQ(st.labs.served.at(0, 0), 0.5);
-  EXPECT_DOUBLE_EQ(st.labs.served.at(1, 0), 1.0);
-  EXPECT_DOUBLE_EQ(st.labs.served.at(2, 0), 1.5);
+  EXPECT_DOUBLE_EQ(st.labs.lock.at(0, 0), 0.5);
+  EXPECT_DOUBLE_EQ(st.labs.lock.at(1, 0), 1.0);
+  EXPECT_DOUBLE_EQ(st.labs.lock.at(2, 0), 1.5);
+  // Spend at price 1.
+  EXPECT_DOUBLE_EQ(st.labs.spend[2], 1.5 * s.providers[0].price);
   EXPECT_DOUBLE_EQ(st.providers.served[0], 3.0);
   EXPECT_DOUBLE_EQ(st.providers.requested[0], 6.0);
   EXPECT_DOUBLE_EQ(c.unserved, 3.0);
@@ -245,12 +251,14 @@ TEST(LockIn, RecurrenceByHand) {
   s.providers[1].lock_in_rate = 0.05;
   s.lock_in.decay = 0.1;
   State st = init_state(s);
-  st.labs.served.at(0, 0) = 4;
-  st.labs.served.at(0, 1) = 2;
-  rule_lock_in(s, st);
-  st.labs.served.at(0, 0) = 1;
-  st.labs.served.at(0, 1) = 6;
-  rule_lock_in(s, st);
+  StepCounters c;
+  // Demand 8 served in full: (0.5, 0.25) serves (4, 2), then (1/8, 3/4) serves (1, 6).
+  st.labs.demand = {8};
+  double* x = st.labs.x.row(0);
+  x[0] = 0.5, x[1] = 0.25, x[2] = 0.25;
+  rule_capacity(s, st, c);
+  x[0] = 0.125, x[1] = 0.75, x[2] = 0.125;
+  rule_capacity(s, st, c);
   EXPECT_DOUBLE_EQ(st.labs.lock.at(0, 0), 0.9 * (0.2 * 4) + 0.2 * 1);
   EXPECT_DOUBLE_EQ(st.labs.lock.at(0, 1), 0.9 * (0.05 * 2) + 0.05 * 6);
 }
@@ -440,7 +448,8 @@ void expect_consistent(const Scenario& s, const State& st) {
   const LabState& L = st.labs;
   const Csr& W = st.influence;
   ASSERT_EQ(W.off.size(), L.n + 1);
-  for (auto* v : {&L.demand, &L.alpha, &L.prestige, &L.renewal}) ASSERT_EQ(v->size(), L.n);
+  ASSERT_EQ(L.demand.size(), L.n);
+  for (auto* v : {&L.alpha, &L.prestige, &L.renewal}) ASSERT_EQ(v->size(), L.n);
   ASSERT_EQ(L.id.size(), L.n);
   ASSERT_EQ(L.x.data.size(), L.n * L.x.stride);
   ASSERT_EQ(L.lock.data.size(), L.n * L.lock.stride);

@@ -107,6 +107,7 @@ class SeriesObserver final : public Observer {
  public:
   SeriesObserver(std::int64_t run_id, std::int64_t every, bool events, RunOutput& out)
       : run_id_(run_id), every_(every), events_(events), out_(out) {}
+  bool wants_events() const override { return events_; }
   void on_step(const Scenario& s, const State& st, const StepMetrics& m) override {
     const std::string date = format_year_month(st.start_month + m.step);
     if (events_) {

@@ -6,7 +6,9 @@
 
 namespace cw {
 
-Simulation::Simulation(Scenario s) : s_(std::move(s)), st_(init_state(s_)), acc_(s_) {}
+Simulation::Simulation(Scenario s) : s_(std::move(s)), st_(init_state(s_)), acc_(s_) {
+  st_.log_events = s_.output.events;
+}
 
 const StepMetrics& Simulation::step() {
   StepCounters c;
@@ -14,8 +16,7 @@ const StepMetrics& Simulation::step() {
   rule_population(s_, st_, c);                 // 1. population
   rule_courting(s_, st_, c);                   // 2. courting
   rule_choice(s_, st_, c);                     // 3. choice
-  rule_capacity(s_, st_, c);                   // 4. capacity
-  rule_lock_in(s_, st_);                       // 5. lock-in
+  rule_capacity(s_, st_, c);                   // 4. capacity and 5. lock-in
   rule_narrative(s_, st_, c);                  // 6. narrative
   rule_providers(s_, st_);                     // 7. providers
   rule_events(s_, st_, c);                     // 8. scheduled events
@@ -28,6 +29,7 @@ const StepMetrics& Simulation::step() {
 
 RunOutcome Simulation::run(Observer* observer) {
   if (observer) observer->on_start(s_, st_);
+  st_.log_events = observer != nullptr && observer->wants_events();
   while (!done()) {
     const StepMetrics& m = step();
     if (observer) observer->on_step(s_, st_, m);

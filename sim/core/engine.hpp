@@ -17,6 +17,8 @@ class Observer {
   virtual void on_start(const Scenario&, const State&) {}
   virtual void on_step(const Scenario&, const State&, const StepMetrics&) {}
   virtual void on_end(const Scenario&, const State&, const RunOutcome&) {}
+  // Whether the observer reads State::log (an events file).
+  virtual bool wants_events() const { return true; }
 };
 
 // A run that cannot go on: a NaN or infinity (naming the step and quantity)
@@ -34,7 +36,8 @@ class Simulation {
 
   // Runs one step in the documented order and records its metrics.
   const StepMetrics& step();
-  // Runs every remaining step; observers see each one. Throws RunError.
+  // Runs every remaining step; observers see each one. Per-lab event
+  // records are logged only for an observer that wants them. Throws RunError.
   RunOutcome run(Observer* observer = nullptr);
 
   const State& state() const { return st_; }

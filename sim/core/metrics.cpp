@@ -153,11 +153,9 @@ RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
   double ratio_sum = 0;
   std::int64_t paying = 0, using_any = 0, single = 0;
   for (std::size_t l = 0; l < L.n; ++l) {
-    double stock = 0, spend = 0;
-    for (std::size_t p = 0; p < P; ++p) {
-      stock += L.lock.at(l, p) * st.providers.price_charged[p];
-      spend += L.served.at(l, p) * st.providers.price_charged[p];
-    }
+    double stock = 0;
+    for (std::size_t p = 0; p < P; ++p) stock += L.lock.at(l, p) * st.providers.price_charged[p];
+    const double spend = L.spend[l];
     if (spend > 0) {
       ratio_sum += stock / spend;
       ++paying;

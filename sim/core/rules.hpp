@@ -69,12 +69,11 @@ void rule_population(const Scenario& s, State& st, StepCounters& c);
 // target. Decides from a read-only view of the providers' installed base.
 void rule_choice(const Scenario& s, State& st, StepCounters& c);
 
-// Step 4. Capacity: pro-rata rationing of requested demand; fills
-// LabState::served and ProviderState::requested/served.
+// Steps 4 and 5 in one pass over the labs. Capacity: rationing of requested
+// demand (pro rata or partners first) into served_lp = d_l x_lp fill; fills
+// ProviderState::requested/served/credits_given, LabState::spend and each
+// deal's served volume. Lock-in: k_lp <- (1 - decay) k_lp + kappa_p served_lp.
 void rule_capacity(const Scenario& s, State& st, StepCounters& c);
-
-// Step 5. Lock-in: k_lp <- (1 - decay) k_lp + kappa_p served_lp.
-void rule_lock_in(const Scenario& s, State& st);
 
 // Step 7. Providers: revenue, profit, capex into capacity after the lead
 // time, the price rule, Wright's-law learning curves.

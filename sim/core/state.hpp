@@ -1,10 +1,13 @@
 // The state of one run: plain data, structure of arrays.
 //
 // Labs are stored by slot (0..n-1, in order of arrival; exits close up the
-// order). Each lab's per-provider values are one contiguous row of `stride`
-// doubles: columns 0..P-1 are the providers, column P the outside option, the
-// rest padding (zero), so whole-row loops vectorise. Providers are indexed
-// 0..P-1 in the order of the scenario file.
+// order). Each lab's per-provider values are one contiguous row: the
+// allocation x has P + 1 columns (providers 0..P-1, the outside option at P),
+// the other rows P; both padded with zeros to an even length, so whole-row
+// loops vectorise in pairs. Providers are indexed 0..P-1 in the order of the
+// scenario file. Memory per lab matters at a million labs
+// (docs/PERFORMANCE.md): rows that are zero in most scenarios (affinity,
+// credit) are allocated only when a value is first set.
 #pragma once
 
 #include <Eigen/Core>
@@ -20,10 +23,18 @@ namespace cw {
 
 using AlignedVector = std::vector<double, Eigen::aligned_allocator<double>>;
 
-// n rows of `stride` doubles, 64-byte aligned rows when stride % 8 == 0.
+// n rows of `stride` doubles. A `lazy` table has no data until a value is
+// first set (materialise); until then every value is 0.
 struct Rows {
   std::size_t stride = 8;
   AlignedVector data;
+  bool lazy = false;
+
+  bool allocated() const { return !data.empty() || !lazy; }
+  // Allocates a lazy table for n rows, all zero (no-op once allocated).
+  void materialise(std::size_t n) {
+    if (data.empty()) data.assign(n * stride, 0.0);
+  }
 
   double* row(std::size_t i) { return data.data() + i * stride; }
   const double* row(std::size_t i) const { return data.data() + i * stride; }
@@ -31,21 +42,82 @@ struct Rows {
   double at(std::size_t i, std::size_t p) const { return data[i * stride + p]; }
 };
 
+// A per-lab parameter that is often the same for every lab (a tier's fixed
+// value): one value until a lab differs, then one value per lab. Reading
+// costs a predictable branch; a million labs save 8 MB per uniform field.
+template <class T>
+class Column {
+ public:
+  T operator[](std::size_t l) const { return per_lab_ ? v_[l] : value_; }
+  std::size_t size() const { return n_; }
+  bool uniform() const { return !per_lab_; }
+
+  void push_back(T value) {
+    if (!per_lab_ && (n_ == 0 || value == value_)) {
+      value_ = value;
+      ++n_;
+      return;
+    }
+    materialise();
+    v_.push_back(value);
+    ++n_;
+  }
+  void set(std::size_t l, T value) {
+    if (!per_lab_ && value == value_) return;
+    materialise();
+    v_[l] = value;
+  }
+  // Lab `from`'s value to lab `to` (closing up after exits).
+  void copy(std::size_t to, std::size_t from) {
+    if (per_lab_) v_[to] = v_[from];
+  }
+  void resize(std::size_t n) {
+    if (per_lab_) v_.resize(n, value_);
+    n_ = n;
+  }
+  void reserve(std::size_t n) {
+    if (per_lab_) v_.reserve(n);
+  }
+
+ private:
+  void materialise() {
+    if (per_lab_) return;
+    v_.assign(n_, value_);
+    per_lab_ = true;
+  }
+  std::vector<T> v_;
+  T value_{};
+  std::size_t n_ = 0;
+  bool per_lab_ = false;
+};
+
+template <class T>
+void copy_slot(std::vector<T>& v, std::size_t to, std::size_t from) {
+  v[to] = v[from];
+}
+template <class T>
+void copy_slot(Column<T>& v, std::size_t to, std::size_t from) {
+  v.copy(to, from);
+}
+
 struct LabState {
   std::size_t n = 0;
   std::vector<std::uint64_t> id;
-  std::vector<std::int32_t> tier;
-  std::vector<double> demand, growth, volatility, prestige, alpha, beta, gamma, w_own,
-      outspokenness, renewal, exit_hazard, deal_threshold;
-  std::vector<std::int32_t> max_providers;
+  Column<std::int32_t> tier;
+  std::vector<double> demand;
+  Column<double> growth, volatility, prestige, alpha, beta, gamma, w_own, outspokenness, renewal,
+      exit_hazard, deal_threshold;
+  Column<std::int32_t> max_providers;
   std::vector<std::uint8_t> fresh;            // arrived and not yet chosen: choose with mu = 1
   std::vector<std::uint64_t> usage_mask;      // providers above the usage threshold (bit p)
   std::vector<std::int32_t> main_provider;    // largest allocation (-1: none/outside)
   std::vector<std::int64_t> exclusive_until;  // no re-evaluation before this step
   std::vector<std::uint8_t> reevaluate;       // forced re-evaluation this step (a deal)
-  Rows affinity, x, lock, opinion, served, credit;
+  std::vector<double> spend;  // this step's spend, sum_p served_lp price_p (lock-in ratio)
+  Rows affinity, x, lock, opinion, credit;  // affinity and credit are lazy
 
-  // Applies f to every per-lab scalar array (as std::vector<T>&) and g to every Rows.
+  // Applies f to every per-lab scalar array (std::vector<T>& or Column<T>&)
+  // and g to every Rows.
   template <class F, class G>
   void for_each_array(F&& f, G&& g) {
     f(id);
@@ -68,11 +140,11 @@ struct LabState {
     f(main_provider);
     f(exclusive_until);
     f(reevaluate);
+    f(spend);
     g(affinity);
     g(x);
     g(lock);
     g(opinion);
-    g(served);
     g(credit);
   }
 };
@@ -113,6 +185,7 @@ struct Deal {
   std::int64_t exclusive_end = 0;  // exclusivity in steps [start, exclusive_end)
   double value = 0;                // credits' value charged to the budget (money)
   double equity = 0;
+  double served = 0;  // served to the lab by the provider this step (capacity rule)
 };
 
 // A capacity contract: the lab keeps at least volume/d_l of its demand on p.
@@ -142,7 +215,8 @@ struct State {
   std::int64_t step = 0;         // the step being run, or the next one
   std::int64_t start_month = 0;  // months since year 0 of step 0
   std::size_t P = 0;             // providers
-  std::size_t stride = 8;        // row length: P + 1 rounded up to 8
+  std::size_t stride = 8;        // length of an allocation row: P + 1 rounded up to even
+  std::size_t pstride = 6;       // length of the other rows: P rounded up to even
   std::uint64_t next_lab_id = 0;
   LabState labs;
   ProviderState providers;
@@ -157,6 +231,10 @@ struct State {
   std::vector<std::pair<std::size_t, std::size_t>> moved_away;
   std::vector<Statement> statements;
   std::vector<EventRecord> log;  // this step's events (cleared each step)
+  // Whether the per-lab records (switch, entry, exit, adoption, endorsement,
+  // criticism) go to the log: only when an events file is written, since a
+  // large market makes thousands each step. Counters are kept regardless.
+  bool log_events = true;
   // Statements made by scheduled events (a public switch), heard in the next
   // step's narrative rule.
   std::vector<Statement> pending_statements;

@@ -20,6 +20,7 @@ class RunWriter final : public Observer {
   void on_start(const Scenario& s, const State& st) override;
   void on_step(const Scenario& s, const State& st, const StepMetrics& m) override;
   void on_end(const Scenario& s, const State& st, const RunOutcome& r) override;
+  bool wants_events() const override { return events_ != nullptr; }
 
   // The files written (committed) by on_end, for the summary.
   const std::vector<std::filesystem::path>& files() const { return files_; }

@@ -1,4 +1,4 @@
-// Step 4 (capacity) and step 5 (lock-in). docs/MODEL.md §4-5.
+// Step 4 (capacity) and step 5 (lock-in), in one pass. docs/MODEL.md §4-5.
 #include <algorithm>
 #include <array>
 
@@ -57,31 +57,49 @@ void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
       fill_other[p] = Pv.requested[p] > cap ? cap / Pv.requested[p] : 1.0;
     }
   }
+  // Served volumes, and step 5 (lock-in) in the same pass over the labs:
+  // served_lp = d_l x_lp fill, k_lp <- (1 - decay) k_lp + kappa_p served_lp.
+  // Served volumes are not kept per lab: what later rules need of them is
+  // summed here (the lab's spend, the credits given, each deal's volume).
   std::fill(Pv.served.begin(), Pv.served.end(), 0.0);
+  std::fill(Pv.credits_given.begin(), Pv.credits_given.end(), 0.0);
+  const double keep = 1.0 - s.lock_in.decay;
+  const double* kappa = Pv.lock_in_rate.data();
+  const bool credits = st.any_credit && !L.credit.data.empty();
+  std::array<double, kMaxProviders> served{};
   for (std::size_t l = 0; l < L.n; ++l) {
     const double* x = L.x.row(l);
-    double* served = L.served.row(l);
+    double* k = L.lock.row(l);
+    const double d = L.demand[l];
+    double spend = 0;
     for (std::size_t p = 0; p < P; ++p) {
       const double fill = partners_first && is_partner(l, p) ? fill_partner[p] : fill_other[p];
-      served[p] = L.demand[l] * x[p] * fill;
-      Pv.served[p] += served[p];
+      served[p] = d * x[p] * fill;
     }
+    for (std::size_t p = 0; p < P; ++p) {
+      Pv.served[p] += served[p];
+      k[p] = keep * k[p] + kappa[p] * served[p];
+      spend += served[p] * Pv.price[p];
+    }
+    L.spend[l] = spend;
+    if (credits) {
+      const double* credit = L.credit.row(l);
+      for (std::size_t p = 0; p < P; ++p) {
+        Pv.credits_given[p] += served[p] * Pv.price[p] * credit[p];
+      }
+    }
+  }
+  for (Deal& deal : st.deals) {
+    const std::int64_t slot = st.slot_of(deal.lab);
+    if (slot < 0) continue;
+    const auto l = static_cast<std::size_t>(slot);
+    const std::size_t p = deal.provider;
+    const double fill = partners_first && is_partner(l, p) ? fill_partner[p] : fill_other[p];
+    deal.served = L.demand[l] * L.x.at(l, p) * fill;
   }
   for (std::size_t p = 0; p < P; ++p) {
     c.requested += Pv.requested[p];
     c.unserved += Pv.requested[p] - Pv.served[p];
-  }
-}
-
-void rule_lock_in(const Scenario& s, State& st) {
-  const std::size_t P = st.P;
-  LabState& L = st.labs;
-  const double keep = 1.0 - s.lock_in.decay;
-  const double* kappa = st.providers.lock_in_rate.data();
-  for (std::size_t l = 0; l < L.n; ++l) {
-    double* k = L.lock.row(l);
-    const double* served = L.served.row(l);
-    for (std::size_t p = 0; p < P; ++p) k[p] = keep * k[p] + kappa[p] * served[p];
   }
 }
 

@@ -48,14 +48,15 @@ void lab_utilities(const Scenario& s, const State& st, std::size_t l, const doub
   const std::size_t P = st.P;
   const LabState& L = st.labs;
   const ProviderState& Pv = st.providers;
-  const double* aff = L.affinity.row(l);
+  static constexpr std::array<double, kMaxProviders + 1> kZero{};
+  const double* aff = L.affinity.data.empty() ? kZero.data() : L.affinity.row(l);
   const double* x = L.x.row(l);
   const double* k = L.lock.row(l);
   const double* o = L.opinion.row(l);
   const double w_own = L.w_own[l];
   const double d = L.demand[l];
   const double threshold = s.metrics.usage_threshold;
-  const double* credit = L.credit.row(l);
+  const double* credit = L.credit.data.empty() ? kZero.data() : L.credit.row(l);
   for (std::size_t p = 0; p < P; ++p) {
     if (!Pv.active[p]) {  // not in the market: never an option
       u[p] = -kInf;
@@ -225,9 +226,10 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     if (main != L.main_provider[l]) {
       if (L.main_provider[l] >= 0 && main >= 0) {
         ++c.switches;
-        st.log.push_back(
-            {"switch", "", st.lab_name(l), s.providers[static_cast<std::size_t>(main)].name,
-             s.providers[static_cast<std::size_t>(L.main_provider[l])].name, L.demand[l]});
+        if (st.log_events)
+          st.log.push_back(
+              {"switch", "", st.lab_name(l), s.providers[static_cast<std::size_t>(main)].name,
+               s.providers[static_cast<std::size_t>(L.main_provider[l])].name, L.demand[l]});
       }
       L.main_provider[l] = main;
     }

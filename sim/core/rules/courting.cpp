@@ -29,6 +29,7 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
   st.deals.push_back(d);
   Pv.credits_spent[p] += value;
   if (credit > 0 && credit_steps > 0) {
+    L.credit.materialise(L.n);
     L.credit.at(slot, p) = credit;
     st.any_credit = true;
   }
@@ -62,7 +63,7 @@ void expire_deals(State& st) {
     const std::int64_t slot = st.slot_of(d.lab);
     if (slot < 0) return true;
     const auto l = static_cast<std::size_t>(slot);
-    if (st.step >= d.credit_end) L.credit.at(l, d.provider) = 0.0;
+    if (st.step >= d.credit_end && !L.credit.data.empty()) L.credit.at(l, d.provider) = 0.0;
     if (st.step < d.credit_end && d.credit > 0) st.any_credit = true;
     return st.step >= d.credit_end && st.step >= d.exclusive_end;
   });

@@ -58,11 +58,11 @@ void sync_named_labs(const std::vector<NamedLabParams>& before, const Scenario& 
     const std::int64_t slot = st.slot_of_named(b.name);
     if (slot < 0) continue;
     const auto l = static_cast<std::size_t>(slot);
+    if (b.demand && a.demand != b.demand) L.demand[l] = *b.demand;
     auto sync = [l](const std::optional<double>& was, const std::optional<double>& now,
-                    std::vector<double>& field) {
-      if (now && was != now) field[l] = *now;
+                    Column<double>& field) {
+      if (now && was != now) field.set(l, *now);
     };
-    sync(a.demand, b.demand, L.demand);
     sync(a.growth, b.growth, L.growth);
     sync(a.volatility, b.volatility, L.volatility);
     sync(a.prestige, b.prestige, L.prestige);
@@ -75,12 +75,14 @@ void sync_named_labs(const std::vector<NamedLabParams>& before, const Scenario& 
     sync(a.exit_hazard, b.exit_hazard, L.exit_hazard);
     sync(a.deal_threshold, b.deal_threshold, L.deal_threshold);
     if (b.max_providers && a.max_providers != b.max_providers) {
-      L.max_providers[l] = static_cast<std::int32_t>(*b.max_providers);
+      L.max_providers.set(l, static_cast<std::int32_t>(*b.max_providers));
     }
     if (a.affinity != b.affinity) {
       for (const auto& [name, bonus] : b.affinity) {
         for (std::size_t p = 0; p < s.providers.size(); ++p) {
-          if (s.providers[p].name == name) L.affinity.at(l, p) = bonus;
+          if (s.providers[p].name != name) continue;
+          L.affinity.materialise(L.n);
+          L.affinity.at(l, p) = bonus;
         }
       }
     }
@@ -209,7 +211,7 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
         for (const Deal& d : st.deals) {
           const std::int64_t ds = st.slot_of(d.lab);
           if (d.provider == p && ds >= 0) {
-            L.credit.at(static_cast<std::size_t>(ds), p) = 0.0;
+            if (!L.credit.data.empty()) L.credit.at(static_cast<std::size_t>(ds), p) = 0.0;
           }
         }
         std::erase_if(st.deals, [p](const Deal& d) { return d.provider == p; });

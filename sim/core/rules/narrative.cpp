@@ -115,7 +115,8 @@ void contagion(const Scenario& s, State& st) {
     L.main_provider[l] = static_cast<std::int32_t>(p);
     const std::uint64_t mask = usage_mask(x, P, s.metrics.usage_threshold);
     L.usage_mask[l] = mask;
-    st.log.push_back({"adoption", "", st.lab_name(l), s.providers[p].name, "", L.demand[l]});
+    if (st.log_events)
+      st.log.push_back({"adoption", "", st.lab_name(l), s.providers[p].name, "", L.demand[l]});
   }
 }
 
@@ -145,8 +146,8 @@ void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
   // o_lp <- (1-lambda) o_lp + lambda (w_exp sat_lp [x_lp > threshold]
   //                                   + (1-w_exp) sum_j W_lj o_jp).
   Rows& next = st.scratch;
-  next.stride = st.stride;
-  next.data.resize(L.n * st.stride);
+  next.stride = st.pstride;
+  next.data.resize(L.n * st.pstride);
   const Csr& W = st.influence;
   for (std::size_t l = 0; l < L.n; ++l) {
     std::array<double, kMaxProviders + 8> heard;
@@ -159,7 +160,7 @@ void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
       out[p] =
           (1.0 - n.lambda) * o[p] + n.lambda * (n.w_exp * experience + (1.0 - n.w_exp) * heard[p]);
     }
-    for (std::size_t p = P; p < st.stride; ++p) out[p] = 0.0;
+    for (std::size_t p = P; p < st.pstride; ++p) out[p] = 0.0;
   }
   std::swap(L.opinion.data, next.data);
 
@@ -179,8 +180,9 @@ void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
     if (std::abs(o[best]) < n.statement_threshold || !Pv.active[best]) continue;
     const double sign = o[best] > 0 ? 1.0 : -1.0;
     st.statements.push_back({l, best, sign, L.prestige[l], false});
-    st.log.push_back({sign > 0 ? "endorsement" : "criticism", "", st.lab_name(l),
-                      s.providers[best].name, "", L.prestige[l]});
+    if (st.log_events)
+      st.log.push_back({sign > 0 ? "endorsement" : "criticism", "", st.lab_name(l),
+                        s.providers[best].name, "", L.prestige[l]});
   }
   // Storm-offs: moved theta or more away from p this step with a negative
   // opinion of p: criticism with weight storm_amplification * v_l.

@@ -85,12 +85,16 @@ std::size_t append_lab(const Scenario& s, State& st, std::size_t tier) {
   L.exclusive_until.push_back(-1);
   L.reevaluate.push_back(0);
   const std::size_t slot = L.n++;
-  for (Rows* rows : {&L.affinity, &L.x, &L.lock, &L.opinion, &L.served, &L.credit}) {
-    grow_rows(*rows, L.n);
+  L.spend.push_back(0);
+  for (Rows* rows : {&L.affinity, &L.x, &L.lock, &L.opinion, &L.credit}) {
+    if (rows->allocated()) grow_rows(*rows, L.n);
   }
   for (const auto& [name, bonus] : t.affinity) {
     for (std::size_t p = 0; p < st.P; ++p) {
-      if (s.providers[p].name == name) L.affinity.at(slot, p) = bonus;
+      if (s.providers[p].name == name && bonus != 0) {
+        L.affinity.materialise(L.n);
+        L.affinity.at(slot, p) = bonus;
+      }
     }
   }
   return slot;
@@ -139,10 +143,10 @@ std::size_t append_named(const Scenario& s, State& st, std::size_t index) {
   const NamedLabParams& n = s.labs.named[index];
   const std::size_t slot = append_lab(s, st, tier_index(s, n.tier));
   LabState& L = st.labs;
-  auto set = [slot](std::vector<double>& v, const std::optional<double>& o) {
-    if (o) v[slot] = *o;
+  if (n.demand) L.demand[slot] = *n.demand;
+  auto set = [slot](Column<double>& v, const std::optional<double>& o) {
+    if (o) v.set(slot, *o);
   };
-  set(L.demand, n.demand);
   set(L.growth, n.growth);
   set(L.volatility, n.volatility);
   set(L.prestige, n.prestige);
@@ -154,8 +158,10 @@ std::size_t append_named(const Scenario& s, State& st, std::size_t index) {
   set(L.renewal, n.renewal);
   set(L.exit_hazard, n.exit_hazard);
   set(L.deal_threshold, n.deal_threshold);
-  if (n.max_providers) L.max_providers[slot] = static_cast<std::int32_t>(*n.max_providers);
+  if (n.max_providers) L.max_providers.set(slot, static_cast<std::int32_t>(*n.max_providers));
   for (const auto& [name, bonus] : n.affinity) {
+    if (bonus == 0 && !L.affinity.allocated()) continue;
+    L.affinity.materialise(L.n);
     L.affinity.at(slot, provider_index(s, name)) = bonus;
   }
   st.lab_names[L.id[slot]] = n.name;
@@ -368,7 +374,7 @@ void remove_labs(State& st, const std::vector<std::uint8_t>& keep) {
   std::size_t out = 0;
   for (std::size_t l = 0; l < L.n; ++l) {
     if (!keep[l]) {
-      st.log.push_back({"exit", "", st.lab_name(l), "", "", L.demand[l]});
+      if (st.log_events) st.log.push_back({"exit", "", st.lab_name(l), "", "", L.demand[l]});
       const std::uint64_t gone = L.id[l];
       std::erase_if(st.deals, [gone](const Deal& d) { return d.lab == gone; });
       std::erase_if(st.contracts, [gone](const Contract& k) { return k.lab == gone; });
@@ -376,14 +382,18 @@ void remove_labs(State& st, const std::vector<std::uint8_t>& keep) {
       continue;
     }
     if (out != l) {
-      L.for_each_array([&](auto& v) { v[out] = v[l]; },
-                       [&](Rows& r) { std::copy(r.row(l), r.row(l) + r.stride, r.row(out)); });
+      L.for_each_array([&](auto& v) { copy_slot(v, out, l); },
+                       [&](Rows& r) {
+                         if (!r.data.empty()) std::copy(r.row(l), r.row(l) + r.stride, r.row(out));
+                       });
     }
     ++out;
   }
   L.n = out;
   L.for_each_array([&](auto& v) { v.resize(out); },
-                   [&](Rows& r) { r.data.resize(out * r.stride); });
+                   [&](Rows& r) {
+                     if (!r.data.empty()) r.data.resize(out * r.stride);
+                   });
   st.influence = csr_without(st.influence, keep);
 }
 
@@ -407,12 +417,15 @@ std::size_t add_named_lab(const Scenario& s, State& st, std::size_t index) {
 State init_state(const Scenario& s) {
   State st;
   st.P = s.providers.size();
-  st.stride = (st.P + 1 + 7) / 8 * 8;
+  st.stride = (st.P + 1 + 1) / 2 * 2;
+  st.pstride = (st.P + 1) / 2 * 2;
   st.start_month = parse_year_month(s.start).value_or(0);
-  for (Rows* rows : {&st.labs.affinity, &st.labs.x, &st.labs.lock, &st.labs.opinion,
-                     &st.labs.served, &st.labs.credit}) {
-    rows->stride = st.stride;
+  st.labs.x.stride = st.stride;
+  for (Rows* rows : {&st.labs.affinity, &st.labs.lock, &st.labs.opinion, &st.labs.credit}) {
+    rows->stride = st.pstride;
   }
+  st.labs.affinity.lazy = true;
+  st.labs.credit.lazy = true;
 
   // Providers.
   ProviderState& Pv = st.providers;
@@ -456,7 +469,9 @@ State init_state(const Scenario& s) {
   {
     const auto n = static_cast<std::size_t>(s.labs.count);
     st.labs.for_each_array([n](auto& v) { v.reserve(n); },
-                           [n](Rows& r) { r.data.reserve(n * r.stride); });
+                           [n](Rows& r) {
+                             if (r.allocated()) r.data.reserve(n * r.stride);
+                           });
   }
 
   // Labs: named labs present at start take the first ids, then generated
@@ -589,8 +604,9 @@ void rule_population(const Scenario& s, State& st, StepCounters& c) {
     for (std::size_t k = 0; k < new_slots.size(); ++k) {
       place_lab(s, st, new_slots[k], new_provider[k]);
       attach_arrival(s, st, new_slots[k], cumulative, added);
-      st.log.push_back(
-          {"entry", "", st.lab_name(new_slots[k]), new_provider[k], "", L.demand[new_slots[k]]});
+      if (st.log_events)
+        st.log.push_back(
+            {"entry", "", st.lab_name(new_slots[k]), new_provider[k], "", L.demand[new_slots[k]]});
     }
     c.arrivals = static_cast<std::int64_t>(new_slots.size());
     st.influence = csr_with(st.influence, L.n, added);

@@ -23,25 +23,13 @@ void rule_providers(const Scenario& s, State& st) {
     }
   }
 
-  // Credits: the discount given this step, and the revenue from labs under a
-  // deal (revenue won by courting).
-  std::fill(Pv.credits_given.begin(), Pv.credits_given.end(), 0.0);
+  // Credits: the discount given this step (summed by the capacity rule),
+  // and the revenue from labs under a deal (revenue won by courting).
   std::fill(Pv.partners.begin(), Pv.partners.end(), 0.0);
-  if (st.any_credit) {
-    for (std::size_t l = 0; l < L.n; ++l) {
-      const double* credit = L.credit.row(l);
-      const double* served = L.served.row(l);
-      for (std::size_t p = 0; p < P; ++p) {
-        Pv.credits_given[p] += served[p] * Pv.price[p] * credit[p];
-      }
-    }
-  }
   for (const Deal& d : st.deals) {
-    const std::int64_t slot = st.slot_of(d.lab);
-    if (slot < 0) continue;
+    if (st.slot_of(d.lab) < 0) continue;
     const double credit = st.step < d.credit_end ? d.credit : 0.0;
-    Pv.revenue_won[d.provider] += L.served.at(static_cast<std::size_t>(slot), d.provider) *
-                                  Pv.price[d.provider] * (1.0 - credit);
+    Pv.revenue_won[d.provider] += d.served * Pv.price[d.provider] * (1.0 - credit);
     Pv.partners[d.provider] += 1;
   }
 
