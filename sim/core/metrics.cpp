@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include "core/vmath.hpp"
+
 namespace cw {
 
 void compute_step_metrics(const Scenario& s, const State& st, const StepCounters& c,
@@ -214,9 +216,9 @@ RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
     double top = s.outside.enabled ? u[P] : -kInf;
     for (std::size_t p = 0; p < P; ++p) top = std::max(top, u[p]);
     if (!std::isfinite(top)) continue;
-    double z = s.outside.enabled ? std::exp((u[P] - top) / s.choice.tau) : 0.0;
-    for (std::size_t p = 0; p < P; ++p) z += std::exp((u[p] - top) / s.choice.tau);
-    r.consumer_surplus += L.demand[l] * (top + s.choice.tau * std::log(z)) / L.alpha[l];
+    double z = s.outside.enabled ? vmath::exp((u[P] - top) / s.choice.tau) : 0.0;
+    for (std::size_t p = 0; p < P; ++p) z += vmath::exp((u[p] - top) / s.choice.tau);
+    r.consumer_surplus += L.demand[l] * (top + s.choice.tau * vmath::log(z)) / L.alpha[l];
   }
   return r;
 }

@@ -37,7 +37,7 @@ std::int64_t Draws::poisson(double lambda) {
   if (!(lambda > 0)) return 0;
   if (lambda < 10) {
     // Knuth: count uniforms until their product falls below e^-lambda.
-    const double limit = std::exp(-lambda);
+    const double limit = vmath::exp(-lambda);
     double product = uniform();
     std::int64_t k = 0;
     while (product > limit) {
@@ -49,7 +49,7 @@ std::int64_t Draws::poisson(double lambda) {
   // Hormann (1993), "The transformed rejection method for generating Poisson
   // random variables" (PTRS), valid for lambda >= 10.
   const double slam = std::sqrt(lambda);
-  const double loglam = std::log(lambda);
+  const double loglam = vmath::log(lambda);
   const double b = 0.931 + 2.53 * slam;
   const double a = -0.059 + 0.02483 * b;
   const double inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
@@ -61,7 +61,7 @@ std::int64_t Draws::poisson(double lambda) {
     const double kd = std::floor((2 * a / us + b) * u + lambda + 0.43);
     if (us >= 0.07 && v <= vr) return static_cast<std::int64_t>(kd);
     if (kd < 0 || (us < 0.013 && v > us)) continue;
-    if (std::log(v) + std::log(inv_alpha) - std::log(a / (us * us) + b) <=
+    if (vmath::log(v) + vmath::log(inv_alpha) - vmath::log(a / (us * us) + b) <=
         -lambda + kd * loglam - std::lgamma(kd + 1)) {
       return static_cast<std::int64_t>(kd);
     }
@@ -81,15 +81,15 @@ double Draws::draw(const Dist& d) {
       x = d.mean + d.sd * normal();
       break;
     case DistKind::lognormal:
-      x = std::exp(d.mu + d.sigma * normal());
+      x = vmath::exp(d.mu + d.sigma * normal());
       break;
     case DistKind::pareto:
-      // Inverse CDF: x_m * U^(-1/shape), U in (0,1).
-      x = d.scale * std::pow(uniform(), -1.0 / d.shape);
+      // Inverse CDF: x_m * U^(-1/shape), U in (0,1), as exp(ln U / -shape).
+      x = d.scale * vmath::exp(vmath::log(uniform()) * (-1.0 / d.shape));
       break;
     case DistKind::lomax:
       // Pareto type II: lambda * (U^(-1/shape) - 1).
-      x = d.scale * (std::pow(uniform(), -1.0 / d.shape) - 1.0);
+      x = d.scale * (vmath::exp(vmath::log(uniform()) * (-1.0 / d.shape)) - 1.0);
       break;
   }
   return std::clamp(x + d.offset, d.min, d.max);

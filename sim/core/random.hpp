@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "core/params.hpp"
+#include "core/vmath.hpp"
 
 namespace cw {
 
@@ -21,22 +22,40 @@ namespace cw {
 // result's identity (docs/MODEL.md, "Random streams").
 enum class Stream : std::uint64_t {
   lab_init = 1,       // drawing a generated lab's fields (entity: lab id)
-  demand = 2,         // demand shocks (entity: lab id)
+  demand = 2,         // demand shocks (LabDraws: 4 labs per block)
   arrivals = 3,       // number and tiers of arrivals (entity: 0)
-  exits = 4,          // exit draws (entity: lab id)
+  exits = 4,          // exit draws (LabDraws)
   network = 5,        // influence graph generation and attachment
-  renewal = 6,        // whether a lab re-evaluates (entity: lab id)
+  renewal = 6,        // whether a lab re-evaluates (LabDraws)
   choice_noise = 7,   // utility noise (entity: lab id)
   choice_sample = 8,  // the `sample` allocation draw (entity: lab id)
   design = 9,         // sweep designs: random, lhs, sobol, morris samples
   run_seed = 10,      // seeds of a sweep's runs from (sweep seed, point, replicate)
-  statements = 11,    // whether and what a lab says (entity: lab id)
+  statements = 11,    // whether a lab speaks (LabDraws)
   contagion = 12,     // Bass adoption draws (entity: lab id)
 };
 
 // Philox4x64-10 of counter c under key k (Random123).
 std::array<std::uint64_t, 4> philox_block(const std::array<std::uint64_t, 4>& c,
                                           const std::array<std::uint64_t, 2>& k);
+
+// Uniform on the open interval (0, 1): (k + 1/2) / 2^52 for the top 52 bits
+// k of a word. (With 53 bits the largest value, 1 - 2^-54, would round to
+// 1.0.) Smallest 2^-53, largest 1 - 2^-53, both exact.
+inline double word_to_uniform(std::uint64_t w) {
+  return (static_cast<double>(w >> 12) + 0.5) * 0x1.0p-52;
+}
+
+// A Box-Muller pair from two uniforms: sqrt(-2 ln u1) (cos, sin)(2 pi u2),
+// with our own log and sin/cos (core/vmath.hpp), so the same bits on every
+// machine.
+inline void box_muller(double u1, double u2, double& z_cos, double& z_sin) {
+  const double r = std::sqrt(-2.0 * vmath::log(u1));
+  double s = 0, c = 0;
+  vmath::sincos_turns(u2, s, c);
+  z_cos = r * c;
+  z_sin = r * s;
+}
 
 // A cursor over one (seed, stream, step, entity) sequence of 64-bit words.
 class Draws {
@@ -53,20 +72,19 @@ class Draws {
     return block_[used_++];
   }
 
-  // Uniform on the open interval (0, 1): (k + 1/2) / 2^52 for the top 52
-  // bits k of a word. (With 53 bits the largest value, 1 - 2^-54, would round
-  // to 1.0.) Smallest 2^-53, largest 1 - 2^-53, both exact.
-  double uniform() { return (static_cast<double>(next_u64() >> 12) + 0.5) * 0x1.0p-52; }
+  double uniform() { return word_to_uniform(next_u64()); }
   double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
 
   // Standard normal by Box-Muller (the cosine branch; one pair of uniforms per draw).
   double normal() {
     const double u1 = uniform();
     const double u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(6.283185307179586 * u2);
+    double z_cos = 0, z_sin = 0;
+    box_muller(u1, u2, z_cos, z_sin);
+    return z_cos;
   }
 
-  double exponential() { return -std::log(uniform()); }
+  double exponential() { return -vmath::log(uniform()); }
 
   // Uniform integer in [0, n) by Lemire's multiply-shift with rejection (unbiased).
   std::uint64_t below(std::uint64_t n);
@@ -82,6 +100,48 @@ class Draws {
   std::array<std::uint64_t, 4> ctr_;
   std::array<std::uint64_t, 4> block_{};
   int used_ = 4;
+};
+
+// One draw per lab and step, for the streams that need exactly that
+// (demand, exits, renewal, statements): four labs share a Philox block. Lab
+// id i takes word (i mod 4) of block (step, i div 4, 0, 0), so a lab's draw
+// is still a pure function of (seed, stream, step, lab id), whatever other
+// labs exist and in whatever order they are visited; a quarter of the blocks
+// of one cursor per lab. Normals: words 0, 1 of a block are a Box-Muller
+// pair for labs 4g (cosine) and 4g + 1 (sine), words 2, 3 for 4g + 2 and
+// 4g + 3.
+class LabDraws {
+ public:
+  LabDraws(std::uint64_t seed, Stream stream, std::uint64_t step)
+      : key_{seed, static_cast<std::uint64_t>(stream)}, step_(step) {}
+
+  double uniform(std::uint64_t lab_id) { return word_to_uniform(block(lab_id >> 2)[lab_id & 3]); }
+
+  double normal(std::uint64_t lab_id) {
+    const std::uint64_t g = lab_id >> 2;
+    if (g != normals_of_) {
+      const auto& w = block(g);
+      box_muller(word_to_uniform(w[0]), word_to_uniform(w[1]), z_[0], z_[1]);
+      box_muller(word_to_uniform(w[2]), word_to_uniform(w[3]), z_[2], z_[3]);
+      normals_of_ = g;
+    }
+    return z_[lab_id & 3];
+  }
+
+ private:
+  static constexpr std::uint64_t kNone = ~std::uint64_t{0};
+  const std::array<std::uint64_t, 4>& block(std::uint64_t g) {
+    if (g != group_) {
+      block_ = philox_block({step_, g, 0, 0}, key_);
+      group_ = g;
+    }
+    return block_;
+  }
+  std::array<std::uint64_t, 2> key_;
+  std::uint64_t step_;
+  std::uint64_t group_ = kNone, normals_of_ = kNone;
+  std::array<std::uint64_t, 4> block_{};
+  std::array<double, 4> z_{};
 };
 
 }  // namespace cw

@@ -6,6 +6,7 @@
 
 #include "core/random.hpp"
 #include "core/rules.hpp"
+#include "core/vmath.hpp"
 
 namespace cw {
 
@@ -35,7 +36,7 @@ void network_effect(const Scenario& s, const State& st, double* G) {
         G[p] = total > 0 ? std::pow(volume[p] / total, ne.eta) : 0.0;
         break;
       case NetworkEffectForm::log_count:
-        G[p] = std::log(st.providers.pseudo_count[p] + count[p]);
+        G[p] = vmath::log(st.providers.pseudo_count[p] + count[p]);
         break;
       case NetworkEffectForm::linear_count:
         G[p] = ne.r * count[p];
@@ -95,6 +96,7 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   const bool narrative = s.narrative.enabled && s.narrative.mode == NarrativeMode::opinion;
   st.moved_away.clear();
   std::array<double, kMaxProviders + 8> before{};
+  LabDraws renewal(seed, Stream::renewal, t);
   for (std::size_t l = 0; l < L.n; ++l) {
     const bool fresh = L.fresh[l] != 0;
     const bool forced = L.reevaluate[l] != 0;
@@ -102,10 +104,7 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     if (L.exclusive_until[l] > st.step) continue;  // exclusivity blocks re-evaluation
     if (!fresh && !forced) {
       if (L.renewal[l] <= 0) continue;
-      if (L.renewal[l] < 1) {
-        Draws r(seed, Stream::renewal, t, L.id[l]);
-        if (r.uniform() >= L.renewal[l]) continue;
-      }
+      if (L.renewal[l] < 1 && renewal.uniform(L.id[l]) >= L.renewal[l]) continue;
     }
     lab_utilities(s, st, l, G.data(), u.data());
     if (ch.noise > 0) {
@@ -137,7 +136,7 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
         for (std::size_t i = 0; i < n_opt; ++i) top = std::max(top, u[order[i]]);
         double z = 0;
         for (std::size_t i = 0; i < n_opt; ++i) {
-          const double e = std::exp((u[order[i]] - top) / ch.tau);
+          const double e = vmath::exp((u[order[i]] - top) / ch.tau);
           target[order[i]] = e;
           z += e;
         }

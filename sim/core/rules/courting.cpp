@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/rules.hpp"
+#include "core/vmath.hpp"
 
 namespace cw {
 
@@ -126,7 +127,7 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
       // U_p - alpha ln(1 - c) >= rival + margin.
       const double gap = rival + margin - ul[p];
       if (!(gap > 0)) continue;  // already chosen with the margin: nothing to buy
-      const double credit = 1.0 - std::exp(-gap / L.alpha[l]);
+      const double credit = 1.0 - vmath::exp(-gap / L.alpha[l]);
       if (credit > inv.max_credit) continue;
       // Every candidate "leans away": its best rival is within the margin
       // of p (gap > 0), so the defensive term is v_l x_lp for all of them.
@@ -165,7 +166,7 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     double best_gain = -kInf;
     for (; i < offers.size() && offers[i].slot == l; ++i) {
       const Offer& o = offers[i];
-      const double gain = ul[o.provider] - L.alpha[l] * std::log(1.0 - o.credit) - best_now;
+      const double gain = ul[o.provider] - L.alpha[l] * vmath::log(1.0 - o.credit) - best_now;
       if (gain > best_gain) {
         best_gain = gain;
         best = &o;

@@ -4,6 +4,7 @@
 
 #include "core/param_path.hpp"
 #include "core/rules.hpp"
+#include "core/vmath.hpp"
 
 namespace cw {
 
@@ -34,7 +35,7 @@ void sync_providers(const std::vector<ProviderParams>& before, const Scenario& s
       Pv.price0[p] = b.price;
       Pv.price_level[p] = 1.0;
       Pv.price[p] = b.price;
-      Pv.log_price[p] = std::log(b.price);
+      Pv.log_price[p] = vmath::log(b.price);
     }
     if (a.unit_cost != b.unit_cost) Pv.unit_cost0[p] = Pv.unit_cost[p] = b.unit_cost;
     if (a.quality != b.quality) Pv.quality0[p] = Pv.quality[p] = b.quality;

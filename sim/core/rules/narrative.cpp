@@ -168,10 +168,10 @@ void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
   // most extreme opinion, if |o| reaches the threshold.
   st.statements.swap(st.pending_statements);
   st.pending_statements.clear();
+  LabDraws speaks(seed, Stream::statements, t);
   for (std::size_t l = 0; l < L.n; ++l) {
     if (L.outspokenness[l] <= 0) continue;
-    Draws r(seed, Stream::statements, t, L.id[l]);
-    if (r.uniform() >= L.outspokenness[l]) continue;
+    if (speaks.uniform(L.id[l]) >= L.outspokenness[l]) continue;
     const double* o = L.opinion.row(l);
     std::size_t best = 0;
     for (std::size_t p = 1; p < P; ++p) {

@@ -8,6 +8,7 @@
 
 #include "core/random.hpp"
 #include "core/rules.hpp"
+#include "core/vmath.hpp"
 
 namespace cw {
 
@@ -244,7 +245,7 @@ Csr generate_influence(const Scenario& s, const State& st) {
       std::int64_t v = 1, w = -1;
       const auto N = static_cast<std::int64_t>(n);
       while (v < N) {
-        const double skip = net.p >= 1 ? 0.0 : std::floor(std::log(r.uniform()) / log_q);
+        const double skip = net.p >= 1 ? 0.0 : std::floor(vmath::log(r.uniform()) / log_q);
         w += 1 + static_cast<std::int64_t>(skip);
         while (w >= v && v < N) {
           w -= v;
@@ -433,7 +434,7 @@ State init_state(const Scenario& s) {
   const double initial_labs = static_cast<double>(s.labs.count);
   for (const auto& p : s.providers) {
     Pv.price.push_back(p.price);
-    Pv.log_price.push_back(std::log(p.price));
+    Pv.log_price.push_back(vmath::log(p.price));
     Pv.unit_cost.push_back(p.unit_cost);
     Pv.quality.push_back(p.quality);
     double cap = kInf;
@@ -534,25 +535,24 @@ void rule_population(const Scenario& s, State& st, StepCounters& c) {
 
   // Demand growth, from step 1 on (step 0 starts from the initial demand, as
   // background revenue does).
-  for (std::size_t l = 0; l < L.n && st.step > 0; ++l) {
-    double z = 0;
-    if (L.volatility[l] > 0) {
-      Draws r(seed, Stream::demand, t, L.id[l]);
-      z = r.normal();
+  if (st.step > 0) {
+    LabDraws shocks(seed, Stream::demand, t);
+    for (std::size_t l = 0; l < L.n; ++l) {
+      const double z = L.volatility[l] > 0 ? shocks.normal(L.id[l]) : 0.0;
+      L.demand[l] *= vmath::exp(L.growth[l] + L.volatility[l] * z);
     }
-    L.demand[l] *= std::exp(L.growth[l] + L.volatility[l] * z);
   }
   for (std::size_t p = 0; p < st.P; ++p) {
-    if (st.step > 0) st.providers.background[p] *= std::exp(s.providers[p].background.growth);
+    if (st.step > 0) st.providers.background[p] *= vmath::exp(s.providers[p].background.growth);
   }
 
   // Exits: decided for every lab, then applied at once.
   std::vector<std::uint8_t> keep(L.n, 1);
   std::size_t exits = 0;
+  LabDraws exit_draws(seed, Stream::exits, t);
   for (std::size_t l = 0; l < L.n; ++l) {
     if (L.exit_hazard[l] <= 0) continue;
-    Draws r(seed, Stream::exits, t, L.id[l]);
-    if (r.uniform() < L.exit_hazard[l]) {
+    if (exit_draws.uniform(L.id[l]) < L.exit_hazard[l]) {
       keep[l] = 0;
       ++exits;
     }

@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/rules.hpp"
+#include "core/vmath.hpp"
 
 namespace cw {
 
@@ -70,7 +71,7 @@ void rule_providers(const Scenario& s, State& st) {
     if (s.pricing.rule == PriceRule::utilisation && std::isfinite(Pv.capacity_offered[p]) &&
         Pv.capacity_offered[p] > 0) {
       const double u = Pv.served[p] / Pv.capacity_offered[p];
-      Pv.price_level[p] *= std::exp(s.pricing.speed * (u - s.pricing.target));
+      Pv.price_level[p] *= vmath::exp(s.pricing.speed * (u - s.pricing.target));
     }
 
     // Wright's law: V = V0 + cumulative served; price and unit cost scale by
@@ -83,7 +84,7 @@ void rule_providers(const Scenario& s, State& st) {
     // puts the price at the floor, so a price held there recovers at once.
     Pv.price_level[p] = std::max(Pv.price_level[p], s.pricing.floor / cost_factor);
     Pv.price[p] = Pv.price0[p] * Pv.price_level[p] * cost_factor;
-    Pv.log_price[p] = std::log(Pv.price[p]);
+    Pv.log_price[p] = vmath::log(Pv.price[p]);
     Pv.quality[p] =
         1.0 - (1.0 - Pv.quality0[p]) * std::pow(ratio, -pp.learning_curve.quality_exponent);
   }
