@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <filesystem>
+#include <memory>
 
 #include "batch/runner.hpp"
 #include "config/sweep_reader.hpp"
@@ -25,8 +26,7 @@ cw::Scenario workload(std::int64_t labs, std::int64_t providers = 6) {
     p.name = "P" + std::to_string(i + 1);
     s.providers.push_back(p);
   }
-  s.steps = 1000000;  // never ends inside a benchmark
-  return s;
+  return s;  // 120 steps: the benchmarks cycle through this trajectory
 }
 
 // Items are lab-steps; ns_per_lab_step is the time of one.
@@ -37,13 +37,24 @@ void per_lab_step(benchmark::State& state, std::int64_t labs) {
                          benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-// The whole step (all rules in order), per lab-step.
+// The whole step (all rules in order), per lab-step. The market changes
+// over a run (demand grows, allocations and opinions settle), so the cost of
+// a step depends on which step it is: the benchmark cycles through the
+// workload's 120 steps, starting a new run (untimed) after the last, so
+// that every measurement averages over the same trajectory.
 void BM_Step(benchmark::State& state) {
   const auto n = state.range(0);
   const auto P = state.range(1);
-  cw::Simulation sim(workload(n, P));
-  sim.step();  // warm: first-step allocations
-  for (auto _ : state) benchmark::DoNotOptimize(sim.step().hhi);
+  const cw::Scenario s = workload(n, P);
+  auto sim = std::make_unique<cw::Simulation>(s);
+  for (auto _ : state) {
+    if (sim->done()) {
+      state.PauseTiming();
+      sim = std::make_unique<cw::Simulation>(s);
+      state.ResumeTiming();
+    }
+    benchmark::DoNotOptimize(sim->step().hhi);
+  }
   per_lab_step(state, n);
 }
 BENCHMARK(BM_Step)
@@ -64,6 +75,11 @@ void BM_Choice(benchmark::State& state) {
   cw::State st = cw::init_state(s);
   cw::StepCounters c;
   for (auto _ : state) {
+    if (st.step == s.steps) {  // the same 120 steps again (see BM_Step)
+      state.PauseTiming();
+      st = cw::init_state(s);
+      state.ResumeTiming();
+    }
     cw::rule_choice(s, st, c);
     ++st.step;
   }
@@ -79,6 +95,12 @@ void BM_Opinion(benchmark::State& state) {
   cw::StepCounters c;
   cw::rule_capacity(s, st, c);
   for (auto _ : state) {
+    if (st.step == s.steps) {  // the same 120 steps again (see BM_Step)
+      state.PauseTiming();
+      st = cw::init_state(s);
+      cw::rule_capacity(s, st, c);
+      state.ResumeTiming();
+    }
     cw::rule_narrative(s, st, c);
     ++st.step;
   }

@@ -102,6 +102,19 @@ class Draws {
   int used_ = 4;
 };
 
+// Box-Muller over arrays (n pairs); vectorises, and equals box_muller() pair
+// by pair bit for bit.
+inline void box_muller(const double* u1, const double* u2, double* z_cos, double* z_sin,
+                       std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    const double r = std::sqrt(-2.0 * vmath::log(u1[i]));
+    double s = 0, c = 0;
+    vmath::sincos_turns(u2[i], s, c);
+    z_cos[i] = r * c;
+    z_sin[i] = r * s;
+  }
+}
+
 // One draw per lab and step, for the streams that need exactly that
 // (demand, exits, renewal, statements): four labs share a Philox block. Lab
 // id i takes word (i mod 4) of block (step, i div 4, 0, 0), so a lab's draw
@@ -126,6 +139,31 @@ class LabDraws {
       normals_of_ = g;
     }
     return z_[lab_id & 3];
+  }
+
+  // normal(ids[i]) into z[i] for i < m <= kBatch, the Box-Muller pairs of
+  // the batch computed together (vectorised).
+  static constexpr std::size_t kBatch = 64;
+  void normals(const std::uint64_t* ids, std::size_t m, double* z) {
+    std::array<double, 2 * kBatch> u1, u2, zc, zs;
+    std::array<std::uint32_t, kBatch> pair;
+    std::size_t pairs = 0, base = 0;
+    std::uint64_t last = kNone;
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::uint64_t g = ids[i] >> 2;
+      if (g != last) {
+        const auto& w = block(g);
+        base = pairs;
+        u1[pairs] = word_to_uniform(w[0]);
+        u2[pairs++] = word_to_uniform(w[1]);
+        u1[pairs] = word_to_uniform(w[2]);
+        u2[pairs++] = word_to_uniform(w[3]);
+        last = g;
+      }
+      pair[i] = static_cast<std::uint32_t>(base + ((ids[i] & 3) >> 1));
+    }
+    box_muller(u1.data(), u2.data(), zc.data(), zs.data(), pairs);
+    for (std::size_t i = 0; i < m; ++i) z[i] = (ids[i] & 1) ? zs[pair[i]] : zc[pair[i]];
   }
 
  private:

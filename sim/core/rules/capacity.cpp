@@ -6,6 +6,50 @@
 
 namespace cw {
 
+namespace {
+
+// The pro-rata kernels on whole rows of S values (S = the provider row
+// length, known at compile time): per-provider sums stay in registers and
+// the row loops vectorise. Per provider, sums run over labs in slot order,
+// as in the general loops, so the results are the same bits.
+
+// R_p = sum_l d_l x_lp (columns p < P are used).
+template <std::size_t S>
+void requested_rows(const LabState& L, double* requested) {
+  std::array<double, S> acc{};
+  for (std::size_t l = 0; l < L.n; ++l) {
+    const double d = L.demand[l];
+    const double* x = L.x.row(l);
+    for (std::size_t p = 0; p < S; ++p) acc[p] += d * x[p];
+  }
+  std::copy(acc.begin(), acc.end(), requested);
+}
+
+// served_lp = d_l x_lp fill_p, the lock-in update and each lab's spend;
+// fill, price and kappa are zero beyond P.
+template <std::size_t S>
+void serve_rows(LabState& L, const double* fill, const double* price, const double* kappa,
+                double keep, double* served_total) {
+  std::array<double, S> total{};
+  for (std::size_t l = 0; l < L.n; ++l) {
+    const double d = L.demand[l];
+    const double* x = L.x.row(l);
+    double* k = L.lock.row(l);
+    std::array<double, S> served;
+    for (std::size_t p = 0; p < S; ++p) served[p] = d * x[p] * fill[p];
+    for (std::size_t p = 0; p < S; ++p) {
+      total[p] += served[p];
+      k[p] = keep * k[p] + kappa[p] * served[p];
+    }
+    double spend = 0;
+    for (std::size_t p = 0; p < S; ++p) spend += served[p] * price[p];
+    L.spend[l] = spend;
+  }
+  std::copy(total.begin(), total.end(), served_total);
+}
+
+}  // namespace
+
 void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   const std::size_t P = st.P;
   LabState& L = st.labs;
@@ -30,8 +74,26 @@ void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   };
 
   // Requested volume per provider: R_p = sum_l d_l x_lp (split by partners).
-  std::array<double, kMaxProviders> req_partner{}, req_other{};
-  for (std::size_t l = 0; l < L.n; ++l) {
+  std::array<double, kMaxProviders + 8> req_partner{}, req_other{};
+  const bool credits = st.any_credit && !L.credit.data.empty();
+  // The row kernels: pro rata without credits, common row lengths.
+  const bool rows = !partners_first && !credits && st.pstride <= 8 && st.pstride % 2 == 0;
+  if (rows) {
+    switch (st.pstride) {
+      case 2:
+        requested_rows<2>(L, req_other.data());
+        break;
+      case 4:
+        requested_rows<4>(L, req_other.data());
+        break;
+      case 6:
+        requested_rows<6>(L, req_other.data());
+        break;
+      default:
+        requested_rows<8>(L, req_other.data());
+    }
+  }
+  for (std::size_t l = 0; l < L.n && !rows; ++l) {
     const double* x = L.x.row(l);
     for (std::size_t p = 0; p < P; ++p) {
       const double r = L.demand[l] * x[p];
@@ -65,9 +127,30 @@ void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   std::fill(Pv.credits_given.begin(), Pv.credits_given.end(), 0.0);
   const double keep = 1.0 - s.lock_in.decay;
   const double* kappa = Pv.lock_in_rate.data();
-  const bool credits = st.any_credit && !L.credit.data.empty();
   std::array<double, kMaxProviders> served{};
-  for (std::size_t l = 0; l < L.n; ++l) {
+  if (rows) {
+    std::array<double, 8> fill{}, price{}, kappa_row{}, total{};
+    for (std::size_t p = 0; p < P; ++p) {
+      fill[p] = fill_other[p];
+      price[p] = Pv.price[p];
+      kappa_row[p] = kappa[p];
+    }
+    switch (st.pstride) {
+      case 2:
+        serve_rows<2>(L, fill.data(), price.data(), kappa_row.data(), keep, total.data());
+        break;
+      case 4:
+        serve_rows<4>(L, fill.data(), price.data(), kappa_row.data(), keep, total.data());
+        break;
+      case 6:
+        serve_rows<6>(L, fill.data(), price.data(), kappa_row.data(), keep, total.data());
+        break;
+      default:
+        serve_rows<8>(L, fill.data(), price.data(), kappa_row.data(), keep, total.data());
+    }
+    for (std::size_t p = 0; p < P; ++p) Pv.served[p] = total[p];
+  }
+  for (std::size_t l = 0; l < L.n && !rows; ++l) {
     const double* x = L.x.row(l);
     double* k = L.lock.row(l);
     const double d = L.demand[l];

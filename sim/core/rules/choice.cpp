@@ -135,10 +135,18 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
         double top = -kInf;
         for (std::size_t i = 0; i < n_opt; ++i) top = std::max(top, u[order[i]]);
         double z = 0;
-        for (std::size_t i = 0; i < n_opt; ++i) {
-          const double e = vmath::exp((u[order[i]] - top) / ch.tau);
-          target[order[i]] = e;
-          z += e;
+        if (k == P) {
+          // Every provider (and the outside option, at P) is an option, in
+          // index order: one vectorised exp over the row.
+          for (std::size_t i = 0; i < n_opt; ++i) target[i] = (u[i] - top) / ch.tau;
+          vmath::exp(target.data(), target.data(), n_opt);
+          for (std::size_t i = 0; i < n_opt; ++i) z += target[i];
+        } else {
+          for (std::size_t i = 0; i < n_opt; ++i) {
+            const double e = vmath::exp((u[order[i]] - top) / ch.tau);
+            target[order[i]] = e;
+            z += e;
+          }
         }
         for (std::size_t i = 0; i < n_opt; ++i) target[order[i]] /= z;
         if (ch.allocation == AllocationRule::sample) {

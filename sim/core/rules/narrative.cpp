@@ -15,7 +15,8 @@ namespace {
 // compile time for the common row lengths. With unit weights (W_lj =
 // 1/degree) the rows are summed and the sum scaled once.
 template <std::size_t S>
-void gather_fixed(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
+[[gnu::always_inline]] inline void gather_fixed(const Csr& W, const Rows& opinion, std::size_t l,
+                                                double* heard) {
   std::array<double, S> acc{};
   const auto begin = W.off[l], end = W.off[l + 1];
   if (W.unit()) {
@@ -54,6 +55,46 @@ void gather(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
     const double* oj = opinion.row(static_cast<std::size_t>(W.nbr[static_cast<std::size_t>(k)]));
     const double w = W.weight(l, k);
     for (std::size_t p = 0; p < opinion.stride; ++p) heard[p] += w * oj[p];
+  }
+}
+
+// The synchronous opinion update of every lab into `next`, on whole rows of
+// S values (S = the row length, known at compile time for the common ones):
+// o <- (1-lambda) o + lambda (w_exp sat [x > threshold] + (1-w_exp) heard).
+// `sat` is zero beyond P, so the padding stays zero.
+template <std::size_t S>
+void update_opinions(const NarrativeParams& n, const Csr& W, const Rows& opinion, const Rows& x,
+                     const double* sat, std::size_t labs, Rows& next) {
+  const double keep = 1.0 - n.lambda, lambda = n.lambda, w_exp = n.w_exp;
+  const double w_heard = 1.0 - n.w_exp, threshold = n.experience_threshold;
+  for (std::size_t l = 0; l < labs; ++l) {
+    std::array<double, S> heard;
+    gather_fixed<S>(W, opinion, l, heard.data());
+    const double* o = opinion.row(l);
+    const double* xl = x.row(l);
+    double* out = next.row(l);
+    for (std::size_t p = 0; p < S; ++p) {
+      const double experience = xl[p] > threshold ? sat[p] : 0.0;
+      out[p] = keep * o[p] + lambda * (w_exp * experience + w_heard * heard[p]);
+    }
+  }
+}
+
+void update_opinions_any(const NarrativeParams& n, const Csr& W, const Rows& opinion, const Rows& x,
+                         const double* sat, std::size_t labs, Rows& next) {
+  const double keep = 1.0 - n.lambda, lambda = n.lambda, w_exp = n.w_exp;
+  const double w_heard = 1.0 - n.w_exp, threshold = n.experience_threshold;
+  const std::size_t S = opinion.stride;
+  std::array<double, kMaxProviders + 8> heard;
+  for (std::size_t l = 0; l < labs; ++l) {
+    gather(W, opinion, l, heard.data());
+    const double* o = opinion.row(l);
+    const double* xl = x.row(l);
+    double* out = next.row(l);
+    for (std::size_t p = 0; p < S; ++p) {
+      const double experience = xl[p] > threshold ? sat[p] : 0.0;
+      out[p] = keep * o[p] + lambda * (w_exp * experience + w_heard * heard[p]);
+    }
   }
 }
 
@@ -136,7 +177,7 @@ void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
   const auto t = static_cast<std::uint64_t>(st.step);
 
   // Experience: sat_lp = 2 q_p fill_p - 1, fill_p = served / requested.
-  std::array<double, kMaxProviders> sat{};
+  std::array<double, kMaxProviders + 8> sat{};
   for (std::size_t p = 0; p < P; ++p) {
     const double fill = Pv.requested[p] > 0 ? Pv.served[p] / Pv.requested[p] : 1.0;
     sat[p] = 2.0 * Pv.quality[p] * fill - 1.0;
@@ -148,19 +189,21 @@ void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
   Rows& next = st.scratch;
   next.stride = st.pstride;
   next.data.resize(L.n * st.pstride);
-  const Csr& W = st.influence;
-  for (std::size_t l = 0; l < L.n; ++l) {
-    std::array<double, kMaxProviders + 8> heard;
-    gather(W, L.opinion, l, heard.data());
-    const double* o = L.opinion.row(l);
-    const double* x = L.x.row(l);
-    double* out = next.row(l);
-    for (std::size_t p = 0; p < P; ++p) {
-      const double experience = x[p] > n.experience_threshold ? sat[p] : 0.0;
-      out[p] =
-          (1.0 - n.lambda) * o[p] + n.lambda * (n.w_exp * experience + (1.0 - n.w_exp) * heard[p]);
-    }
-    for (std::size_t p = P; p < st.pstride; ++p) out[p] = 0.0;
+  switch (st.pstride) {
+    case 2:
+      update_opinions<2>(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
+      break;
+    case 4:
+      update_opinions<4>(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
+      break;
+    case 6:
+      update_opinions<6>(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
+      break;
+    case 8:
+      update_opinions<8>(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
+      break;
+    default:
+      update_opinions_any(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
   }
   std::swap(L.opinion.data, next.data);
 

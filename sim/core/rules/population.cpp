@@ -535,11 +535,22 @@ void rule_population(const Scenario& s, State& st, StepCounters& c) {
 
   // Demand growth, from step 1 on (step 0 starts from the initial demand, as
   // background revenue does).
+  // In batches: the shocks' Box-Muller pairs and the exponentials are
+  // computed over arrays (vectorised), the same bits as one lab at a time.
   if (st.step > 0) {
     LabDraws shocks(seed, Stream::demand, t);
-    for (std::size_t l = 0; l < L.n; ++l) {
-      const double z = L.volatility[l] > 0 ? shocks.normal(L.id[l]) : 0.0;
-      L.demand[l] *= vmath::exp(L.growth[l] + L.volatility[l] * z);
+    const bool volatile_ = !(L.volatility.uniform() && L.n > 0 && !(L.volatility[0] > 0));
+    constexpr std::size_t B = LabDraws::kBatch;
+    std::array<double, B> z{}, e;
+    for (std::size_t base = 0; base < L.n; base += B) {
+      const std::size_t m = std::min(B, L.n - base);
+      if (volatile_) shocks.normals(&L.id[base], m, z.data());
+      for (std::size_t i = 0; i < m; ++i) {
+        const std::size_t l = base + i;
+        e[i] = L.growth[l] + L.volatility[l] * (L.volatility[l] > 0 ? z[i] : 0.0);
+      }
+      vmath::exp(e.data(), e.data(), m);
+      for (std::size_t i = 0; i < m; ++i) L.demand[base + i] *= e[i];
     }
   }
   for (std::size_t p = 0; p < st.P; ++p) {
