@@ -11,6 +11,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <unordered_map>
@@ -100,6 +101,8 @@ void copy_slot(Column<T>& v, std::size_t to, std::size_t from) {
   v.copy(to, from);
 }
 
+inline constexpr std::uint8_t kReevaluate = 1, kAllocationMoved = 2;
+
 struct LabState {
   std::size_t n = 0;
   std::vector<std::uint64_t> id;
@@ -112,7 +115,10 @@ struct LabState {
   std::vector<std::uint64_t> usage_mask;      // providers above the usage threshold (bit p)
   std::vector<std::int32_t> main_provider;    // largest allocation (-1: none/outside)
   std::vector<std::int64_t> exclusive_until;  // no re-evaluation before this step
-  std::vector<std::uint8_t> reevaluate;       // forced re-evaluation this step (a deal)
+  // kReevaluate: forced re-evaluation this step (a deal, an eviction);
+  // kAllocationMoved: x was changed outside the choice rule without updating
+  // usage_mask and main_provider (an exclusive deal).
+  std::vector<std::uint8_t> reevaluate;
   std::vector<double> spend;  // this step's spend, sum_p served_lp price_p (lock-in ratio)
   Rows affinity, x, lock, opinion, credit;  // affinity and credit are lazy
 
@@ -211,6 +217,17 @@ struct EventRecord {
   double magnitude = 0;
 };
 
+// Sums over labs of the allocations after the choice rule, taken by the
+// capacity rule in its pass over the labs for the narrative and provider
+// rules; valid in step `step` only, and invalidated when allocations move
+// after the capacity rule (contagion adoptions).
+struct LabTotals {
+  std::int64_t step = -1;
+  double prestige = 0;                              // sum_l v_l
+  std::array<double, kMaxProviders> prestige_x{};   // sum_l v_l x_lp
+  std::array<double, kMaxProviders> using_count{};  // labs with x_lp above the usage threshold
+};
+
 struct State {
   std::int64_t step = 0;         // the step being run, or the next one
   std::int64_t start_month = 0;  // months since year 0 of step 0
@@ -238,8 +255,11 @@ struct State {
   // Statements made by scheduled events (a public switch), heard in the next
   // step's narrative rule.
   std::vector<Statement> pending_statements;
-  Rows scratch;             // per-lab rows reused within a rule
-  bool any_credit = false;  // whether any credit row may be non-zero
+  LabTotals totals;
+  Rows scratch;                        // per-lab rows reused within a rule
+  std::vector<std::uint32_t> touched;  // the choice rule's labs whose x may have moved
+  double usage_threshold = -1;         // the threshold usage_mask was last computed with
+  bool any_credit = false;             // whether any credit row may be non-zero
 
   std::string lab_name(std::size_t slot) const;
   // Slot of the lab with this id, or -1 (labs are kept in id order).

@@ -125,7 +125,7 @@ inline constexpr std::uint64_t kOneBits = 0x3ff0000000000000ULL;       // bits o
 }  // namespace detail
 
 // e^x. Max error 1 ulp (see above); gradual underflow; NaN in, NaN out.
-inline double exp(double x) {
+[[gnu::always_inline]] inline double exp(double x) {
   using namespace detail;
   const double t = x * kInvLn2 + kRound;  // kRound + n
   const double n = t - kRound;
@@ -169,7 +169,7 @@ inline double exp(double x) {
 }
 
 // Natural logarithm. Max error 1 ulp (see above); log(1) == 0 exactly.
-inline double log(double x) {
+[[gnu::always_inline]] inline double log(double x) {
   using namespace detail;
   // Subnormals (and, harmlessly, zero and negatives) are scaled into the
   // normal range first.
@@ -219,7 +219,7 @@ inline double log(double x) {
 }
 
 // s = sin(2 pi u), c = cos(2 pi u). Max error 1 ulp on [0, 1] (see above).
-inline void sincos_turns(double u, double& s, double& c) {
+[[gnu::always_inline]] inline void sincos_turns(double u, double& s, double& c) {
   using namespace detail;
   const double t = u * 4.0 + kRound;         // kRound + q, q = round(4u)
   const double r = u - (t - kRound) * 0.25;  // exact, |r| <= 1/8

@@ -27,14 +27,22 @@ void requested_rows(const LabState& L, double* requested) {
 
 // served_lp = d_l x_lp fill_p, the lock-in update and each lab's spend;
 // fill, price and kappa are zero beyond P.
+// Also the lab totals (State::LabTotals) of the first S columns.
 template <std::size_t S>
 void serve_rows(LabState& L, const double* fill, const double* price, const double* kappa,
-                double keep, double* served_total) {
-  std::array<double, S> total{};
+                double keep, double threshold, double* served_total, LabTotals& totals) {
+  std::array<double, S> total{}, prestige_x{}, using_count{};
+  double prestige = 0;
   for (std::size_t l = 0; l < L.n; ++l) {
     const double d = L.demand[l];
     const double* x = L.x.row(l);
     double* k = L.lock.row(l);
+    const double v = L.prestige[l];
+    prestige += v;
+    for (std::size_t p = 0; p < S; ++p) {
+      prestige_x[p] += v * x[p];
+      using_count[p] += x[p] > threshold ? 1.0 : 0.0;
+    }
     std::array<double, S> served;
     for (std::size_t p = 0; p < S; ++p) served[p] = d * x[p] * fill[p];
     for (std::size_t p = 0; p < S; ++p) {
@@ -46,6 +54,9 @@ void serve_rows(LabState& L, const double* fill, const double* price, const doub
     L.spend[l] = spend;
   }
   std::copy(total.begin(), total.end(), served_total);
+  totals.prestige = prestige;
+  std::copy(prestige_x.begin(), prestige_x.end(), totals.prestige_x.begin());
+  std::copy(using_count.begin(), using_count.end(), totals.using_count.begin());
 }
 
 }  // namespace
@@ -128,6 +139,10 @@ void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   const double keep = 1.0 - s.lock_in.decay;
   const double* kappa = Pv.lock_in_rate.data();
   std::array<double, kMaxProviders> served{};
+  const double threshold = s.metrics.usage_threshold;
+  LabTotals& totals = st.totals;
+  totals = LabTotals{};
+  totals.step = st.step;
   if (rows) {
     std::array<double, 8> fill{}, price{}, kappa_row{}, total{};
     for (std::size_t p = 0; p < P; ++p) {
@@ -137,16 +152,20 @@ void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
     }
     switch (st.pstride) {
       case 2:
-        serve_rows<2>(L, fill.data(), price.data(), kappa_row.data(), keep, total.data());
+        serve_rows<2>(L, fill.data(), price.data(), kappa_row.data(), keep, threshold, total.data(),
+                      totals);
         break;
       case 4:
-        serve_rows<4>(L, fill.data(), price.data(), kappa_row.data(), keep, total.data());
+        serve_rows<4>(L, fill.data(), price.data(), kappa_row.data(), keep, threshold, total.data(),
+                      totals);
         break;
       case 6:
-        serve_rows<6>(L, fill.data(), price.data(), kappa_row.data(), keep, total.data());
+        serve_rows<6>(L, fill.data(), price.data(), kappa_row.data(), keep, threshold, total.data(),
+                      totals);
         break;
       default:
-        serve_rows<8>(L, fill.data(), price.data(), kappa_row.data(), keep, total.data());
+        serve_rows<8>(L, fill.data(), price.data(), kappa_row.data(), keep, threshold, total.data(),
+                      totals);
     }
     for (std::size_t p = 0; p < P; ++p) Pv.served[p] = total[p];
   }
@@ -154,6 +173,12 @@ void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
     const double* x = L.x.row(l);
     double* k = L.lock.row(l);
     const double d = L.demand[l];
+    const double v = L.prestige[l];
+    totals.prestige += v;
+    for (std::size_t p = 0; p < P; ++p) {
+      totals.prestige_x[p] += v * x[p];
+      totals.using_count[p] += x[p] > threshold ? 1.0 : 0.0;
+    }
     double spend = 0;
     for (std::size_t p = 0; p < P; ++p) {
       const double fill = partners_first && is_partner(l, p) ? fill_partner[p] : fill_other[p];

@@ -97,9 +97,19 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   st.moved_away.clear();
   std::array<double, kMaxProviders + 8> before{};
   LabDraws renewal(seed, Stream::renewal, t);
+  // Labs whose allocation may have changed: their usage bits and main
+  // provider are brought up to date below (the others' cannot have moved).
+  std::vector<std::uint32_t>& touched = st.touched;
+  touched.clear();
+  const double threshold = s.metrics.usage_threshold;
+  const bool every_lab = threshold != st.usage_threshold;  // a `set` event changed it
+  st.usage_threshold = threshold;
   for (std::size_t l = 0; l < L.n; ++l) {
     const bool fresh = L.fresh[l] != 0;
-    const bool forced = L.reevaluate[l] != 0;
+    const bool forced = (L.reevaluate[l] & kReevaluate) != 0;
+    if (every_lab || (L.reevaluate[l] & kAllocationMoved)) {
+      touched.push_back(static_cast<std::uint32_t>(l));
+    }
     L.reevaluate[l] = 0;
     if (L.exclusive_until[l] > st.step) continue;  // exclusivity blocks re-evaluation
     if (!fresh && !forced) {
@@ -173,6 +183,7 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     std::copy(x, x + P + 1, before.begin());
     for (std::size_t p = 0; p <= P; ++p) x[p] = (1.0 - mu) * x[p] + mu * target[p];
     L.fresh[l] = 0;
+    if (touched.empty() || touched.back() != l) touched.push_back(static_cast<std::uint32_t>(l));
     if (narrative) {
       // Candidates for a storm-off: theta or more of the demand moved off p.
       for (std::size_t p = 0; p < P; ++p) {
@@ -189,6 +200,7 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   std::vector<std::pair<std::uint64_t, std::size_t>> by_lab;  // (lab id, contract)
   for (std::size_t i = 0; i < st.contracts.size(); ++i) by_lab.emplace_back(st.contracts[i].lab, i);
   std::sort(by_lab.begin(), by_lab.end());
+  bool contracted = false;
   for (std::size_t i = 0; i < by_lab.size();) {
     const std::uint64_t lab = by_lab[i].first;
     std::array<double, kMaxProviders> floor{};
@@ -221,11 +233,16 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
       const double above = p < P ? std::max(0.0, x[p] - floor[p]) : x[p];
       x[p] = (p < P ? floor[p] : 0.0) + above * scale;
     }
+    touched.push_back(static_cast<std::uint32_t>(l));
+    contracted = true;
+  }
+  if (contracted) {
+    std::sort(touched.begin(), touched.end());
+    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
   }
 
-  // Usage edges and switches follow the new allocations.
-  const double threshold = s.metrics.usage_threshold;
-  for (std::size_t l = 0; l < L.n; ++l) {
+  // Usage edges and switches follow the new allocations, in lab order.
+  for (const std::uint32_t l : touched) {
     const double* x = L.x.row(l);
     const std::uint64_t mask = usage_mask(x, P, threshold);
     L.usage_mask[l] = mask;

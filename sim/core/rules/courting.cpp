@@ -41,8 +41,9 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
     std::fill(x, x + st.P + 1, 0.0);
     x[p] = 1.0;
     L.exclusive_until[slot] = d.exclusive_end;
+    L.reevaluate[slot] |= kAllocationMoved;  // usage and main provider follow in the choice rule
   } else {
-    L.reevaluate[slot] = 1;  // weighs the credit in this step's choice
+    L.reevaluate[slot] |= kReevaluate;  // weighs the credit in this step's choice
   }
   ++c.deals;
   st.log.push_back({"deal", name, st.lab_name(slot), s.providers[p].name, "", headline});

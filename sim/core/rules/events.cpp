@@ -106,7 +106,7 @@ void evict(const Scenario& s, State& st, std::size_t slot, std::size_t p) {
     for (std::size_t q = 0; q < st.P; ++q) active += st.providers.active[q];
     for (std::size_t q = 0; q < st.P; ++q) x[q] = active > 0 ? st.providers.active[q] / active : 0;
   }
-  st.labs.reevaluate[slot] = 1;
+  st.labs.reevaluate[slot] |= kReevaluate;
   if (st.labs.exclusive_until[slot] > st.step) st.labs.exclusive_until[slot] = st.step;
 }
 
@@ -201,7 +201,7 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
             d.exclusive_end = std::min(d.exclusive_end, st.step);
         }
         L.exclusive_until[l] = std::min(L.exclusive_until[l], st.step);
-        L.reevaluate[l] = 1;  // free again: it reconsiders in the next choice
+        L.reevaluate[l] |= kReevaluate;  // free again: it reconsiders in the next choice
         break;
       case EventType::add_provider:
         Pv.active[p] = 1;

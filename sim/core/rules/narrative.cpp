@@ -149,6 +149,7 @@ void contagion(const Scenario& s, State& st) {
     }
     adopt.emplace_back(l, chosen);
   }
+  if (!adopt.empty()) st.totals.step = -1;  // allocations moved after the capacity rule
   for (const auto& [l, p] : adopt) {
     double* x = L.x.row(l);
     std::fill(x, x + P + 1, 0.0);
@@ -247,10 +248,15 @@ void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
     weight[m.provider] += m.weight;
   }
   double prestige = 0;
-  for (std::size_t l = 0; l < L.n; ++l) {
-    prestige += L.prestige[l];
-    const double* x = L.x.row(l);
-    for (std::size_t p = 0; p < P; ++p) ns[p] += L.prestige[l] * x[p];
+  if (st.totals.step == st.step) {  // summed by the capacity rule
+    prestige = st.totals.prestige;
+    for (std::size_t p = 0; p < P; ++p) ns[p] = st.totals.prestige_x[p];
+  } else {
+    for (std::size_t l = 0; l < L.n; ++l) {
+      prestige += L.prestige[l];
+      const double* x = L.x.row(l);
+      for (std::size_t p = 0; p < P; ++p) ns[p] += L.prestige[l] * x[p];
+    }
   }
   double active = 0;
   for (std::size_t p = 0; p < P; ++p) active += Pv.active[p];

@@ -12,15 +12,23 @@ void rule_providers(const Scenario& s, State& st) {
   const LabState& L = st.labs;
   ProviderState& Pv = st.providers;
 
-  std::fill(Pv.labs_using.begin(), Pv.labs_using.end(), 0.0);
-  std::fill(Pv.narrative_share.begin(), Pv.narrative_share.end(), 0.0);
   double prestige_total = 0;
-  for (std::size_t l = 0; l < L.n; ++l) {
-    const double* x = L.x.row(l);
-    prestige_total += L.prestige[l];
+  if (st.totals.step == st.step) {  // summed by the capacity rule
+    prestige_total = st.totals.prestige;
     for (std::size_t p = 0; p < P; ++p) {
-      if (L.usage_mask[l] & (std::uint64_t{1} << p)) Pv.labs_using[p] += 1;
-      Pv.narrative_share[p] += L.prestige[l] * x[p];
+      Pv.labs_using[p] = st.totals.using_count[p];
+      Pv.narrative_share[p] = st.totals.prestige_x[p];
+    }
+  } else {
+    std::fill(Pv.labs_using.begin(), Pv.labs_using.end(), 0.0);
+    std::fill(Pv.narrative_share.begin(), Pv.narrative_share.end(), 0.0);
+    for (std::size_t l = 0; l < L.n; ++l) {
+      const double* x = L.x.row(l);
+      prestige_total += L.prestige[l];
+      for (std::size_t p = 0; p < P; ++p) {
+        if (L.usage_mask[l] & (std::uint64_t{1} << p)) Pv.labs_using[p] += 1;
+        Pv.narrative_share[p] += L.prestige[l] * x[p];
+      }
     }
   }
 
