@@ -37,9 +37,9 @@ endif()
 
 add_library(cw_arch INTERFACE)
 if(CW_NATIVE)
-  set(CW_ARCH_FLAGS -march=native -ffp-contract=off)
+  set(CW_ARCH_FLAGS -march=native -ffp-contract=off -fno-math-errno)
 else()
-  set(CW_ARCH_FLAGS -march=${CW_MARCH} -ffp-contract=off)
+  set(CW_ARCH_FLAGS -march=${CW_MARCH} -ffp-contract=off -fno-math-errno)
 endif()
 target_compile_options(cw_arch INTERFACE ${CW_ARCH_FLAGS})
 
