@@ -256,10 +256,11 @@ struct State {
   // step's narrative rule.
   std::vector<Statement> pending_statements;
   LabTotals totals;
-  Rows scratch;                        // per-lab rows reused within a rule
-  std::vector<std::uint32_t> touched;  // the choice rule's labs whose x may have moved
-  double usage_threshold = -1;         // the threshold usage_mask was last computed with
-  bool any_credit = false;             // whether any credit row may be non-zero
+  Rows scratch;                         // per-lab rows reused within a rule
+  std::vector<std::uint32_t> choosers;  // the choice rule's re-evaluating labs
+  std::vector<std::uint32_t> touched;   // the choice rule's labs moved since the last one
+  double usage_threshold = -1;          // the threshold usage_mask was last computed with
+  bool any_credit = false;              // whether any credit row may be non-zero
 
   std::string lab_name(std::size_t slot) const;
   // Slot of the lab with this id, or -1 (labs are kept in id order).

@@ -97,25 +97,71 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   st.moved_away.clear();
   std::array<double, kMaxProviders + 8> before{};
   LabDraws renewal(seed, Stream::renewal, t);
-  // Labs whose allocation may have changed: their usage bits and main
-  // provider are brought up to date below (the others' cannot have moved).
-  std::vector<std::uint32_t>& touched = st.touched;
-  touched.clear();
+  std::erase_if(st.contracts, [&st](const Contract& k) { return k.end <= st.step; });
   const double threshold = s.metrics.usage_threshold;
   const bool every_lab = threshold != st.usage_threshold;  // a `set` event changed it
   st.usage_threshold = threshold;
-  for (std::size_t l = 0; l < L.n; ++l) {
-    const bool fresh = L.fresh[l] != 0;
-    const bool forced = (L.reevaluate[l] & kReevaluate) != 0;
-    if (every_lab || (L.reevaluate[l] & kAllocationMoved)) {
-      touched.push_back(static_cast<std::uint32_t>(l));
+
+  // The usage bits and main provider of a lab whose allocation may have
+  // moved (the others' cannot have); a change of main provider is a switch.
+  auto refresh = [&](std::size_t l) {
+    const double* x = L.x.row(l);
+    L.usage_mask[l] = usage_mask(x, P, threshold);
+    const std::int32_t main = main_provider_of(x, P);
+    if (main != L.main_provider[l]) {
+      if (L.main_provider[l] >= 0 && main >= 0) {
+        ++c.switches;
+        if (st.log_events)
+          st.log.push_back(
+              {"switch", "", st.lab_name(l), s.providers[static_cast<std::size_t>(main)].name,
+               s.providers[static_cast<std::size_t>(L.main_provider[l])].name, L.demand[l]});
+      }
+      L.main_provider[l] = main;
     }
+  };
+
+  // Which labs re-evaluate, and which moved since the last choice (an
+  // exclusive deal): both lists in lab order.
+  std::vector<std::uint32_t>& chosen = st.choosers;
+  std::vector<std::uint32_t>& moved = st.touched;
+  chosen.clear();
+  moved.clear();
+  for (std::size_t l = 0; l < L.n; ++l) {
+    const std::uint8_t flags = L.reevaluate[l];
     L.reevaluate[l] = 0;
+    if (every_lab || (flags & kAllocationMoved)) moved.push_back(static_cast<std::uint32_t>(l));
     if (L.exclusive_until[l] > st.step) continue;  // exclusivity blocks re-evaluation
-    if (!fresh && !forced) {
+    if (!L.fresh[l] && !(flags & kReevaluate)) {
       if (L.renewal[l] <= 0) continue;
       if (L.renewal[l] < 1 && renewal.uniform(L.id[l]) >= L.renewal[l]) continue;
     }
+    chosen.push_back(static_cast<std::uint32_t>(l));
+  }
+  // With capacity contracts in force, allocations move again below: usage
+  // and switches are settled at the end, over every lab that may have moved.
+  // Otherwise each lab's are settled right after its choice (its row still
+  // in cache), the moved labs in between in lab order.
+  const bool defer = !st.contracts.empty();
+  std::size_t next_moved = 0;
+  auto refresh_moved_before = [&](std::size_t l) {
+    for (; next_moved < moved.size() && moved[next_moved] < l; ++next_moved) {
+      if (!defer) refresh(moved[next_moved]);
+    }
+    if (next_moved < moved.size() && moved[next_moved] == l) ++next_moved;  // refreshed below
+  };
+  std::vector<std::uint32_t> settle;  // defer: every lab that may have moved
+  constexpr std::size_t kAhead = 4;   // prefetch distance, in chosen labs
+  for (std::size_t c_i = 0; c_i < chosen.size(); ++c_i) {
+    const std::size_t l = chosen[c_i];
+    if (c_i + kAhead < chosen.size()) {
+      const std::size_t ahead = chosen[c_i + kAhead];
+      for (const Rows* rows : {&L.x, &L.lock, &L.opinion}) {
+        __builtin_prefetch(rows->row(ahead));
+        __builtin_prefetch(rows->row(ahead) + rows->stride - 1);
+      }
+    }
+    refresh_moved_before(l);
+    const bool fresh = L.fresh[l] != 0;
     lab_utilities(s, st, l, G.data(), u.data());
     if (ch.noise > 0) {
       Draws r(seed, Stream::choice_noise, t, L.id[l]);
@@ -183,7 +229,11 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     std::copy(x, x + P + 1, before.begin());
     for (std::size_t p = 0; p <= P; ++p) x[p] = (1.0 - mu) * x[p] + mu * target[p];
     L.fresh[l] = 0;
-    if (touched.empty() || touched.back() != l) touched.push_back(static_cast<std::uint32_t>(l));
+    if (defer) {
+      settle.push_back(static_cast<std::uint32_t>(l));
+    } else {
+      refresh(l);
+    }
     if (narrative) {
       // Candidates for a storm-off: theta or more of the demand moved off p.
       for (std::size_t p = 0; p < P; ++p) {
@@ -192,15 +242,15 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     }
   }
 
+  refresh_moved_before(L.n);
+
   // Capacity contracts in force: per lab, a floor sum(volume) / d_l on each
   // contracted provider (floors scaled down together if they exceed 1);
   // providers below their floor are raised to it and the rest of the
   // allocation is scaled down to make room.
-  std::erase_if(st.contracts, [&st](const Contract& k) { return k.end <= st.step; });
   std::vector<std::pair<std::uint64_t, std::size_t>> by_lab;  // (lab id, contract)
   for (std::size_t i = 0; i < st.contracts.size(); ++i) by_lab.emplace_back(st.contracts[i].lab, i);
   std::sort(by_lab.begin(), by_lab.end());
-  bool contracted = false;
   for (std::size_t i = 0; i < by_lab.size();) {
     const std::uint64_t lab = by_lab[i].first;
     std::array<double, kMaxProviders> floor{};
@@ -233,30 +283,13 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
       const double above = p < P ? std::max(0.0, x[p] - floor[p]) : x[p];
       x[p] = (p < P ? floor[p] : 0.0) + above * scale;
     }
-    touched.push_back(static_cast<std::uint32_t>(l));
-    contracted = true;
+    settle.push_back(static_cast<std::uint32_t>(l));
   }
-  if (contracted) {
-    std::sort(touched.begin(), touched.end());
-    touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
-  }
-
-  // Usage edges and switches follow the new allocations, in lab order.
-  for (const std::uint32_t l : touched) {
-    const double* x = L.x.row(l);
-    const std::uint64_t mask = usage_mask(x, P, threshold);
-    L.usage_mask[l] = mask;
-    const std::int32_t main = main_provider_of(x, P);
-    if (main != L.main_provider[l]) {
-      if (L.main_provider[l] >= 0 && main >= 0) {
-        ++c.switches;
-        if (st.log_events)
-          st.log.push_back(
-              {"switch", "", st.lab_name(l), s.providers[static_cast<std::size_t>(main)].name,
-               s.providers[static_cast<std::size_t>(L.main_provider[l])].name, L.demand[l]});
-      }
-      L.main_provider[l] = main;
-    }
+  if (defer) {
+    settle.insert(settle.end(), moved.begin(), moved.end());
+    std::sort(settle.begin(), settle.end());
+    settle.erase(std::unique(settle.begin(), settle.end()), settle.end());
+    for (const std::uint32_t l : settle) refresh(l);
   }
 }
 
