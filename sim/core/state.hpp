@@ -52,6 +52,9 @@ class Column {
   T operator[](std::size_t l) const { return per_lab_ ? v_[l] : value_; }
   std::size_t size() const { return n_; }
   bool uniform() const { return !per_lab_; }
+  // For kernels: the per-lab values, or nullptr while uniform (then value()).
+  const T* per_lab_data() const { return per_lab_ ? v_.data() : nullptr; }
+  T value() const { return value_; }
 
   void push_back(T value) {
     if (!per_lab_ && (n_ == 0 || value == value_)) {

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/rules.hpp"
+#include "core/vmath.hpp"
 
 namespace cw {
 
@@ -31,27 +32,39 @@ void requested_rows(const LabState& L, double* requested) {
 template <std::size_t S>
 void serve_rows(LabState& L, const double* fill, const double* price, const double* kappa,
                 double keep, double threshold, double* served_total, LabTotals& totals) {
-  std::array<double, S> total{}, prestige_x{}, using_count{};
+  std::array<double, S> total{}, prestige_x{}, using_count{}, f, pr, kp;
+  std::copy(fill, fill + S, f.begin());
+  std::copy(price, price + S, pr.begin());
+  std::copy(kappa, kappa + S, kp.begin());
   double prestige = 0;
+  // Plain pointers: stores to the lock rows cannot then alias what the loop
+  // reads, and the per-lab branches are loop-invariant.
+  const double* __restrict demand = L.demand.data();
+  const double* __restrict prestige_of = L.prestige.per_lab_data();
+  const double prestige_all = L.prestige.value();
+  const double* __restrict xs = L.x.data.data();
+  double* __restrict ks = L.lock.data.data();
+  double* __restrict spends = L.spend.data();
+  const std::size_t xstride = L.x.stride, kstride = L.lock.stride;
   for (std::size_t l = 0; l < L.n; ++l) {
-    const double d = L.demand[l];
-    const double* x = L.x.row(l);
-    double* k = L.lock.row(l);
-    const double v = L.prestige[l];
+    const double d = demand[l];
+    const double* x = xs + l * xstride;
+    double* k = ks + l * kstride;
+    const double v = prestige_of ? prestige_of[l] : prestige_all;
     prestige += v;
     for (std::size_t p = 0; p < S; ++p) {
       prestige_x[p] += v * x[p];
-      using_count[p] += x[p] > threshold ? 1.0 : 0.0;
+      using_count[p] += vmath::detail::select(x[p] > threshold, 1.0, 0.0);
     }
     std::array<double, S> served;
-    for (std::size_t p = 0; p < S; ++p) served[p] = d * x[p] * fill[p];
+    for (std::size_t p = 0; p < S; ++p) served[p] = d * x[p] * f[p];
     for (std::size_t p = 0; p < S; ++p) {
       total[p] += served[p];
-      k[p] = keep * k[p] + kappa[p] * served[p];
+      k[p] = keep * k[p] + kp[p] * served[p];
     }
     double spend = 0;
-    for (std::size_t p = 0; p < S; ++p) spend += served[p] * price[p];
-    L.spend[l] = spend;
+    for (std::size_t p = 0; p < S; ++p) spend += served[p] * pr[p];
+    spends[l] = spend;
   }
   std::copy(total.begin(), total.end(), served_total);
   totals.prestige = prestige;

@@ -10,6 +10,27 @@
 
 namespace cw {
 
+namespace {
+
+// A_p = sum_l d_l x_lp and n_p = sum_l x_lp over the first S columns (S
+// known at compile time), sums in lab order per provider.
+template <std::size_t S>
+void installed_base(const LabState& L, double* volume, double* count) {
+  std::array<double, S> v{}, n{};
+  for (std::size_t l = 0; l < L.n; ++l) {
+    const double d = L.demand[l];
+    const double* x = L.x.row(l);
+    for (std::size_t p = 0; p < S; ++p) {
+      v[p] += d * x[p];
+      n[p] += x[p];
+    }
+  }
+  std::copy(v.begin(), v.end(), volume);
+  std::copy(n.begin(), n.end(), count);
+}
+
+}  // namespace
+
 void network_effect(const Scenario& s, const State& st, double* G) {
   const std::size_t P = st.P;
   const NetworkEffectParams& ne = s.network_effect;
@@ -17,14 +38,29 @@ void network_effect(const Scenario& s, const State& st, double* G) {
   if (ne.form == NetworkEffectForm::none) return;
   // Installed base from the allocations at the start of the step:
   // A_p = sum_l d_l x_lp (compute) and n_p = sum_l x_lp (labs, fractional).
-  std::array<double, kMaxProviders> volume{}, count{};
+  std::array<double, kMaxProviders + 8> volume{}, count{};
   const LabState& L = st.labs;
-  for (std::size_t l = 0; l < L.n; ++l) {
-    const double* x = L.x.row(l);
-    for (std::size_t p = 0; p < P; ++p) {
-      volume[p] += L.demand[l] * x[p];
-      count[p] += x[p];
-    }
+  switch (st.pstride) {
+    case 2:
+      installed_base<2>(L, volume.data(), count.data());
+      break;
+    case 4:
+      installed_base<4>(L, volume.data(), count.data());
+      break;
+    case 6:
+      installed_base<6>(L, volume.data(), count.data());
+      break;
+    case 8:
+      installed_base<8>(L, volume.data(), count.data());
+      break;
+    default:
+      for (std::size_t l = 0; l < L.n; ++l) {
+        const double* x = L.x.row(l);
+        for (std::size_t p = 0; p < P; ++p) {
+          volume[p] += L.demand[l] * x[p];
+          count[p] += x[p];
+        }
+      }
   }
   double total = 0;
   for (std::size_t p = 0; p < P; ++p) total += volume[p];
@@ -197,14 +233,15 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
           for (std::size_t i = 0; i < n_opt; ++i) target[i] = (u[i] - top) / ch.tau;
           vmath::exp(target.data(), target.data(), n_opt);
           for (std::size_t i = 0; i < n_opt; ++i) z += target[i];
+          for (std::size_t i = 0; i < n_opt; ++i) target[i] /= z;
         } else {
           for (std::size_t i = 0; i < n_opt; ++i) {
             const double e = vmath::exp((u[order[i]] - top) / ch.tau);
             target[order[i]] = e;
             z += e;
           }
+          for (std::size_t i = 0; i < n_opt; ++i) target[order[i]] /= z;
         }
-        for (std::size_t i = 0; i < n_opt; ++i) target[order[i]] /= z;
         if (ch.allocation == AllocationRule::sample) {
           Draws r(seed, Stream::choice_sample, t, L.id[l]);
           const double draw = r.uniform();

@@ -213,7 +213,8 @@ void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
   st.statements.swap(st.pending_statements);
   st.pending_statements.clear();
   LabDraws speaks(seed, Stream::statements, t);
-  for (std::size_t l = 0; l < L.n; ++l) {
+  const bool silent = L.outspokenness.uniform() && L.n > 0 && !(L.outspokenness[0] > 0);
+  for (std::size_t l = 0; l < L.n && !silent; ++l) {
     if (L.outspokenness[l] <= 0) continue;
     if (speaks.uniform(L.id[l]) >= L.outspokenness[l]) continue;
     const double* o = L.opinion.row(l);

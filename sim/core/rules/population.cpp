@@ -558,12 +558,14 @@ void rule_population(const Scenario& s, State& st, StepCounters& c) {
   }
 
   // Exits: decided for every lab, then applied at once.
-  std::vector<std::uint8_t> keep(L.n, 1);
+  std::vector<std::uint8_t> keep;  // allocated at the first exit
   std::size_t exits = 0;
   LabDraws exit_draws(seed, Stream::exits, t);
-  for (std::size_t l = 0; l < L.n; ++l) {
+  const bool no_exits = L.exit_hazard.uniform() && L.n > 0 && !(L.exit_hazard[0] > 0);
+  for (std::size_t l = 0; l < L.n && !no_exits; ++l) {
     if (L.exit_hazard[l] <= 0) continue;
     if (exit_draws.uniform(L.id[l]) < L.exit_hazard[l]) {
+      if (keep.empty()) keep.assign(L.n, 1);
       keep[l] = 0;
       ++exits;
     }
