@@ -114,6 +114,43 @@ void lab_utilities(const Scenario& s, const State& st, std::size_t l, const doub
   u[P] = s.outside.utility;
 }
 
+namespace {
+
+// The provider terms of the utility for one step, padded to whole rows
+// (inactive and padding columns: active 0).
+struct UtilityTerms {
+  std::array<double, kMaxProviders + 8> log_price{}, quality{}, reputation{}, egress{}, dG{};
+  std::array<std::uint8_t, kMaxProviders + 8> active{};
+};
+
+// lab_utilities() for providers 0..S-1 on whole rows (S = the provider row
+// length, known at compile time), without credits: the same expression in
+// the same order per provider, so the same bits. Writes u[0..S); the caller
+// sets u[P].
+template <std::size_t S>
+void utilities_row(const Scenario& s, const LabState& L, const UtilityTerms& T, std::size_t l,
+                   double* u) {
+  static constexpr std::array<double, S> kZero{};
+  const double* aff = L.affinity.data.empty() ? kZero.data() : L.affinity.row(l);
+  const double* x = L.x.row(l);
+  const double* k = L.lock.row(l);
+  const double* o = L.opinion.row(l);
+  const double w_own = L.w_own[l], d = L.demand[l];
+  const double alpha = L.alpha[l], beta = L.beta[l], gamma = L.gamma[l];
+  const double weight = s.lock_in.weight, threshold = s.metrics.usage_threshold;
+  const bool demand_positive = d > 0;
+  for (std::size_t p = 0; p < S; ++p) {
+    const double rep = (1.0 - w_own) * T.reputation[p] + w_own * o[p];
+    const double stock = vmath::detail::select(demand_positive, weight * k[p] / d, 0.0);
+    const double lock = vmath::detail::select(x[p] > threshold, stock + T.egress[p], 0.0);
+    const double v =
+        aff[p] - alpha * T.log_price[p] + beta * T.quality[p] + gamma * rep + T.dG[p] + lock;
+    u[p] = vmath::detail::select(T.active[p] != 0, v, -kInf);
+  }
+}
+
+}  // namespace
+
 void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   const std::size_t P = st.P;
   const std::size_t S = st.stride;
@@ -126,6 +163,17 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   // Read-only view for every decision of this step.
   std::array<double, kMaxProviders> G{};
   network_effect(s, st, G.data());
+  UtilityTerms terms;
+  for (std::size_t p = 0; p < P; ++p) {
+    terms.log_price[p] = st.providers.log_price[p];
+    terms.quality[p] = st.providers.quality[p];
+    terms.reputation[p] = st.providers.reputation[p];
+    terms.egress[p] = st.providers.egress_fee[p];
+    terms.dG[p] = s.network_effect.delta * G[p];
+    terms.active[p] = st.providers.active[p];
+  }
+  // The row kernel serves labs without credits, for the common row lengths.
+  const bool row_kernel = L.credit.data.empty() && st.pstride <= 8;
 
   std::array<double, kMaxProviders + 8> u{}, target{};
   std::array<std::size_t, kMaxProviders + 8> order{};
@@ -198,7 +246,24 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     }
     refresh_moved_before(l);
     const bool fresh = L.fresh[l] != 0;
-    lab_utilities(s, st, l, G.data(), u.data());
+    if (row_kernel) {
+      switch (st.pstride) {
+        case 2:
+          utilities_row<2>(s, L, terms, l, u.data());
+          break;
+        case 4:
+          utilities_row<4>(s, L, terms, l, u.data());
+          break;
+        case 6:
+          utilities_row<6>(s, L, terms, l, u.data());
+          break;
+        default:
+          utilities_row<8>(s, L, terms, l, u.data());
+      }
+      u[P] = s.outside.utility;
+    } else {
+      lab_utilities(s, st, l, G.data(), u.data());
+    }
     if (ch.noise > 0) {
       Draws r(seed, Stream::choice_noise, t, L.id[l]);
       for (std::size_t p = 0; p <= P; ++p) u[p] += ch.noise * r.normal();
