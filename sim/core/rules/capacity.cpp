@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/rules.hpp"
+#include "core/rules/row_kernels.hpp"
 #include "core/vmath.hpp"
 
 namespace cw {
@@ -101,22 +102,9 @@ void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   std::array<double, kMaxProviders + 8> req_partner{}, req_other{};
   const bool credits = st.any_credit && !L.credit.data.empty();
   // The row kernels: pro rata without credits, common row lengths.
-  const bool rows = !partners_first && !credits && st.pstride <= 8 && st.pstride % 2 == 0;
-  if (rows) {
-    switch (st.pstride) {
-      case 2:
-        requested_rows<2>(L, req_other.data());
-        break;
-      case 4:
-        requested_rows<4>(L, req_other.data());
-        break;
-      case 6:
-        requested_rows<6>(L, req_other.data());
-        break;
-      default:
-        requested_rows<8>(L, req_other.data());
-    }
-  }
+  const bool rows =
+      !partners_first && !credits &&
+      with_row_length(st.pstride, [&]<std::size_t S>() { requested_rows<S>(L, req_other.data()); });
   for (std::size_t l = 0; l < L.n && !rows; ++l) {
     const double* x = L.x.row(l);
     for (std::size_t p = 0; p < P; ++p) {
@@ -157,29 +145,16 @@ void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   totals = LabTotals{};
   totals.step = st.step;
   if (rows) {
-    std::array<double, 8> fill{}, price{}, kappa_row{}, total{};
+    std::array<double, kMaxProviders + 8> fill{}, price{}, kappa_row{}, total{};
     for (std::size_t p = 0; p < P; ++p) {
       fill[p] = fill_other[p];
       price[p] = Pv.price[p];
       kappa_row[p] = kappa[p];
     }
-    switch (st.pstride) {
-      case 2:
-        serve_rows<2>(L, fill.data(), price.data(), kappa_row.data(), keep, threshold, total.data(),
-                      totals);
-        break;
-      case 4:
-        serve_rows<4>(L, fill.data(), price.data(), kappa_row.data(), keep, threshold, total.data(),
-                      totals);
-        break;
-      case 6:
-        serve_rows<6>(L, fill.data(), price.data(), kappa_row.data(), keep, threshold, total.data(),
-                      totals);
-        break;
-      default:
-        serve_rows<8>(L, fill.data(), price.data(), kappa_row.data(), keep, threshold, total.data(),
-                      totals);
-    }
+    with_row_length(st.pstride, [&]<std::size_t S>() {
+      serve_rows<S>(L, fill.data(), price.data(), kappa_row.data(), keep, threshold, total.data(),
+                    totals);
+    });
     for (std::size_t p = 0; p < P; ++p) Pv.served[p] = total[p];
   }
   for (std::size_t l = 0; l < L.n && !rows; ++l) {

@@ -6,6 +6,7 @@
 
 #include "core/random.hpp"
 #include "core/rules.hpp"
+#include "core/rules/row_kernels.hpp"
 #include "core/vmath.hpp"
 
 namespace cw {
@@ -40,27 +41,14 @@ void network_effect(const Scenario& s, const State& st, double* G) {
   // A_p = sum_l d_l x_lp (compute) and n_p = sum_l x_lp (labs, fractional).
   std::array<double, kMaxProviders + 8> volume{}, count{};
   const LabState& L = st.labs;
-  switch (st.pstride) {
-    case 2:
-      installed_base<2>(L, volume.data(), count.data());
-      break;
-    case 4:
-      installed_base<4>(L, volume.data(), count.data());
-      break;
-    case 6:
-      installed_base<6>(L, volume.data(), count.data());
-      break;
-    case 8:
-      installed_base<8>(L, volume.data(), count.data());
-      break;
-    default:
-      for (std::size_t l = 0; l < L.n; ++l) {
-        const double* x = L.x.row(l);
-        for (std::size_t p = 0; p < P; ++p) {
-          volume[p] += L.demand[l] * x[p];
-          count[p] += x[p];
-        }
-      }
+  const bool kernel = with_row_length(
+      st.pstride, [&]<std::size_t S>() { installed_base<S>(L, volume.data(), count.data()); });
+  for (std::size_t l = 0; l < L.n && !kernel; ++l) {
+    const double* x = L.x.row(l);
+    for (std::size_t p = 0; p < P; ++p) {
+      volume[p] += L.demand[l] * x[p];
+      count[p] += x[p];
+    }
   }
   double total = 0;
   for (std::size_t p = 0; p < P; ++p) total += volume[p];
@@ -173,7 +161,7 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     terms.active[p] = st.providers.active[p];
   }
   // The row kernel serves labs without credits, for the common row lengths.
-  const bool row_kernel = L.credit.data.empty() && st.pstride <= 8;
+  const bool row_kernel = L.credit.data.empty() && st.pstride <= kMaxRowKernel;
 
   std::array<double, kMaxProviders + 8> u{}, target{};
   std::array<std::size_t, kMaxProviders + 8> order{};
@@ -247,19 +235,8 @@ void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     refresh_moved_before(l);
     const bool fresh = L.fresh[l] != 0;
     if (row_kernel) {
-      switch (st.pstride) {
-        case 2:
-          utilities_row<2>(s, L, terms, l, u.data());
-          break;
-        case 4:
-          utilities_row<4>(s, L, terms, l, u.data());
-          break;
-        case 6:
-          utilities_row<6>(s, L, terms, l, u.data());
-          break;
-        default:
-          utilities_row<8>(s, L, terms, l, u.data());
-      }
+      with_row_length(st.pstride,
+                      [&]<std::size_t S>() { utilities_row<S>(s, L, terms, l, u.data()); });
       u[P] = s.outside.utility;
     } else {
       lab_utilities(s, st, l, G.data(), u.data());

@@ -7,6 +7,7 @@
 
 #include "core/random.hpp"
 #include "core/rules.hpp"
+#include "core/rules/row_kernels.hpp"
 
 namespace cw {
 
@@ -50,24 +51,19 @@ template <std::size_t S>
   for (std::size_t v = 0; v < V; ++v) _mm_storeu_pd(heard + 2 * v, acc[v]);
 }
 
+// The same for any row length (rows longer than the kernels'), the same
+// arithmetic.
 void gather(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
-  switch (opinion.stride) {
-    case 2:
-      return gather_fixed<2>(W, opinion, l, heard);
-    case 4:
-      return gather_fixed<4>(W, opinion, l, heard);
-    case 6:
-      return gather_fixed<6>(W, opinion, l, heard);
-    case 8:
-      return gather_fixed<8>(W, opinion, l, heard);
-    default:
-      break;
-  }
   std::fill(heard, heard + opinion.stride, 0.0);
-  for (auto k = W.off[l]; k < W.off[l + 1]; ++k) {
+  const auto begin = W.off[l], end = W.off[l + 1];
+  for (auto k = begin; k < end; ++k) {
     const double* oj = opinion.row(static_cast<std::size_t>(W.nbr[static_cast<std::size_t>(k)]));
-    const double w = W.weight(l, k);
-    for (std::size_t p = 0; p < opinion.stride; ++p) heard[p] += w * oj[p];
+    const double w = W.unit() ? 1.0 : W.w[static_cast<std::size_t>(k)];
+    for (std::size_t p = 0; p < opinion.stride; ++p) heard[p] += W.unit() ? oj[p] : w * oj[p];
+  }
+  if (W.unit()) {
+    const double scale = end > begin ? 1.0 / static_cast<double>(end - begin) : 0.0;
+    for (std::size_t p = 0; p < opinion.stride; ++p) heard[p] *= scale;
   }
 }
 
@@ -203,21 +199,10 @@ void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
   Rows& next = st.scratch;
   next.stride = st.pstride;
   next.data.resize(L.n * st.pstride);
-  switch (st.pstride) {
-    case 2:
-      update_opinions<2>(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
-      break;
-    case 4:
-      update_opinions<4>(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
-      break;
-    case 6:
-      update_opinions<6>(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
-      break;
-    case 8:
-      update_opinions<8>(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
-      break;
-    default:
-      update_opinions_any(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
+  if (!with_row_length(st.pstride, [&]<std::size_t S>() {
+        update_opinions<S>(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
+      })) {
+    update_opinions_any(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
   }
   std::swap(L.opinion.data, next.data);
 
