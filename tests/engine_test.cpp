@@ -149,7 +149,7 @@ TEST(Network, EdgeListFileBuildsTheInfluenceGraph) {
   EXPECT_EQ(s.network.edges[0].b, 2u);
   EXPECT_EQ(s.network.edges[1].weight, 2.5);
   const State st = init_state(s);
-  EXPECT_EQ(market_graph(st).edges(EdgeKind::influence), 6u);
+  EXPECT_EQ(market_graph(st, s.metrics.usage_threshold).edges(EdgeKind::influence), 6u);
   // Famous listens to labs 2 and 3 with weights 1 and 2.5, row-normalised.
   ASSERT_EQ(st.influence.degree(0), 2u);
   EXPECT_DOUBLE_EQ(st.influence.w[0] + st.influence.w[1], 1.0);

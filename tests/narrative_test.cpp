@@ -168,6 +168,60 @@ TEST(Events, ExclusivityBlocksSwitchingUntilItEnds) {
   EXPECT_EQ(sim.state().labs.x.at(0, 0), 1.0);
 }
 
+// An exported graph shows where the lab's compute is at the end of the step,
+// even when an event moved it after the choice rule (the exclusive deal of
+// step 0 moves the lab from P0 to P1).
+TEST(Events, ExportedUsageFollowsAnEventsMoveInTheSameStep) {
+  Scenario s = test::tiny(2, 1);
+  s.providers[0].quality = 1.0;
+  s.providers[1].quality = 0.0;
+  s.choice.allocation = AllocationRule::argmax;
+  s.labs.named.push_back(named("L", 1.0, 1.0, "P1"));
+  EventParams deal = event("deal", EventType::deal, 0);
+  deal.lab = "L";
+  deal.provider = "P1";
+  deal.exclusivity_steps = 5;
+  s.events.push_back(deal);
+  Simulation sim(s);
+  sim.step();
+  ASSERT_EQ(sim.state().labs.x.at(0, 1), 1.0);
+  const MarketGraph g = market_graph(sim.state(), s.metrics.usage_threshold);
+  ASSERT_EQ(g.edges(EdgeKind::usage), 1u);
+  const BoostGraph& bg = g.boost_graph();
+  for (auto [e, end] = boost::out_edges(0, bg); e != end; ++e) {  // vertex 0: lab slot 0
+    if (bg[*e].kind != EdgeKind::usage) continue;
+    EXPECT_EQ(bg[boost::target(*e, bg)].kind, VertexKind::provider);
+    EXPECT_EQ(bg[boost::target(*e, bg)].id, 1u);  // P1
+  }
+}
+
+// A new deal between the same lab and provider replaces the old one, its
+// credit too: a deal without credit leaves no discount behind.
+TEST(Events, AReplacingDealWithoutCreditClearsTheOldCredit) {
+  Scenario s = test::tiny(2, 1);
+  s.labs.named.push_back(named("L", 1.0, 1.0, "P0"));
+  EventParams first = event("first", EventType::deal, 0);
+  first.lab = "L";
+  first.provider = "P0";
+  first.credit = 0.2;
+  first.credit_steps = 10;
+  EventParams second = event("second", EventType::deal, 1);
+  second.lab = "L";
+  second.provider = "P0";
+  second.credit = 0;
+  s.events = {first, second};
+  s.steps = 4;
+  Simulation sim(s);
+  sim.step();
+  EXPECT_DOUBLE_EQ(sim.state().labs.credit.at(0, 0), 0.2);
+  sim.step();
+  ASSERT_EQ(sim.state().deals.size(), 1u);
+  EXPECT_EQ(sim.state().deals[0].credit, 0.0);
+  EXPECT_EQ(sim.state().labs.credit.at(0, 0), 0.0);
+  sim.step();
+  EXPECT_EQ(sim.state().providers.credits_given[0], 0.0);
+}
+
 TEST(Events, EndExclusivityFreesTheLabEarly) {
   Scenario s = test::tiny(2, 1);
   s.providers[0].quality = 1.0;
@@ -319,7 +373,7 @@ TEST(Courting, OffersTheSmallestSufficientCredit) {
   // Charged to the budget: c x price x demand x T_c.
   EXPECT_NEAR(d.value, d.credit * 1.0 * 10.0 * 12, 1e-12);
   EXPECT_NEAR(sim.state().providers.budget[0], 1000 - d.value, 1e-9);
-  EXPECT_EQ(market_graph(sim.state()).edges(EdgeKind::investment), 1u);
+  EXPECT_EQ(market_graph(sim.state(), s.metrics.usage_threshold).edges(EdgeKind::investment), 1u);
 }
 
 // With credits, revenue = price x served - credits (+ background), and the

@@ -453,7 +453,7 @@ void expect_consistent(const Scenario& s, const State& st) {
   ASSERT_EQ(L.id.size(), L.n);
   ASSERT_EQ(L.x.data.size(), L.n * L.x.stride);
   ASSERT_EQ(L.lock.data.size(), L.n * L.lock.stride);
-  const MarketGraph g = market_graph(st);
+  const MarketGraph g = market_graph(st, s.metrics.usage_threshold);
   ASSERT_EQ(g.labs(), L.n);
   std::size_t usage = 0;
   for (std::size_t l = 0; l < L.n; ++l) {

@@ -273,10 +273,10 @@ struct State {
 };
 
 // The market graph of this state as a Boost graph (export and tests): every
-// lab and provider; per lab its usage edges (providers above
-// metrics.usage_threshold, by index), then its influence edges (CSR order,
-// own weights); per provider its investment edges (active deals, in order,
+// lab and provider; per lab its usage edges (providers with x above
+// usage_threshold, by index), then its influence edges (CSR order, own
+// weights); per provider its investment edges (active deals, in order,
 // weighted by the deal's value).
-MarketGraph market_graph(const State& st);
+MarketGraph market_graph(const State& st, double usage_threshold);
 
 }  // namespace cw

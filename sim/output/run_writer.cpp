@@ -64,13 +64,13 @@ void RunWriter::export_graph(const Scenario& s, const State& st, std::int64_t st
   const std::string stem = fmt::format("graph_step{:05d}", step);
   if (fmt_ == GraphFormat::graphml || fmt_ == GraphFormat::both) {
     std::ostringstream os;
-    market_graph(st).write_graphml(os, lab, provider);
+    market_graph(st, s.metrics.usage_threshold).write_graphml(os, lab, provider);
     graphs_.push_back(std::make_unique<AtomicFile>(dir_ / (stem + ".graphml")));
     graphs_.back()->write(os.str());
   }
   if (fmt_ == GraphFormat::dot || fmt_ == GraphFormat::both) {
     std::ostringstream os;
-    market_graph(st).write_dot(os, lab, provider);
+    market_graph(st, s.metrics.usage_threshold).write_dot(os, lab, provider);
     graphs_.push_back(std::make_unique<AtomicFile>(dir_ / (stem + ".dot")));
     graphs_.back()->write(os.str());
   }

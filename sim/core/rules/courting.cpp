@@ -14,8 +14,9 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
   LabState& L = st.labs;
   ProviderState& Pv = st.providers;
   const std::uint64_t lab = L.id[slot];
-  // A new deal between the same pair replaces the old one.
+  // A new deal between the same pair replaces the old one, credit included.
   std::erase_if(st.deals, [&](const Deal& d) { return d.provider == p && d.lab == lab; });
+  if (!L.credit.data.empty()) L.credit.at(slot, p) = 0.0;
   Deal d;
   d.provider = p;
   d.lab = lab;
