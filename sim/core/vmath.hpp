@@ -280,12 +280,12 @@ inline constexpr std::uint64_t kOneBits = 0x3ff0000000000000ULL;       // bits o
 
 // out[i] = exp(in[i]) for i < n; in == out is allowed. The loop vectorises
 // (see the header comment), and the results equal the scalar ones bit for bit.
-inline void exp(const double* in, double* out, std::size_t n) {
+[[gnu::always_inline]] inline void exp(const double* in, double* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out[i] = exp(in[i]);
 }
 
 // out[i] = log(in[i]) for i < n; in == out is allowed. Vectorises like exp.
-inline void log(const double* in, double* out, std::size_t n) {
+[[gnu::always_inline]] inline void log(const double* in, double* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) out[i] = log(in[i]);
 }
 

@@ -17,7 +17,7 @@ namespace {
 
 // R_p = sum_l d_l x_lp (columns p < P are used).
 template <std::size_t S>
-void requested_rows(const LabState& L, double* requested) {
+CW_CLONES void requested_rows(const LabState& L, double* requested) {
   std::array<double, S> acc{};
   for (std::size_t l = 0; l < L.n; ++l) {
     const double d = L.demand[l];
@@ -31,8 +31,8 @@ void requested_rows(const LabState& L, double* requested) {
 // fill, price and kappa are zero beyond P.
 // Also the lab totals (State::LabTotals) of the first S columns.
 template <std::size_t S>
-void serve_rows(LabState& L, const double* fill, const double* price, const double* kappa,
-                double keep, double threshold, double* served_total, LabTotals& totals) {
+CW_CLONES void serve_rows(LabState& L, const double* fill, const double* price, const double* kappa,
+                          double keep, double threshold, double* served_total, LabTotals& totals) {
   std::array<double, S> total{}, prestige_x{}, using_count{}, f, pr, kp;
   std::copy(fill, fill + S, f.begin());
   std::copy(price, price + S, pr.begin());
@@ -75,7 +75,7 @@ void serve_rows(LabState& L, const double* fill, const double* price, const doub
 
 }  // namespace
 
-void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
+CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   const std::size_t P = st.P;
   LabState& L = st.labs;
   ProviderState& Pv = st.providers;

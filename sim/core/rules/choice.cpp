@@ -16,7 +16,7 @@ namespace {
 // A_p = sum_l d_l x_lp and n_p = sum_l x_lp over the first S columns (S
 // known at compile time), sums in lab order per provider.
 template <std::size_t S>
-void installed_base(const LabState& L, double* volume, double* count) {
+CW_CLONES void installed_base(const LabState& L, double* volume, double* count) {
   std::array<double, S> v{}, n{};
   for (std::size_t l = 0; l < L.n; ++l) {
     const double d = L.demand[l];
@@ -32,7 +32,7 @@ void installed_base(const LabState& L, double* volume, double* count) {
 
 }  // namespace
 
-void network_effect(const Scenario& s, const State& st, double* G) {
+CW_CLONES void network_effect(const Scenario& s, const State& st, double* G) {
   const std::size_t P = st.P;
   const NetworkEffectParams& ne = s.network_effect;
   std::fill(G, G + P, 0.0);
@@ -116,8 +116,8 @@ struct UtilityTerms {
 // the same order per provider, so the same bits. Writes u[0..S); the caller
 // sets u[P].
 template <std::size_t S>
-void utilities_row(const Scenario& s, const LabState& L, const UtilityTerms& T, std::size_t l,
-                   double* u) {
+CW_CLONES void utilities_row(const Scenario& s, const LabState& L, const UtilityTerms& T,
+                             std::size_t l, double* u) {
   static constexpr std::array<double, S> kZero{};
   const double* aff = L.affinity.data.empty() ? kZero.data() : L.affinity.row(l);
   const double* x = L.x.row(l);
@@ -139,7 +139,7 @@ void utilities_row(const Scenario& s, const LabState& L, const UtilityTerms& T, 
 
 }  // namespace
 
-void rule_choice(const Scenario& s, State& st, StepCounters& c) {
+CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   const std::size_t P = st.P;
   const std::size_t S = st.stride;
   LabState& L = st.labs;

@@ -72,8 +72,8 @@ void gather(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
 // o <- (1-lambda) o + lambda (w_exp sat [x > threshold] + (1-w_exp) heard).
 // `sat` is zero beyond P, so the padding stays zero.
 template <std::size_t S>
-void update_opinions(const NarrativeParams& n, const Csr& W, const Rows& opinion, const Rows& x,
-                     const double* sat, std::size_t labs, Rows& next) {
+CW_CLONES void update_opinions(const NarrativeParams& n, const Csr& W, const Rows& opinion,
+                               const Rows& x, const double* sat, std::size_t labs, Rows& next) {
   const double keep = 1.0 - n.lambda, lambda = n.lambda, w_exp = n.w_exp;
   const double w_heard = 1.0 - n.w_exp, threshold = n.experience_threshold;
   for (std::size_t l = 0; l < labs; ++l) {
@@ -173,7 +173,7 @@ void contagion(const Scenario& s, State& st) {
 
 }  // namespace
 
-void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
+CW_CLONES void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
   if (!s.narrative.enabled) return;
   if (s.narrative.mode == NarrativeMode::contagion) {
     contagion(s, st);

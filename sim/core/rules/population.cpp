@@ -8,6 +8,7 @@
 
 #include "core/random.hpp"
 #include "core/rules.hpp"
+#include "core/rules/row_kernels.hpp"
 #include "core/vmath.hpp"
 
 namespace cw {
@@ -528,7 +529,7 @@ State init_state(const Scenario& s) {
   return st;
 }
 
-void rule_population(const Scenario& s, State& st, StepCounters& c) {
+CW_CLONES void rule_population(const Scenario& s, State& st, StepCounters& c) {
   LabState& L = st.labs;
   const auto seed = static_cast<std::uint64_t>(s.seed);
   const auto t = static_cast<std::uint64_t>(st.step);

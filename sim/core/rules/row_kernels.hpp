@@ -6,6 +6,17 @@
 #include <cstddef>
 #include <utility>
 
+// CW_CLONES: the function is compiled twice, for the x86-64-v2 baseline and
+// for x86-64-v3 (AVX2), and the loader picks the one the CPU runs (GCC
+// target_clones). Both give the same bits: the arithmetic is element-wise
+// IEEE, sums are never reordered (no -ffast-math) and contraction into FMA
+// is off (-ffp-contract=off), so a wider vector changes only the speed.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(CW_NO_CLONES)
+#define CW_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#else
+#define CW_CLONES
+#endif
+
 namespace cw {
 
 // Rows up to this length (P <= 32 providers) have a kernel.
