@@ -67,43 +67,40 @@ void gather(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
   }
 }
 
-// The synchronous opinion update of every lab into `next`, on whole rows of
-// S values (S = the row length, known at compile time for the common ones):
+// One lab's opinion update from what it heard, over `len` values of its row:
 // o <- (1-lambda) o + lambda (w_exp sat [x > threshold] + (1-w_exp) heard).
-// `sat` is zero beyond P, so the padding stays zero.
-template <std::size_t S>
-CW_CLONES void update_opinions(const NarrativeParams& n, const Csr& W, const Rows& opinion,
-                               const Rows& x, const double* sat, std::size_t labs, Rows& next) {
+// `sat` is zero beyond P, so the padding stays zero. Inlined with a constant
+// len into the kernels below.
+[[gnu::always_inline]] inline void update_row(const NarrativeParams& n, const double* o,
+                                              const double* xl, const double* heard,
+                                              const double* sat, std::size_t len, double* out) {
   const double keep = 1.0 - n.lambda, lambda = n.lambda, w_exp = n.w_exp;
   const double w_heard = 1.0 - n.w_exp, threshold = n.experience_threshold;
-  for (std::size_t l = 0; l < labs; ++l) {
-    std::array<double, S> heard;
-    gather_fixed<S>(W, opinion, l, heard.data());
-    const double* o = opinion.row(l);
-    const double* xl = x.row(l);
-    double* out = next.row(l);
-    for (std::size_t p = 0; p < S; ++p) {
-      const double experience = xl[p] > threshold ? sat[p] : 0.0;
-      out[p] = keep * o[p] + lambda * (w_exp * experience + w_heard * heard[p]);
-    }
+  for (std::size_t p = 0; p < len; ++p) {
+    const double experience = xl[p] > threshold ? sat[p] : 0.0;
+    out[p] = keep * o[p] + lambda * (w_exp * experience + w_heard * heard[p]);
   }
 }
 
+// The synchronous update of every lab into `next`, on whole rows of S values
+// (S = the row length, known at compile time).
+template <std::size_t S>
+CW_CLONES void update_opinions(const NarrativeParams& n, const Csr& W, const Rows& opinion,
+                               const Rows& x, const double* sat, std::size_t labs, Rows& next) {
+  for (std::size_t l = 0; l < labs; ++l) {
+    std::array<double, S> heard;
+    gather_fixed<S>(W, opinion, l, heard.data());
+    update_row(n, opinion.row(l), x.row(l), heard.data(), sat, S, next.row(l));
+  }
+}
+
+// The same for rows longer than the kernels'.
 void update_opinions_any(const NarrativeParams& n, const Csr& W, const Rows& opinion, const Rows& x,
                          const double* sat, std::size_t labs, Rows& next) {
-  const double keep = 1.0 - n.lambda, lambda = n.lambda, w_exp = n.w_exp;
-  const double w_heard = 1.0 - n.w_exp, threshold = n.experience_threshold;
-  const std::size_t S = opinion.stride;
   std::array<double, kMaxProviders + 8> heard;
   for (std::size_t l = 0; l < labs; ++l) {
     gather(W, opinion, l, heard.data());
-    const double* o = opinion.row(l);
-    const double* xl = x.row(l);
-    double* out = next.row(l);
-    for (std::size_t p = 0; p < S; ++p) {
-      const double experience = xl[p] > threshold ? sat[p] : 0.0;
-      out[p] = keep * o[p] + lambda * (w_exp * experience + w_heard * heard[p]);
-    }
+    update_row(n, opinion.row(l), x.row(l), heard.data(), sat, opinion.stride, next.row(l));
   }
 }
 
