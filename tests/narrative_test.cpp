@@ -195,6 +195,35 @@ TEST(Events, ExportedUsageFollowsAnEventsMoveInTheSameStep) {
   }
 }
 
+// An exclusive deal that moves a lab from P0 to P1 is one switch, counted
+// and logged in the deal's own step, right after the deal (the main provider
+// is settled when the allocation moves, not in a later choice rule).
+TEST(Events, AnExclusiveDealThatMovesALabIsOneSwitchInItsStep) {
+  Scenario s = test::tiny(2, 1);
+  s.providers[0].quality = 1.0;
+  s.providers[1].quality = 0.0;
+  s.choice.allocation = AllocationRule::argmax;
+  s.labs.named.push_back(named("L", 1.0, 1.0, "P0"));
+  EventParams deal = event("deal", EventType::deal, 1);
+  deal.lab = "L";
+  deal.provider = "P1";
+  deal.exclusivity_steps = 3;
+  s.events.push_back(deal);
+  s.steps = 6;
+  Simulation sim(s);
+  std::vector<std::int64_t> switches;
+  std::vector<std::vector<std::string>> types;
+  while (!sim.done()) {
+    switches.push_back(sim.step().counters.switches);
+    types.emplace_back();
+    for (const EventRecord& e : sim.state().log) types.back().push_back(e.type);
+  }
+  // Step 1: the deal moves L to P1; step 4: exclusivity over, argmax takes it back.
+  EXPECT_EQ(switches, (std::vector<std::int64_t>{0, 1, 0, 0, 1, 0}));
+  EXPECT_EQ(types[1], (std::vector<std::string>{"deal", "switch"}));
+  EXPECT_EQ(types[4], (std::vector<std::string>{"switch"}));
+}
+
 // A new deal between the same lab and provider replaces the old one, its
 // credit too: a deal without credit leaves no discount behind.
 TEST(Events, AReplacingDealWithoutCreditClearsTheOldCredit) {

@@ -162,7 +162,6 @@ RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
       ratio_sum += stock / spend;
       ++paying;
     }
-    // From x: usage_mask can lag behind an event's move in the last step.
     const std::uint64_t mask = usage_mask(L.x.row(l), P, s.metrics.usage_threshold);
     if (mask != 0) {
       ++using_any;

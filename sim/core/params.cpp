@@ -148,48 +148,30 @@ void describe(FieldVisitor& v, ProviderParams& p) {
 }
 
 void describe(FieldVisitor& v, TierParams& t) {
-  v.text("name", t.name, {"unique tier name"}, true);
+  v.text("name", t.name, {"unique tier name", "", kStartOnly}, true);
   v.number("fraction", t.fraction, kUnit, {"share of generated labs in this tier"}, true);
-  dist_field(v, "demand", t.demand, {"d_l: compute demand at arrival", "compute units per step"});
-  dist_field(v, "growth", t.growth, {"g: log demand growth per step"});
-  dist_field(v, "volatility", t.volatility, {"sigma: sd of log demand growth per step"});
-  dist_field(v, "prestige", t.prestige, {"v_l: visibility, weight of the lab's voice"});
-  dist_field(v, "alpha", t.alpha, {"alpha_l: price sensitivity"});
-  dist_field(v, "beta", t.beta, {"beta_l: quality weight"});
-  dist_field(v, "gamma", t.gamma, {"gamma_l: reputation weight"});
-  dist_field(v, "w_own", t.w_own, {"w_own: own opinion vs public reputation, in [0,1]"});
-  dist_field(v, "outspokenness", t.outspokenness,
-             {"pi_l: probability of a statement per step, in [0,1]"});
-  dist_field(v, "renewal", t.renewal, {"h: probability of re-evaluating per step, in [0,1]"});
-  dist_field(v, "exit_hazard", t.exit_hazard, {"probability of exit per step, in [0,1]"});
-  dist_field(v, "deal_threshold", t.deal_threshold,
-             {"utility gain a deal must bring to be accepted", "utility"});
-  v.integer("max_providers", t.max_providers, range(1, 64),
-            {"k: most providers a lab uses at once (1 = single-homing)"});
+  for_each_lab_param([&](const auto& f) {
+    if constexpr (field_kind<decltype(f)> == LabFieldKind::count) {
+      v.integer(f.key, t.*f.tier, f.support, f.doc);
+    } else {
+      dist_field(v, f.key, t.*f.tier, f.doc);
+    }
+  });
   v.number_map("affinity", t.affinity, kAnyNumber,
                {"provider name -> additive utility bonus", "utility"});
 }
 
 void describe(FieldVisitor& v, NamedLabParams& l) {
-  v.text("name", l.name, {"unique lab name"}, true);
-  v.text("tier", l.tier, {"tier its unspecified fields are drawn from"}, true);
-  v.maybe_number("demand", l.demand, kNonNegative, {"d_l", "compute units per step"});
-  v.maybe_number("growth", l.growth, kAnyNumber, {"g"});
-  v.maybe_number("volatility", l.volatility, kNonNegative, {"sigma"});
-  v.maybe_number("prestige", l.prestige, kNonNegative, {"v_l"});
-  v.maybe_number("alpha", l.alpha, kNonNegative, {"alpha_l"});
-  v.maybe_number("beta", l.beta, kAnyNumber, {"beta_l"});
-  v.maybe_number("gamma", l.gamma, kAnyNumber, {"gamma_l"});
-  v.maybe_number("w_own", l.w_own, kUnit, {"w_own"});
-  v.maybe_number("outspokenness", l.outspokenness, kUnit, {"pi_l"});
-  v.maybe_number("renewal", l.renewal, kUnit, {"h"});
-  v.maybe_number("exit_hazard", l.exit_hazard, kUnit, {"exit probability per step"});
-  v.maybe_number("deal_threshold", l.deal_threshold, kAnyNumber, {"deal acceptance threshold"});
-  v.maybe_number("max_providers", l.max_providers, range(1, 64), {"k"});
-  v.number_map("affinity", l.affinity, kAnyNumber, {"provider name -> utility bonus"});
-  v.text("provider", l.provider, {"provider it is on when it appears (empty: population rule)"});
-  v.text("arrive", l.arrive, {"YYYY-MM it appears; empty or <= start: present at start"});
-  v.flag("present", l.present, {"false: the lab appears only with an add_lab event"});
+  v.text("name", l.name, {"unique lab name", "", kStartOnly}, true);
+  v.text("tier", l.tier, {"tier its unspecified fields are drawn from", "", kStartOnly}, true);
+  for_each_lab_param([&](const auto& f) { v.maybe_number(f.key, l.*f.named, f.support, f.doc); });
+  v.number_map("affinity", l.affinity, kAnyNumber, {"provider name -> utility bonus", "utility"});
+  v.text("provider", l.provider,
+         {"provider it is on when it appears (empty: population rule)", "", kStartOnly});
+  v.text("arrive", l.arrive,
+         {"YYYY-MM it appears; empty or <= start: present at start", "", kStartOnly});
+  v.flag("present", l.present,
+         {"false: the lab appears only with an add_lab event", "", kStartOnly});
 }
 
 void describe(FieldVisitor& v, Scenario& s) {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/lab_fields.hpp"
 #include "core/schema.hpp"
 
 namespace cw {
@@ -107,38 +108,54 @@ struct OutsideParams {
   double utility = 0.0;
 };
 
-// Per-field distributions of a tier of generated labs.
+// A tier's value of a lab field when the scenario leaves it out.
+template <LabFieldKind K>
+TierValueT<K> tier_default(double value) {
+  if constexpr (K == LabFieldKind::count) {
+    return static_cast<std::int64_t>(value);
+  } else {
+    return Dist::fixed_at(value);
+  }
+}
+
+// A tier of generated labs: its share of them and, per lab field
+// (lab_fields.hpp), a distribution (or a whole number for a count).
 struct TierParams {
   std::string name;
   double fraction = 1.0;
-  Dist demand = Dist::fixed_at(1.0);          // compute units per step
-  Dist growth = Dist::fixed_at(0.0);          // g: log demand growth per step
-  Dist volatility = Dist::fixed_at(0.0);      // sigma of log demand growth
-  Dist prestige = Dist::fixed_at(1.0);        // v_l >= 0
-  Dist alpha = Dist::fixed_at(1.0);           // price sensitivity
-  Dist beta = Dist::fixed_at(1.0);            // quality weight
-  Dist gamma = Dist::fixed_at(0.0);           // reputation weight
-  Dist w_own = Dist::fixed_at(0.0);           // weight of own opinion vs public reputation
-  Dist outspokenness = Dist::fixed_at(0.0);   // pi_l
-  Dist renewal = Dist::fixed_at(1.0);         // h: probability of re-evaluating per step
-  Dist exit_hazard = Dist::fixed_at(0.0);     // probability of exit per step
-  Dist deal_threshold = Dist::fixed_at(0.0);  // utility gain a deal must bring
-  std::int64_t max_providers = 1;             // k
-  NumberMap affinity;                         // provider name -> utility bonus
+#define CW_TIER_MEMBER(NAME, KIND, DEFAULT, ...) \
+  TierValueT<LabFieldKind::KIND> NAME = tier_default<LabFieldKind::KIND>(DEFAULT);
+  CW_LAB_FIELDS(CW_TIER_MEMBER)
+#undef CW_TIER_MEMBER
+  NumberMap affinity;  // provider name -> utility bonus
 };
 
-// A named lab: fields left out are drawn from its tier.
+// A named lab: lab fields left out (nullopt) are drawn from its tier.
 struct NamedLabParams {
   std::string name;
   std::string tier;
-  std::optional<double> demand, growth, volatility, prestige, alpha, beta, gamma, w_own,
-      outspokenness, renewal, exit_hazard, deal_threshold;
-  std::optional<double> max_providers;
+#define CW_NAMED_MEMBER(NAME, ...) std::optional<double> NAME;
+  CW_LAB_FIELDS(CW_NAMED_MEMBER)
+#undef CW_NAMED_MEMBER
   NumberMap affinity;
   std::string provider;  // initial provider ("" = the population's initial rule)
   std::string arrive;    // "YYYY-MM": arrives then (empty or <= start: present at start)
   bool present = true;   // false: appears only with an add_lab event
 };
+
+// The LabParamField of one line of CW_LAB_FIELDS.
+#define CW_LAB_PARAM_FIELD(NAME, KIND, DEFAULT, SUPPORT, DOC, UNIT)                  \
+  LabParamField<LabFieldKind::KIND, TierParams, NamedLabParams> {                    \
+#NAME, &TierParams::NAME, &NamedLabParams::NAME, SUPPORT, FieldDoc { DOC, UNIT } \
+  }
+
+// Calls f(LabParamField) for every lab field, in declaration (and draw) order.
+template <class F>
+void for_each_lab_param(F&& f) {
+#define CW_LAB_PARAM(...) f(CW_LAB_PARAM_FIELD(__VA_ARGS__));
+  CW_LAB_FIELDS(CW_LAB_PARAM)
+#undef CW_LAB_PARAM
+}
 
 enum class InitialAllocation { uniform, outside, choice };
 inline constexpr std::array<std::string_view, 3> kInitialAllocationNames = {"uniform", "outside",

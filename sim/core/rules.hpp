@@ -64,6 +64,10 @@ std::int64_t event_step(const Scenario& s, const EventParams& e);
 // named labs due this step; the graph and its CSR follow.
 void rule_population(const Scenario& s, State& st, StepCounters& c);
 
+// Settles lab l's main provider after its allocation moved: a change from
+// one provider to another is a switch (counted, and logged when events are).
+void settle_main_provider(const Scenario& s, State& st, std::size_t l, StepCounters& c);
+
 // Step 3. Choice: labs that re-evaluate (probability h, stream renewal; always
 // when fresh) score every option and move part way to the allocation rule's
 // target. Decides from a read-only view of the providers' installed base.
@@ -86,12 +90,5 @@ void lab_utilities(const Scenario& s, const State& st, std::size_t l, const doub
 
 // Network effect G(base_p) for every provider from the current allocations.
 void network_effect(const Scenario& s, const State& st, double* G);
-
-// The provider with the largest allocation, or -1 when the outside option
-// (or nothing) is larger: a lab's "main provider", whose change is a switch.
-std::int32_t main_provider_of(const double* x, std::size_t P);
-
-// Usage bit mask of a row: providers with x above the threshold.
-std::uint64_t usage_mask(const double* x, std::size_t P, double threshold);
 
 }  // namespace cw

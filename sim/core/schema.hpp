@@ -49,10 +49,19 @@ inline constexpr Bounds kUnit{0.0, 1.0, false, false};
 inline constexpr Bounds kSigned{-1.0, 1.0, false, false};
 inline constexpr Bounds range(double lo, double hi) { return Bounds{lo, hi, false, false}; }
 
-// Documentation attached to a field (shown in docs/MODEL.md and `cloudwars params`).
+// Whether a `set` event may change a parameter during a run. A parameter
+// read only when the run starts (the horizon, a provider's name, the initial
+// network...) is `start_only`: a `set` event on it is a config error. An
+// object marked start_only makes every parameter inside it start_only.
+enum class MidRun { allowed, start_only };
+inline constexpr MidRun kStartOnly = MidRun::start_only;
+
+// Documentation attached to a field (shown in docs/MODEL.md and `cloudwars
+// params`), and whether it may change during a run.
 struct FieldDoc {
   std::string_view text;
   std::string_view unit = "";
+  MidRun mid_run = MidRun::allowed;
 };
 
 // Type-erased access to a std::vector<T> of described items.

@@ -104,59 +104,90 @@ void copy_slot(Column<T>& v, std::size_t to, std::size_t from) {
   v.copy(to, from);
 }
 
-inline constexpr std::uint8_t kReevaluate = 1, kAllocationMoved = 2;
+// What a lab field's KIND (lab_fields.hpp) means for its LabState column.
+template <LabFieldKind K>
+struct LabColumn {
+  using type = Column<double>;
+};
+template <>
+struct LabColumn<LabFieldKind::varying> {
+  using type = std::vector<double>;
+};
+template <>
+struct LabColumn<LabFieldKind::count> {
+  using type = Column<std::int32_t>;
+};
+template <LabFieldKind K>
+using LabColumnT = typename LabColumn<K>::type;
+
+// Sets lab `l`'s value of a field column from a parameter value.
+inline void set_lab_value(std::vector<double>& v, std::size_t l, double x) { v[l] = x; }
+inline void set_lab_value(Column<double>& v, std::size_t l, double x) { v.set(l, x); }
+inline void set_lab_value(Column<std::int32_t>& v, std::size_t l, double x) {
+  v.set(l, static_cast<std::int32_t>(x));
+}
+
+// kReevaluate: a forced re-evaluation this step (a deal, an eviction).
+inline constexpr std::uint8_t kReevaluate = 1;
 
 struct LabState {
   std::size_t n = 0;
   std::vector<std::uint64_t> id;
   Column<std::int32_t> tier;
-  std::vector<double> demand;
-  Column<double> growth, volatility, prestige, alpha, beta, gamma, w_own, outspokenness, renewal,
-      exit_hazard, deal_threshold;
-  Column<std::int32_t> max_providers;
+  // One column per lab field (lab_fields.hpp): L.demand, L.alpha, ...
+#define CW_LAB_COLUMN(NAME, KIND, ...) LabColumnT<LabFieldKind::KIND> NAME;
+  CW_LAB_FIELDS(CW_LAB_COLUMN)
+#undef CW_LAB_COLUMN
+  // The state of each lab that the rules keep (not parameters).
   std::vector<std::uint8_t> fresh;            // arrived and not yet chosen: choose with mu = 1
-  std::vector<std::uint64_t> usage_mask;      // providers above the usage threshold (bit p)
   std::vector<std::int32_t> main_provider;    // largest allocation (-1: none/outside)
   std::vector<std::int64_t> exclusive_until;  // no re-evaluation before this step
-  // kReevaluate: forced re-evaluation this step (a deal, an eviction);
-  // kAllocationMoved: x was changed outside the choice rule without updating
-  // usage_mask and main_provider (an exclusive deal).
-  std::vector<std::uint8_t> reevaluate;
+  std::vector<std::uint8_t> reevaluate;       // kReevaluate flags
   std::vector<double> spend;  // this step's spend, sum_p served_lp price_p (lock-in ratio)
   Rows affinity, x, lock, opinion, credit;  // affinity and credit are lazy
 
-  // Applies f to every per-lab scalar array (std::vector<T>& or Column<T>&)
-  // and g to every Rows.
+  // Applies f to every per-lab scalar array (std::vector<T> or Column<T>)
+  // and g to every Rows: exits close up and arrivals grow all of them.
   template <class F, class G>
   void for_each_array(F&& f, G&& g) {
-    f(id);
-    f(tier);
-    f(demand);
-    f(growth);
-    f(volatility);
-    f(prestige);
-    f(alpha);
-    f(beta);
-    f(gamma);
-    f(w_own);
-    f(outspokenness);
-    f(renewal);
-    f(exit_hazard);
-    f(deal_threshold);
-    f(max_providers);
-    f(fresh);
-    f(usage_mask);
-    f(main_provider);
-    f(exclusive_until);
-    f(reevaluate);
-    f(spend);
-    g(affinity);
-    g(x);
-    g(lock);
-    g(opinion);
-    g(credit);
+    for_each_array_of(*this, f, g);
+  }
+  template <class F, class G>
+  void for_each_array(F&& f, G&& g) const {
+    for_each_array_of(*this, f, g);
+  }
+
+ private:
+  template <class Self, class F, class G>
+  static void for_each_array_of(Self& L, F& f, G& g) {
+    f(L.id);
+    f(L.tier);
+#define CW_LAB_APPLY(NAME, ...) f(L.NAME);
+    CW_LAB_FIELDS(CW_LAB_APPLY)
+#undef CW_LAB_APPLY
+    f(L.fresh);
+    f(L.main_provider);
+    f(L.exclusive_until);
+    f(L.reevaluate);
+    f(L.spend);
+    g(L.affinity);
+    g(L.x);
+    g(L.lock);
+    g(L.opinion);
+    g(L.credit);
   }
 };
+
+// Calls f(param_field, column) for every lab field (lab_fields.hpp), in
+// declaration (and draw) order: param_field is its LabParamField (keys,
+// member pointers into TierParams and NamedLabParams, support), column its
+// LabState column.
+template <class F>
+void for_each_lab_column(LabState& L, F&& f) {
+#define CW_LAB_BOTH(NAME, ...) f(CW_LAB_PARAM_FIELD(NAME, __VA_ARGS__), L.NAME);
+  CW_LAB_FIELDS(CW_LAB_BOTH)
+#undef CW_LAB_BOTH
+}
 
 struct ProviderState {
   std::size_t count = 0;
@@ -261,8 +292,6 @@ struct State {
   LabTotals totals;
   Rows scratch;                         // per-lab rows reused within a rule
   std::vector<std::uint32_t> choosers;  // the choice rule's re-evaluating labs
-  std::vector<std::uint32_t> touched;   // the choice rule's labs moved since the last one
-  double usage_threshold = -1;          // the threshold usage_mask was last computed with
   bool any_credit = false;              // whether any credit row may be non-zero
 
   std::string lab_name(std::size_t slot) const;
@@ -271,6 +300,15 @@ struct State {
   // Slot of the named lab `name`, or -1 when it is not in the market.
   std::int64_t slot_of_named(const std::string& name) const;
 };
+
+// The provider with the largest allocation in row x, or -1 when the outside
+// option (or nothing) is larger: a lab's "main provider", whose change is a
+// switch.
+std::int32_t main_provider_of(const double* x, std::size_t P);
+
+// Providers whose allocation in row x is above `threshold`, as bits (bit p):
+// the lab's usage edges. Derived from x wherever it is needed.
+std::uint64_t usage_mask(const double* x, std::size_t P, double threshold);
 
 // The market graph of this state as a Boost graph (export and tests): every
 // lab and provider; per lab its usage edges (providers with x above

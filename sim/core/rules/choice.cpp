@@ -139,6 +139,21 @@ CW_CLONES void utilities_row(const Scenario& s, const LabState& L, const Utility
 
 }  // namespace
 
+void settle_main_provider(const Scenario& s, State& st, std::size_t l, StepCounters& c) {
+  LabState& L = st.labs;
+  const std::int32_t main = main_provider_of(L.x.row(l), st.P);
+  const std::int32_t before = L.main_provider[l];
+  if (main == before) return;
+  if (before >= 0 && main >= 0) {
+    ++c.switches;
+    if (st.log_events)
+      st.log.push_back({"switch", "", st.lab_name(l),
+                        s.providers[static_cast<std::size_t>(main)].name,
+                        s.providers[static_cast<std::size_t>(before)].name, L.demand[l]});
+  }
+  L.main_provider[l] = main;
+}
+
 CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   const std::size_t P = st.P;
   const std::size_t S = st.stride;
@@ -170,38 +185,13 @@ CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   std::array<double, kMaxProviders + 8> before{};
   LabDraws renewal(seed, Stream::renewal, t);
   std::erase_if(st.contracts, [&st](const Contract& k) { return k.end <= st.step; });
-  const double threshold = s.metrics.usage_threshold;
-  const bool every_lab = threshold != st.usage_threshold;  // a `set` event changed it
-  st.usage_threshold = threshold;
 
-  // The usage bits and main provider of a lab whose allocation may have
-  // moved (the others' cannot have); a change of main provider is a switch.
-  auto refresh = [&](std::size_t l) {
-    const double* x = L.x.row(l);
-    L.usage_mask[l] = usage_mask(x, P, threshold);
-    const std::int32_t main = main_provider_of(x, P);
-    if (main != L.main_provider[l]) {
-      if (L.main_provider[l] >= 0 && main >= 0) {
-        ++c.switches;
-        if (st.log_events)
-          st.log.push_back(
-              {"switch", "", st.lab_name(l), s.providers[static_cast<std::size_t>(main)].name,
-               s.providers[static_cast<std::size_t>(L.main_provider[l])].name, L.demand[l]});
-      }
-      L.main_provider[l] = main;
-    }
-  };
-
-  // Which labs re-evaluate, and which moved since the last choice (an
-  // exclusive deal): both lists in lab order.
+  // Which labs re-evaluate, in lab order.
   std::vector<std::uint32_t>& chosen = st.choosers;
-  std::vector<std::uint32_t>& moved = st.touched;
   chosen.clear();
-  moved.clear();
   for (std::size_t l = 0; l < L.n; ++l) {
     const std::uint8_t flags = L.reevaluate[l];
     L.reevaluate[l] = 0;
-    if (every_lab || (flags & kAllocationMoved)) moved.push_back(static_cast<std::uint32_t>(l));
     if (L.exclusive_until[l] > st.step) continue;  // exclusivity blocks re-evaluation
     if (!L.fresh[l] && !(flags & kReevaluate)) {
       if (L.renewal[l] <= 0) continue;
@@ -209,18 +199,11 @@ CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     }
     chosen.push_back(static_cast<std::uint32_t>(l));
   }
-  // With capacity contracts in force, allocations move again below: usage
-  // and switches are settled at the end, over every lab that may have moved.
-  // Otherwise each lab's are settled right after its choice (its row still
-  // in cache), the moved labs in between in lab order.
+  // With capacity contracts in force, allocations move again below: main
+  // providers and switches are settled at the end, over every lab that may
+  // have moved. Otherwise each lab's right after its choice (its row still
+  // in cache).
   const bool defer = !st.contracts.empty();
-  std::size_t next_moved = 0;
-  auto refresh_moved_before = [&](std::size_t l) {
-    for (; next_moved < moved.size() && moved[next_moved] < l; ++next_moved) {
-      if (!defer) refresh(moved[next_moved]);
-    }
-    if (next_moved < moved.size() && moved[next_moved] == l) ++next_moved;  // refreshed below
-  };
   std::vector<std::uint32_t> settle;  // defer: every lab that may have moved
   constexpr std::size_t kAhead = 4;   // prefetch distance, in chosen labs
   for (std::size_t c_i = 0; c_i < chosen.size(); ++c_i) {
@@ -232,7 +215,6 @@ CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
         __builtin_prefetch(rows->row(ahead) + rows->stride - 1);
       }
     }
-    refresh_moved_before(l);
     const bool fresh = L.fresh[l] != 0;
     if (row_kernel) {
       with_row_length(st.pstride,
@@ -311,7 +293,7 @@ CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     if (defer) {
       settle.push_back(static_cast<std::uint32_t>(l));
     } else {
-      refresh(l);
+      settle_main_provider(s, st, l, c);
     }
     if (narrative) {
       // Candidates for a storm-off: theta or more of the demand moved off p.
@@ -320,8 +302,6 @@ CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
       }
     }
   }
-
-  refresh_moved_before(L.n);
 
   // Capacity contracts in force: per lab, a floor sum(volume) / d_l on each
   // contracted provider (floors scaled down together if they exceed 1);
@@ -365,10 +345,9 @@ CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     settle.push_back(static_cast<std::uint32_t>(l));
   }
   if (defer) {
-    settle.insert(settle.end(), moved.begin(), moved.end());
     std::sort(settle.begin(), settle.end());
     settle.erase(std::unique(settle.begin(), settle.end()), settle.end());
-    for (const std::uint32_t l : settle) refresh(l);
+    for (const std::uint32_t l : settle) settle_main_provider(s, st, l, c);
   }
 }
 

@@ -42,12 +42,13 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
     std::fill(x, x + st.P + 1, 0.0);
     x[p] = 1.0;
     L.exclusive_until[slot] = d.exclusive_end;
-    L.reevaluate[slot] |= kAllocationMoved;  // usage and main provider follow in the choice rule
   } else {
     L.reevaluate[slot] |= kReevaluate;  // weighs the credit in this step's choice
   }
   ++c.deals;
   st.log.push_back({"deal", name, st.lab_name(slot), s.providers[p].name, "", headline});
+  // A lab moved to p by an exclusive deal has switched, now.
+  if (exclusive) settle_main_provider(s, st, slot, c);
 }
 
 namespace {

@@ -59,25 +59,10 @@ void sync_named_labs(const std::vector<NamedLabParams>& before, const Scenario& 
     const std::int64_t slot = st.slot_of_named(b.name);
     if (slot < 0) continue;
     const auto l = static_cast<std::size_t>(slot);
-    if (b.demand && a.demand != b.demand) L.demand[l] = *b.demand;
-    auto sync = [l](const std::optional<double>& was, const std::optional<double>& now,
-                    Column<double>& field) {
-      if (now && was != now) field.set(l, *now);
-    };
-    sync(a.growth, b.growth, L.growth);
-    sync(a.volatility, b.volatility, L.volatility);
-    sync(a.prestige, b.prestige, L.prestige);
-    sync(a.alpha, b.alpha, L.alpha);
-    sync(a.beta, b.beta, L.beta);
-    sync(a.gamma, b.gamma, L.gamma);
-    sync(a.w_own, b.w_own, L.w_own);
-    sync(a.outspokenness, b.outspokenness, L.outspokenness);
-    sync(a.renewal, b.renewal, L.renewal);
-    sync(a.exit_hazard, b.exit_hazard, L.exit_hazard);
-    sync(a.deal_threshold, b.deal_threshold, L.deal_threshold);
-    if (b.max_providers && a.max_providers != b.max_providers) {
-      L.max_providers.set(l, static_cast<std::int32_t>(*b.max_providers));
-    }
+    for_each_lab_column(L, [&](const auto& f, auto& column) {
+      const std::optional<double>& now = b.*f.named;
+      if (now && a.*f.named != now) set_lab_value(column, l, *now);
+    });
     if (a.affinity != b.affinity) {
       for (const auto& [name, bonus] : b.affinity) {
         for (std::size_t p = 0; p < s.providers.size(); ++p) {
@@ -172,10 +157,8 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
         }
         x[p] += moved;
         magnitude = moved;
-        // The usage edges and main provider follow now, so the choice rule
-        // does not count this move again as an organic switch.
-        const std::uint64_t mask = usage_mask(x, P, s.metrics.usage_threshold);
-        L.usage_mask[l] = mask;
+        // The main provider follows now, so the choice rule does not count
+        // this move again as an organic switch.
         const std::int32_t main_before = L.main_provider[l];
         L.main_provider[l] = main_provider_of(x, P);
         if (main_before >= 0 && L.main_provider[l] >= 0 && main_before != L.main_provider[l]) {

@@ -161,8 +161,6 @@ void contagion(const Scenario& s, State& st) {
     std::fill(x, x + P + 1, 0.0);
     x[p] = 1.0;
     L.main_provider[l] = static_cast<std::int32_t>(p);
-    const std::uint64_t mask = usage_mask(x, P, s.metrics.usage_threshold);
-    L.usage_mask[l] = mask;
     if (st.log_events)
       st.log.push_back({"adoption", "", st.lab_name(l), s.providers[p].name, "", L.demand[l]});
   }

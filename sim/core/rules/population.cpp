@@ -13,47 +13,6 @@
 
 namespace cw {
 
-std::string State::lab_name(std::size_t slot) const {
-  const std::uint64_t lab = labs.id[slot];
-  if (auto it = lab_names.find(lab); it != lab_names.end()) return it->second;
-  return fmt::format("lab-{}", lab);
-}
-
-std::int64_t State::slot_of(std::uint64_t lab_id) const {
-  const auto it = std::lower_bound(labs.id.begin(), labs.id.end(), lab_id);
-  if (it == labs.id.end() || *it != lab_id) return -1;
-  return it - labs.id.begin();
-}
-
-std::int64_t State::slot_of_named(const std::string& name) const {
-  for (const auto& [lab_id, lab_name] : lab_names) {
-    if (lab_name == name) return slot_of(lab_id);
-  }
-  return -1;
-}
-
-std::uint64_t usage_mask(const double* x, std::size_t P, double threshold) {
-  std::uint64_t m = 0;
-  for (std::size_t p = 0; p < P; ++p) {
-    if (x[p] > threshold) m |= std::uint64_t{1} << p;
-  }
-  return m;
-}
-
-std::int32_t main_provider_of(const double* x, std::size_t P) {
-  std::int32_t best = -1;
-  double best_x = 0;
-  for (std::size_t p = 0; p < P; ++p) {
-    if (x[p] > best_x) {
-      best_x = x[p];
-      best = static_cast<std::int32_t>(p);
-    }
-  }
-  // The outside option counts as "no provider".
-  if (best >= 0 && x[P] > best_x) return -1;
-  return best;
-}
-
 namespace {
 
 void grow_rows(Rows& r, std::size_t n) { r.data.resize(n * r.stride, 0.0); }
@@ -67,22 +26,16 @@ std::size_t append_lab(const Scenario& s, State& st, std::size_t tier) {
   Draws r(static_cast<std::uint64_t>(s.seed), Stream::lab_init, 0, lab_id);
   L.id.push_back(lab_id);
   L.tier.push_back(static_cast<std::int32_t>(tier));
-  // Fixed draw order: changing it changes every result (docs/MODEL.md).
-  L.demand.push_back(std::max(0.0, r.draw(t.demand)));
-  L.growth.push_back(r.draw(t.growth));
-  L.volatility.push_back(std::max(0.0, r.draw(t.volatility)));
-  L.prestige.push_back(std::max(0.0, r.draw(t.prestige)));
-  L.alpha.push_back(r.draw(t.alpha));
-  L.beta.push_back(r.draw(t.beta));
-  L.gamma.push_back(r.draw(t.gamma));
-  L.w_own.push_back(std::clamp(r.draw(t.w_own), 0.0, 1.0));
-  L.outspokenness.push_back(std::clamp(r.draw(t.outspokenness), 0.0, 1.0));
-  L.renewal.push_back(std::clamp(r.draw(t.renewal), 0.0, 1.0));
-  L.exit_hazard.push_back(std::clamp(r.draw(t.exit_hazard), 0.0, 1.0));
-  L.deal_threshold.push_back(r.draw(t.deal_threshold));
-  L.max_providers.push_back(static_cast<std::int32_t>(t.max_providers));
+  // The lab fields in declaration order (lab_fields.hpp): changing the order
+  // changes every result. A drawn value is clamped into the field's support.
+  for_each_lab_column(L, [&](const auto& f, auto& column) {
+    if constexpr (field_kind<decltype(f)> == LabFieldKind::count) {
+      column.push_back(static_cast<std::int32_t>(t.*f.tier));
+    } else {
+      column.push_back(std::max(f.support.lo, std::min(r.draw(t.*f.tier), f.support.hi)));
+    }
+  });
   L.fresh.push_back(0);
-  L.usage_mask.push_back(0);
   L.main_provider.push_back(-1);
   L.exclusive_until.push_back(-1);
   L.reevaluate.push_back(0);
@@ -137,7 +90,6 @@ void place_lab(const Scenario& s, State& st, std::size_t slot, const std::string
         break;
     }
   }
-  st.labs.usage_mask[slot] = usage_mask(x, st.P, s.metrics.usage_threshold);
   st.labs.main_provider[slot] = main_provider_of(x, st.P);
 }
 
@@ -145,22 +97,9 @@ std::size_t append_named(const Scenario& s, State& st, std::size_t index) {
   const NamedLabParams& n = s.labs.named[index];
   const std::size_t slot = append_lab(s, st, tier_index(s, n.tier));
   LabState& L = st.labs;
-  if (n.demand) L.demand[slot] = *n.demand;
-  auto set = [slot](Column<double>& v, const std::optional<double>& o) {
-    if (o) v.set(slot, *o);
-  };
-  set(L.growth, n.growth);
-  set(L.volatility, n.volatility);
-  set(L.prestige, n.prestige);
-  set(L.alpha, n.alpha);
-  set(L.beta, n.beta);
-  set(L.gamma, n.gamma);
-  set(L.w_own, n.w_own);
-  set(L.outspokenness, n.outspokenness);
-  set(L.renewal, n.renewal);
-  set(L.exit_hazard, n.exit_hazard);
-  set(L.deal_threshold, n.deal_threshold);
-  if (n.max_providers) L.max_providers.set(slot, static_cast<std::int32_t>(*n.max_providers));
+  for_each_lab_column(L, [&](const auto& f, auto& column) {
+    if (const std::optional<double>& value = n.*f.named) set_lab_value(column, slot, *value);
+  });
   for (const auto& [name, bonus] : n.affinity) {
     if (bonus == 0 && !L.affinity.allocated()) continue;
     L.affinity.materialise(L.n);

@@ -22,11 +22,12 @@ void rule_providers(const Scenario& s, State& st) {
   } else {
     std::fill(Pv.labs_using.begin(), Pv.labs_using.end(), 0.0);
     std::fill(Pv.narrative_share.begin(), Pv.narrative_share.end(), 0.0);
+    const double threshold = s.metrics.usage_threshold;
     for (std::size_t l = 0; l < L.n; ++l) {
       const double* x = L.x.row(l);
       prestige_total += L.prestige[l];
       for (std::size_t p = 0; p < P; ++p) {
-        if (L.usage_mask[l] & (std::uint64_t{1} << p)) Pv.labs_using[p] += 1;
+        if (x[p] > threshold) Pv.labs_using[p] += 1;
         Pv.narrative_share[p] += L.prestige[l] * x[p];
       }
     }
