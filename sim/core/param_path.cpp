@@ -2,9 +2,7 @@
 
 #include <fmt/format.h>
 
-#include <charconv>
-#include <cmath>
-
+#include "core/number.hpp"
 #include "core/suggest.hpp"
 
 namespace cw {
@@ -46,14 +44,6 @@ std::vector<Segment> parse_path(const std::string& path) {
   return segs;
 }
 
-bool parse_double(const std::string& text, double& out) {
-  const char* b = text.data();
-  const char* e = text.data() + text.size();
-  if (e - b > 1 && *b == '+' && b[1] != '-' && b[1] != '+') ++b;
-  auto [ptr, ec] = std::from_chars(b, e, out);
-  return ec == std::errc() && ptr == e && std::isfinite(out);
-}
-
 std::string format_number(double x) { return fmt::format("{}", x); }
 
 enum class Mode { set, get, list };
@@ -93,21 +83,17 @@ class PathVisitor final : public FieldVisitor {
     if (!match_leaf(key)) return;
     whole_ = true;
     if (mode_ == Mode::get) return set_result(std::to_string(v));
-    const double x = read_number(b);
-    if (x != std::floor(x)) fail("must be a whole number");
-    v = static_cast<std::int64_t>(x);
+    const ReadNumber r = read_whole_field(value_, b);
+    if (!r.ok()) fail(r.problem);
+    v = static_cast<std::int64_t>(r.value);
   }
   void flag(std::string_view key, bool& v, FieldDoc doc) override {
     if (mode_ == Mode::list) return add_info(key, "true/false", "", v ? "true" : "false", doc);
     if (!match_leaf(key)) return;
     if (mode_ == Mode::get) return set_result(v ? "true" : "false");
-    if (value_ == "true") {
-      v = true;
-    } else if (value_ == "false") {
-      v = false;
-    } else {
-      fail("must be true or false");
-    }
+    const std::optional<bool> parsed = parse_flag(value_);
+    if (!parsed) fail(std::string(kNotAFlag));
+    v = *parsed;
   }
   void text(std::string_view key, std::string& v, FieldDoc doc, bool) override {
     if (mode_ == Mode::list) return add_info(key, "text", "", v, doc);
@@ -148,19 +134,23 @@ class PathVisitor final : public FieldVisitor {
     if (mode_ == Mode::list) return add_info(key, "integers a,b,c", b.describe(), join(), doc);
     if (!match_leaf(key)) return;
     if (mode_ == Mode::get) return set_result(join());
-    std::vector<std::int64_t> parsed;
-    std::size_t start = 0;
-    while (start <= value_.size() && !value_.empty()) {
+    // `a,b,c` (empty: no items). One item is reported as the field itself,
+    // several by index, as the YAML reader reports a scalar and a list.
+    std::vector<std::string> items;
+    for (std::size_t start = 0; !value_.empty();) {
       const auto comma = value_.find(',', start);
-      const std::string item =
-          value_.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      double x = 0;
-      if (!parse_double(item, x) || x != std::floor(x) || !b.contains(x)) {
-        fail("must be whole numbers separated by commas, each " + b.describe());
-      }
-      parsed.push_back(static_cast<std::int64_t>(x));
+      items.push_back(value_.substr(start, comma == std::string::npos ? comma : comma - start));
       if (comma == std::string::npos) break;
       start = comma + 1;
+    }
+    std::vector<std::int64_t> parsed;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const ReadNumber r = read_whole_field(items[i], b);
+      if (!r.ok()) {
+        const std::string at = items.size() == 1 ? full_ : fmt::format("{}[{}]", full_, i);
+        throw PathError(fmt::format("{}: {} (got {})", at, r.problem, items[i]));
+      }
+      parsed.push_back(static_cast<std::int64_t>(r.value));
     }
     v = parsed;
   }
@@ -259,10 +249,9 @@ class PathVisitor final : public FieldVisitor {
       if (names.back() == seg.selector) index = i;
     }
     if (index == n) {
-      double x = 0;
-      if (parse_double(seg.selector, x) && x == std::floor(x) && x >= 0 &&
-          x < static_cast<double>(n)) {
-        index = static_cast<std::size_t>(x);
+      const std::optional<double> x = parse_number(seg.selector);
+      if (x && is_whole(*x) && *x >= 0 && *x < static_cast<double>(n)) {
+        index = static_cast<std::size_t>(*x);
       }
     }
     if (index == n) {
@@ -311,10 +300,9 @@ class PathVisitor final : public FieldVisitor {
     --pos_;
   }
   double read_number(Bounds b) {
-    double x = 0;
-    if (!parse_double(value_, x)) fail("must be a finite number");
-    if (!b.contains(x)) fail(b.describe());
-    return x;
+    const ReadNumber r = read_number_field(value_, b);
+    if (!r.ok()) fail(r.problem);
+    return r.value;
   }
   void set_result(std::string s) { result_ = std::move(s); }
   [[noreturn]] void fail(const std::string& why) {
