@@ -358,39 +358,40 @@ class ParamLister final : public FieldVisitor {
  public:
   explicit ParamLister(std::vector<ParamInfo>& out) : out_(out) {}
 
-  void number(std::string_view key, double& v, Bounds b, FieldDoc doc, bool) override {
-    add(key, "number", b.describe(), format_number(v), doc);
+  void number(std::string_view key, double& v, Bounds b, FieldDoc doc, bool required) override {
+    add(key, "number", format_number(v), doc, b, required);
   }
   void maybe_number(std::string_view key, std::optional<double>& v, Bounds b,
                     FieldDoc doc) override {
-    add(key, "number or empty", b.describe(), v ? format_number(*v) : "", doc);
+    add(key, "number or empty", v ? format_number(*v) : "", doc, b);
   }
-  void integer(std::string_view key, std::int64_t& v, Bounds b, FieldDoc doc, bool) override {
-    add(key, "integer", b.describe(), std::to_string(v), doc);
+  void integer(std::string_view key, std::int64_t& v, Bounds b, FieldDoc doc,
+               bool required) override {
+    add(key, "integer", std::to_string(v), doc, b, required);
   }
   void flag(std::string_view key, bool& v, FieldDoc doc) override {
-    add(key, "true/false", "", v ? "true" : "false", doc);
+    add(key, "true/false", v ? "true" : "false", doc);
   }
-  void text(std::string_view key, std::string& v, FieldDoc doc, bool) override {
-    add(key, "text", "", v, doc);
+  void text(std::string_view key, std::string& v, FieldDoc doc, bool required) override {
+    add(key, "text", v, doc, std::nullopt, required);
   }
   void choice(std::string_view key, ChoiceRef ref, FieldDoc doc) override {
-    add(key, "one of " + choice_names(ref), "",
+    add(key, "one of " + choice_names(ref),
         std::string(ref.names[static_cast<std::size_t>(ref.get())]), doc);
+    out_.back().choices.assign(ref.names.begin(), ref.names.end());
   }
   void integers(std::string_view key, std::vector<std::int64_t>& v, Bounds b,
                 FieldDoc doc) override {
-    add(key, "integers a,b,c", b.describe(), join_integers(v), doc);
+    add(key, "integers a,b,c", join_integers(v), doc, b);
   }
   void texts(std::string_view key, std::vector<std::string>& v, FieldDoc doc) override {
-    add(key, "values a,b,c", "", join(v, ","), doc);
+    add(key, "values a,b,c", join(v, ","), doc);
   }
   // One line per entry, or one NAME line when the map is empty.
   void number_map(std::string_view key, NumberMap& v, Bounds b, FieldDoc doc) override {
-    for (auto& [name, x] : v) {
-      add(std::string(key) + "." + name, "number", b.describe(), format_number(x), doc);
-    }
-    if (v.empty()) add(std::string(key) + ".NAME", "number", b.describe(), "", doc);
+    for (auto& [name, x] : v)
+      add(std::string(key) + "." + name, "number", format_number(x), doc, b);
+    if (v.empty()) add(std::string(key) + ".NAME", "number", "", doc, b);
   }
   void object(std::string_view key, const std::function<void(FieldVisitor&)>& body, FieldDoc,
               bool) override {
@@ -399,7 +400,7 @@ class ParamLister final : public FieldVisitor {
   void scalar_object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
                      const std::function<void(double)>&, const std::function<void()>&,
                      FieldDoc doc) override {
-    add(key, "number (fixed) or distribution", "", "", doc);
+    add(key, "number (fixed) or distribution", "", doc);
     within(std::string(key) + ".", body);
   }
   void list(std::string_view key, ListRef ref, FieldDoc, bool) override {
@@ -411,10 +412,18 @@ class ParamLister final : public FieldVisitor {
   }
 
  private:
-  void add(std::string_view key, std::string type, std::string bounds, std::string value,
-           FieldDoc doc) {
-    out_.push_back({prefix_ + std::string(key), std::move(type), std::move(bounds),
-                    std::move(value), std::string(doc.unit), std::string(doc.text)});
+  void add(std::string_view key, std::string type, std::string value, FieldDoc doc,
+           std::optional<Bounds> range = std::nullopt, bool required = false) {
+    ParamInfo info;
+    info.path = prefix_ + std::string(key);
+    info.type = std::move(type);
+    info.bounds = range ? range->describe() : "";
+    info.value = std::move(value);
+    info.unit = doc.unit;
+    info.doc = doc.text;
+    info.range = range;
+    info.required = required;
+    out_.push_back(std::move(info));
   }
   void within(const std::string& prefix, const std::function<void(FieldVisitor&)>& body) {
     const std::string saved = prefix_;
