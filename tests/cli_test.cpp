@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <regex>
 #include <sstream>
 #include <string>
@@ -114,6 +115,68 @@ TEST(CliUsage, ValidateWithoutFilesExitsTwo) {
 
 // Every shipped scenario loads. Files under configs/sweeps/ (sweep files, not
 // scenarios) and configs/data/ (inputs such as edge lists) are left out.
+TEST(CliParams, JsonHasWhatTheTextHasWithTypedBounds) {
+  const std::string file = "tests/data/sweeps/base.yaml";
+  const CliResult text = run_cli("params " + file);
+  const CliResult json = run_cli("params --json " + file);
+  ASSERT_EQ(text.status, 0) << text.err;
+  ASSERT_EQ(json.status, 0) << json.err;
+  const auto doc = nlohmann::json::parse(json.out);
+  EXPECT_EQ(doc.at("scenario_file"), file);
+  const auto& params = doc.at("parameters");
+  // Same paths, values and meanings, in the same order, as the text lines.
+  const auto lines = lines_of(text.out);
+  ASSERT_EQ(params.size(), lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    std::vector<std::string> cells;
+    std::istringstream in(lines[i]);
+    for (std::string cell; std::getline(in, cell, '\t');) cells.push_back(cell);
+    cells.resize(6);
+    EXPECT_EQ(params[i].at("path"), cells[0]);
+    EXPECT_EQ(params[i].at("value"), cells[1]) << cells[0];
+    EXPECT_EQ(params[i].at("type"), cells[2]) << cells[0];
+    EXPECT_EQ(params[i].at("doc"), cells[4]) << cells[0];
+    EXPECT_EQ(params[i].at("unit"), cells[5]) << cells[0];
+  }
+  const auto find = [&params](const std::string& path) {
+    for (const auto& p : params) {
+      if (p.at("path") == path) return p;
+    }
+    ADD_FAILURE() << "no " << path;
+    return nlohmann::json();
+  };
+  // Expected values read off base.yaml and the declarations in params.cpp:
+  // steps: 24 in the file; integer in [1, 1e7], months.
+  const auto steps = find("steps");
+  EXPECT_EQ(steps.at("value"), "24");
+  EXPECT_EQ(steps.at("type"), "integer");
+  EXPECT_EQ(steps.at("required"), false);
+  EXPECT_EQ(steps.at("bounds").at("min"), 1.0);
+  EXPECT_EQ(steps.at("bounds").at("max"), 1e7);
+  EXPECT_EQ(steps.at("bounds").at("min_open"), false);
+  EXPECT_EQ(steps.at("bounds").at("max_open"), false);
+  EXPECT_EQ(steps.at("unit"), "months");
+  EXPECT_EQ(steps.at("doc"), "number of steps");
+  // A provider's price is required and > 0 (open at 0, no upper end).
+  const auto price = find("providers[B].price");
+  EXPECT_EQ(price.at("value"), "0.9");
+  EXPECT_EQ(price.at("required"), true);
+  EXPECT_EQ(price.at("bounds").at("min"), 0.0);
+  EXPECT_EQ(price.at("bounds").at("min_open"), true);
+  EXPECT_TRUE(price.at("bounds").at("max").is_null());
+  EXPECT_EQ(price.at("bounds").at("text"), "must be > 0");
+  // Any finite number: both ends null.
+  const auto utility = find("outside.utility");
+  EXPECT_EQ(utility.at("value"), "-1");
+  EXPECT_TRUE(utility.at("bounds").at("min").is_null());
+  EXPECT_TRUE(utility.at("bounds").at("max").is_null());
+  // A choice lists its names and has no bounds.
+  const auto allocation = find("choice.allocation");
+  EXPECT_EQ(allocation.at("choices"), nlohmann::json({"logit", "sample", "argmax"}));
+  EXPECT_TRUE(allocation.at("bounds").is_null());
+  EXPECT_FALSE(steps.contains("choices"));
+}
+
 TEST(CliShippedConfigs, EveryScenarioLoads) {
   const fs::path root = fs::path(CW_SOURCE_DIR) / "configs";
   int loaded = 0;

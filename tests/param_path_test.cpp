@@ -84,6 +84,60 @@ TEST(ParamPath, UnknownListItemIsNamed) {
   }
 }
 
+TEST(ParamPath, AMissInsideASectionDoesNotMatchALaterSection) {
+  // Once a bug (PathVisitor::descend): a miss inside `outside` left the walk
+  // one level deep, so the later top-level section `choice` was matched
+  // against the path's second segment and `outside.choice.tau` set choice.tau.
+  Scenario s = named_scenario();
+  const double tau = s.choice.tau;
+  try {
+    set_parameter(s, "outside.choice.tau", "0.3");
+    FAIL() << "outside.choice.tau was accepted";
+  } catch (const PathError& e) {
+    EXPECT_STREQ(e.what(), "unknown parameter path 'outside.choice.tau'");
+  }
+  EXPECT_EQ(s.choice.tau, tau);
+  EXPECT_THROW(get_parameter(s, "outside.choice.tau"), PathError);
+}
+
+TEST(ParamPath, PathsThatGoWrongOnTheWaySayHow) {
+  Scenario s = named_scenario();
+  const auto message = [&s](const std::string& path) {
+    try {
+      set_parameter(s, path, "1");
+    } catch (const PathError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message("choice"), "choice: names a section, not a parameter");
+  EXPECT_EQ(message("providers.price"),
+            "providers.price: is a list: select an item, e.g. providers[0]");
+  EXPECT_EQ(message("providers[AWS]"), "providers[AWS]: names a list item, not a parameter");
+  EXPECT_EQ(message("steps.x"), "steps.x: is a single value and has no fields");
+  EXPECT_EQ(message("steps[0]"), "steps[0]: is not a list");
+  EXPECT_EQ(message("labs.tiers[startup].affinity"),
+            "labs.tiers[startup].affinity: names a map: add one name, e.g. affinity.NAME");
+  EXPECT_EQ(message("providers[2].price"), "providers[2].price: providers has no item '2'");
+  try {
+    get_parameter(s, "labs.tiers[startup].alpha");
+    FAIL();
+  } catch (const PathError& e) {
+    EXPECT_STREQ(e.what(),
+                 "labs.tiers[startup].alpha: is a distribution: name one of its fields, e.g. "
+                 "alpha.mean");
+  }
+}
+
+TEST(ParamPath, OnlyWholeNumberFieldsAreIntegers) {
+  const Scenario s = named_scenario();
+  EXPECT_TRUE(parameter_is_integer(s, "steps"));
+  EXPECT_FALSE(parameter_is_integer(s, "choice.tau"));
+  EXPECT_FALSE(parameter_is_integer(s, "outside.enabled"));
+  EXPECT_FALSE(parameter_is_integer(s, "labs.tiers[startup].affinity.AWS"));
+  EXPECT_EQ(get_parameter(s, "labs.tiers[startup].affinity.AWS"), "");  // absent entry
+}
+
 TEST(ParamPath, ValuesAreCheckedAgainstTheFieldBounds) {
   Scenario s = named_scenario();
   EXPECT_THROW(set_parameter(s, "providers[AWS].price", "-1"), PathError);

@@ -7,6 +7,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -172,11 +173,44 @@ int cmd_sweep(const SweepCliOptions& o) {
   return r.failed > 0 ? kExitRunsFailed : kExitOk;
 }
 
-int cmd_params(const std::string& file) {
+// A number field's interval for `params --json`: infinite ends are null.
+nlohmann::ordered_json bounds_json(const cw::Bounds& b) {
+  const auto end = [](double x) {
+    return std::isfinite(x) ? nlohmann::ordered_json(x) : nlohmann::ordered_json(nullptr);
+  };
+  return {{"min", end(b.lo)},
+          {"min_open", b.lo_open},
+          {"max", end(b.hi)},
+          {"max_open", b.hi_open},
+          {"text", b.describe()}};
+}
+
+// Every parameter path with its value (the default where the file leaves it
+// out): tab-separated lines, or one JSON document (docs/CONFIG.md).
+int cmd_params(const std::string& file, bool json) {
   cw::Scenario s = cw::load_scenario(file);
-  for (const auto& p : cw::list_parameters(s)) {
-    fmt::print("{}\t{}\t{}\t{}\t{}\t{}\n", p.path, p.value, p.type, p.bounds, p.doc, p.unit);
+  const auto params = cw::list_parameters(s);
+  if (!json) {
+    for (const auto& p : params) {
+      fmt::print("{}\t{}\t{}\t{}\t{}\t{}\n", p.path, p.value, p.type, p.bounds, p.doc, p.unit);
+    }
+    return kExitOk;
   }
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  for (const auto& p : params) {
+    nlohmann::ordered_json j;
+    j["path"] = p.path;
+    j["type"] = p.type;
+    j["value"] = p.value;
+    j["required"] = p.required;
+    j["bounds"] = p.range ? bounds_json(*p.range) : nlohmann::ordered_json(nullptr);
+    if (!p.choices.empty()) j["choices"] = p.choices;
+    j["unit"] = p.unit;
+    j["doc"] = p.doc;
+    list.push_back(std::move(j));
+  }
+  const nlohmann::ordered_json doc = {{"scenario_file", file}, {"parameters", std::move(list)}};
+  fmt::print("{}\n", doc.dump(2));
   return kExitOk;
 }
 
@@ -217,6 +251,9 @@ int main(int argc, char** argv) {
   auto* params = app.add_subcommand(
       "params", "List every parameter path of a scenario with its value, type and bounds");
   params->add_option("file", params_file, "scenario YAML (default configs/default.yaml)");
+  bool params_json = false;
+  params->add_flag("--json", params_json,
+                   "print JSON: path, type, value, required, bounds, choices, unit, doc");
 
   // An unknown command gets its own message (CLI11 would only say that a
   // subcommand is required).
@@ -248,7 +285,7 @@ int main(int argc, char** argv) {
     if (*validate) return cmd_validate(validate_files);
     if (*run) return cmd_run(run_opts);
     if (*sweep) return cmd_sweep(sweep_opts);
-    if (*params) return cmd_params(params_file);
+    if (*params) return cmd_params(params_file, params_json);
   } catch (const cw::ConfigError& e) {
     for (const auto& d : e.problems()) fmt::print(stderr, "{}\n", d.str());
     return kExitConfig;

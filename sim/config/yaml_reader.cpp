@@ -4,15 +4,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
-#include <cctype>
-#include <charconv>
-#include <cmath>
-#include <cstdlib>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <tuple>
 
+#include "core/number.hpp"
 #include "core/suggest.hpp"
 
 namespace cw {
@@ -57,39 +54,6 @@ std::string node_text(const YAML::Node& n) {
   if (n.IsMap()) return "a mapping";
   if (n.IsNull()) return "nothing";
   return "?";
-}
-
-enum class NumberParse { ok, not_a_number, not_finite };
-
-// YAML 1.2 core-schema floats, parsed with from_chars (locale-free).
-NumberParse parse_number(const std::string& text, double& out) {
-  std::string t = text;
-  if (t.empty()) return NumberParse::not_a_number;
-  std::string lower;
-  for (char c : t) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  if (lower == ".nan" || lower == "nan" || lower == ".inf" || lower == "+.inf" ||
-      lower == "-.inf" || lower == "inf" || lower == "-inf" || lower == "+inf" ||
-      lower == "infinity" || lower == "-infinity") {
-    return NumberParse::not_finite;
-  }
-  const char* b = t.data();
-  const char* e = t.data() + t.size();
-  if (*b == '+' && t.size() > 1 &&
-      (std::isdigit(static_cast<unsigned char>(b[1])) || b[1] == '.')) {
-    ++b;
-  }
-  auto [ptr, ec] = std::from_chars(b, e, out);
-  if (ec == std::errc::result_out_of_range) {
-    // from_chars says out of range for overflow and underflow alike.
-    // An underflow reads as the nearest double (0 or a subnormal), as strtod does.
-    const double approx = std::strtod(t.c_str(), nullptr);
-    if (std::isinf(approx)) return NumberParse::not_finite;
-    out = approx;
-    return NumberParse::ok;
-  }
-  if (ec != std::errc() || ptr != e) return NumberParse::not_a_number;
-  if (!std::isfinite(out)) return NumberParse::not_finite;
-  return NumberParse::ok;
 }
 
 class YamlReader final : public FieldVisitor {
@@ -139,13 +103,11 @@ class YamlReader final : public FieldVisitor {
   void flag(std::string_view key, bool& value, FieldDoc) override {
     const YAML::Node n = get(key, false);
     if (!n.IsDefined()) return;
-    const std::string t = n.IsScalar() ? n.Scalar() : "";
-    if (t == "true" || t == "True" || t == "TRUE") {
-      value = true;
-    } else if (t == "false" || t == "False" || t == "FALSE") {
-      value = false;
+    const std::optional<bool> b = n.IsScalar() ? parse_flag(n.Scalar()) : std::nullopt;
+    if (b) {
+      value = *b;
     } else {
-      error(n, child(key), "must be true or false", node_text(n));
+      error(n, child(key), std::string(kNotAFlag), node_text(n));
     }
   }
 
@@ -325,42 +287,30 @@ class YamlReader final : public FieldVisitor {
   }
 
   bool read_number(const YAML::Node& n, const std::string& path, double& value, Bounds bounds) {
-    if (!n.IsScalar()) {
-      error(n, path, "must be a number", node_text(n));
-      return false;
-    }
-    double x = 0;
-    switch (parse_number(n.Scalar(), x)) {
-      case NumberParse::not_a_number:
-        error(n, path, "must be a number", n.Scalar());
-        return false;
-      case NumberParse::not_finite:
-        error(n, path, "must be a finite number", n.Scalar());
-        return false;
-      case NumberParse::ok:
-        break;
-    }
-    if (!bounds.contains(x)) {
-      error(n, path, bounds.describe(), n.Scalar());
-      return false;
-    }
-    value = x;
-    return true;
+    return read_scalar(n, path, value, read_number_field, bounds);
   }
 
   bool read_integer(const YAML::Node& n, const std::string& path, std::int64_t& value,
                     Bounds bounds) {
     double x = 0;
-    if (!read_number(n, path, x, kAnyNumber)) return false;
-    if (x != std::floor(x) || std::abs(x) > 9.007199254740992e15) {
-      error(n, path, "must be a whole number", n.Scalar());
-      return false;
-    }
-    if (!bounds.contains(x)) {
-      error(n, path, bounds.describe(), n.Scalar());
-      return false;
-    }
+    if (!read_scalar(n, path, x, read_whole_field, bounds)) return false;
     value = static_cast<std::int64_t>(x);
+    return true;
+  }
+
+  // A number through the shared grammar (core/number.hpp), its problem placed at the value.
+  bool read_scalar(const YAML::Node& n, const std::string& path, double& value,
+                   ReadNumber (*read)(std::string_view, const Bounds&), Bounds bounds) {
+    if (!n.IsScalar()) {
+      error(n, path, "must be a number", node_text(n));
+      return false;
+    }
+    const ReadNumber r = read(n.Scalar(), bounds);
+    if (!r.ok()) {
+      error(n, path, r.problem, n.Scalar());
+      return false;
+    }
+    value = r.value;
     return true;
   }
 
@@ -480,10 +430,9 @@ void read_edge_list(Scenario& s, std::vector<Diagnostic>& problems) {
       out = it->second;
       return true;
     }
-    double x = 0;
-    if (parse_number(name, x) == NumberParse::ok && x == std::floor(x) && x >= 0 &&
-        x < static_cast<double>(count)) {
-      out = static_cast<std::size_t>(x);
+    const std::optional<double> x = parse_number(name);
+    if (x && is_whole(*x) && *x >= 0 && *x < static_cast<double>(count)) {
+      out = static_cast<std::size_t>(*x);
       return true;
     }
     problems.push_back({file, line, 1, "network.file",
@@ -515,13 +464,13 @@ void read_edge_list(Scenario& s, std::vector<Diagnostic>& problems) {
     const bool ok_a = resolve(parts[0], line, e.a);
     const bool ok_b = resolve(parts[1], line, e.b);
     if (parts.size() == 3) {
-      double w = 0;
-      if (parse_number(parts[2], w) != NumberParse::ok || w <= 0) {
+      const std::optional<double> w = parse_number(parts[2]);
+      if (!w || *w <= 0) {
         problems.push_back(
             {file, line, 1, "network.file", "weight must be a number > 0", parts[2]});
         continue;
       }
-      e.weight = w;
+      e.weight = *w;
     }
     if (ok_a && ok_b) s.network.edges.push_back(e);
   }

@@ -1,10 +1,18 @@
+// Parameter paths in four pieces:
+//   parse_path   text -> segments (`providers[AWS].price` -> providers[AWS], price);
+//   PathWalker   follows the segments through the schema to the one leaf they
+//                name and hands it, as a typed Leaf, to an action;
+//   SetLeaf, GetLeaf  the actions of set_parameter and get_parameter;
+//   ParamLister  walks the whole schema for list_parameters (no path).
 #include "core/param_path.hpp"
 
 #include <fmt/format.h>
 
-#include <charconv>
-#include <cmath>
+#include <functional>
+#include <optional>
+#include <variant>
 
+#include "core/number.hpp"
 #include "core/suggest.hpp"
 
 namespace cw {
@@ -46,334 +54,417 @@ std::vector<Segment> parse_path(const std::string& path) {
   return segs;
 }
 
-bool parse_double(const std::string& text, double& out) {
-  const char* b = text.data();
-  const char* e = text.data() + text.size();
-  if (e - b > 1 && *b == '+' && b[1] != '-' && b[1] != '+') ++b;
-  auto [ptr, ec] = std::from_chars(b, e, out);
-  return ec == std::errc() && ptr == e && std::isfinite(out);
-}
-
 std::string format_number(double x) { return fmt::format("{}", x); }
 
-enum class Mode { set, get, list };
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+  std::string s;
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    if (i) s += sep;
+    s += items[i];
+  }
+  return s;
+}
 
-class PathVisitor final : public FieldVisitor {
+std::string join_integers(const std::vector<std::int64_t>& v) {
+  std::vector<std::string> items;
+  for (auto x : v) items.push_back(std::to_string(x));
+  return join(items, ",");
+}
+
+std::string choice_names(const ChoiceRef& ref) {
+  return join(std::vector<std::string>(ref.names.begin(), ref.names.end()), "|");
+}
+
+// ---------------------------------------------------------------------------
+// The parameter a path names, as the walker hands it over: a reference into
+// the scenario, valid while the action runs.
+
+// One entry of a name -> number map (present or not).
+struct MapEntry {
+  NumberMap* map;
+  std::string name;
+};
+// A distribution named as a whole (`...alpha`): it can only be set, to a fixed number.
+struct WholeDistribution {
+  std::string key;
+  const std::function<void(double)>* set_fixed;
+};
+
+struct Leaf {
+  using Target = std::variant<double*, std::optional<double>*, std::int64_t*, bool*, std::string*,
+                              ChoiceRef, std::vector<std::int64_t>*, std::vector<std::string>*,
+                              MapEntry, WholeDistribution>;
+  Target target;
+  Bounds bounds;
+};
+
+// ---------------------------------------------------------------------------
+// The walker: follows a parsed path through the schema to its one leaf and
+// runs an action on it. It reports a path that goes wrong on the way (a
+// section or list item named as a parameter, a missing [] selector, an
+// unknown list item) and leaves a path that matches nothing to the caller.
+
+class PathWalker final : public FieldVisitor {
  public:
-  PathVisitor(Mode mode, std::vector<Segment> segs, std::string value, std::string full)
-      : mode_(mode), segs_(std::move(segs)), value_(std::move(value)), full_(std::move(full)) {}
-  // Listing mode.
-  explicit PathVisitor(std::vector<ParamInfo>& out) : mode_(Mode::list), list_(&out) {}
+  using Action = std::function<void(const Leaf&)>;
+
+  PathWalker(const std::string& path, Action action)
+      : segs_(parse_path(path)), path_(path), action_(std::move(action)) {}
 
   bool found() const { return found_; }
-  const std::string& result() const { return result_; }
-  bool whole() const { return whole_; }
-  const std::vector<std::string>& keys_at_miss() const { return keys_here_; }
-  std::size_t depth_reached() const { return pos_; }
 
-  void number(std::string_view key, double& v, Bounds b, FieldDoc doc, bool) override {
-    if (mode_ == Mode::list) return add_info(key, "number", b.describe(), format_number(v), doc);
-    if (!match_leaf(key)) return;
-    if (mode_ == Mode::get) return set_result(format_number(v));
-    v = read_number(b);
+  void number(std::string_view key, double& v, Bounds b, FieldDoc, bool) override {
+    if (match_leaf(key)) act({&v, b});
   }
-  void maybe_number(std::string_view key, std::optional<double>& v, Bounds b,
-                    FieldDoc doc) override {
-    if (mode_ == Mode::list) {
-      return add_info(key, "number or empty", b.describe(), v ? format_number(*v) : "", doc);
-    }
-    if (!match_leaf(key)) return;
-    if (mode_ == Mode::get) return set_result(v ? format_number(*v) : "");
-    v = read_number(b);
+  void maybe_number(std::string_view key, std::optional<double>& v, Bounds b, FieldDoc) override {
+    if (match_leaf(key)) act({&v, b});
   }
-  void integer(std::string_view key, std::int64_t& v, Bounds b, FieldDoc doc, bool) override {
-    if (mode_ == Mode::list) {
-      return add_info(key, "integer", b.describe(), std::to_string(v), doc);
-    }
-    if (!match_leaf(key)) return;
-    whole_ = true;
-    if (mode_ == Mode::get) return set_result(std::to_string(v));
-    const double x = read_number(b);
-    if (x != std::floor(x)) fail("must be a whole number");
-    v = static_cast<std::int64_t>(x);
+  void integer(std::string_view key, std::int64_t& v, Bounds b, FieldDoc, bool) override {
+    if (match_leaf(key)) act({&v, b});
   }
-  void flag(std::string_view key, bool& v, FieldDoc doc) override {
-    if (mode_ == Mode::list) return add_info(key, "true/false", "", v ? "true" : "false", doc);
-    if (!match_leaf(key)) return;
-    if (mode_ == Mode::get) return set_result(v ? "true" : "false");
-    if (value_ == "true") {
-      v = true;
-    } else if (value_ == "false") {
-      v = false;
-    } else {
-      fail("must be true or false");
-    }
+  void flag(std::string_view key, bool& v, FieldDoc) override {
+    if (match_leaf(key)) act({&v, kAnyNumber});
   }
-  void text(std::string_view key, std::string& v, FieldDoc doc, bool) override {
-    if (mode_ == Mode::list) return add_info(key, "text", "", v, doc);
-    if (!match_leaf(key)) return;
-    if (mode_ == Mode::get) return set_result(v);
-    v = value_;
+  void text(std::string_view key, std::string& v, FieldDoc, bool) override {
+    if (match_leaf(key)) act({&v, kAnyNumber});
   }
-  void choice(std::string_view key, ChoiceRef ref, FieldDoc doc) override {
-    std::string names;
-    for (std::size_t i = 0; i < ref.names.size(); ++i) {
-      if (i) names += '|';
-      names += ref.names[i];
-    }
-    if (mode_ == Mode::list) {
-      return add_info(key, "one of " + names, "",
-                      std::string(ref.names[static_cast<std::size_t>(ref.get())]), doc);
-    }
-    if (!match_leaf(key)) return;
-    if (mode_ == Mode::get) {
-      return set_result(std::string(ref.names[static_cast<std::size_t>(ref.get())]));
-    }
-    for (std::size_t i = 0; i < ref.names.size(); ++i) {
-      if (ref.names[i] == value_) return ref.set(static_cast<int>(i));
-    }
-    std::vector<std::string> all(ref.names.begin(), ref.names.end());
-    fail("must be one of " + names + did_you_mean(value_, all));
+  void choice(std::string_view key, ChoiceRef ref, FieldDoc) override {
+    if (match_leaf(key)) act({std::move(ref), kAnyNumber});
   }
-  void integers(std::string_view key, std::vector<std::int64_t>& v, Bounds b,
-                FieldDoc doc) override {
-    auto join = [&v] {
-      std::string s;
-      for (std::size_t i = 0; i < v.size(); ++i) {
-        if (i) s += ',';
-        s += std::to_string(v[i]);
-      }
-      return s;
-    };
-    if (mode_ == Mode::list) return add_info(key, "integers a,b,c", b.describe(), join(), doc);
-    if (!match_leaf(key)) return;
-    if (mode_ == Mode::get) return set_result(join());
-    std::vector<std::int64_t> parsed;
-    std::size_t start = 0;
-    while (start <= value_.size() && !value_.empty()) {
-      const auto comma = value_.find(',', start);
-      const std::string item =
-          value_.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      double x = 0;
-      if (!parse_double(item, x) || x != std::floor(x) || !b.contains(x)) {
-        fail("must be whole numbers separated by commas, each " + b.describe());
-      }
-      parsed.push_back(static_cast<std::int64_t>(x));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
-    v = parsed;
+  void integers(std::string_view key, std::vector<std::int64_t>& v, Bounds b, FieldDoc) override {
+    if (match_leaf(key)) act({&v, b});
   }
-  void texts(std::string_view key, std::vector<std::string>& v, FieldDoc doc) override {
-    std::string joined;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-      if (i) joined += ',';
-      joined += v[i];
-    }
-    if (mode_ == Mode::list) return add_info(key, "values a,b,c", "", joined, doc);
-    if (!match_leaf(key)) return;
-    if (mode_ == Mode::get) return set_result(joined);
-    v.clear();
-    std::size_t start = 0;
-    while (true) {
-      const auto comma = value_.find(',', start);
-      v.push_back(
-          value_.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
-      if (comma == std::string::npos) break;
-      start = comma + 1;
-    }
+  void texts(std::string_view key, std::vector<std::string>& v, FieldDoc) override {
+    if (match_leaf(key)) act({&v, kAnyNumber});
   }
-  void number_map(std::string_view key, NumberMap& v, Bounds b, FieldDoc doc) override {
-    if (mode_ == Mode::list) {
-      for (auto& [name, x] : v) {
-        list_->push_back({prefix_ + std::string(key) + "." + name, "number", b.describe(),
-                          format_number(x), std::string(doc.unit), std::string(doc.text)});
-      }
-      if (v.empty()) {
-        list_->push_back({prefix_ + std::string(key) + ".NAME", "number", b.describe(), "",
-                          std::string(doc.unit), std::string(doc.text)});
-      }
-      return;
-    }
+  void number_map(std::string_view key, NumberMap& v, Bounds b, FieldDoc) override {
     if (!match_node(key)) return;
     if (pos_ + 2 != segs_.size() || segs_[pos_ + 1].has_selector) {
-      fail_path("names a map: add one name, e.g. " + std::string(key) + ".NAME");
+      fail("names a map: add one name, e.g. " + std::string(key) + ".NAME");
     }
-    const std::string& name = segs_[pos_ + 1].key;
-    found_ = true;
-    for (auto& [n, x] : v) {
-      if (n != name) continue;
-      if (mode_ == Mode::get) return set_result(format_number(x));
-      x = read_number(b);
-      return;
-    }
-    if (mode_ == Mode::get) return set_result("");
-    v.emplace_back(name, read_number(b));
+    act({MapEntry{&v, segs_[pos_ + 1].key}, b});
   }
   void object(std::string_view key, const std::function<void(FieldVisitor&)>& body, FieldDoc,
               bool) override {
-    if (mode_ == Mode::list) return descend_list(key, body);
     if (!match_node(key)) return;
-    if (pos_ + 1 == segs_.size()) fail_path("names a section, not a parameter");
+    if (pos_ + 1 == segs_.size()) fail("names a section, not a parameter");
     descend(body);
   }
   void scalar_object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
                      const std::function<void(double)>& from_scalar, const std::function<void()>&,
-                     FieldDoc doc) override {
-    if (mode_ == Mode::list) {
-      add_info(key, "number (fixed) or distribution", "", "", doc);
-      return descend_list(key, body);
-    }
+                     FieldDoc) override {
     if (!match_node(key)) return;
-    if (pos_ + 1 == segs_.size()) {
-      found_ = true;
-      if (mode_ == Mode::get) {
-        fail_path("is a distribution: name one of its fields, e.g. " + std::string(key) + ".mean");
-      }
-      from_scalar(read_number(kAnyNumber));
-      return;
-    }
+    if (pos_ + 1 == segs_.size())
+      return act({WholeDistribution{std::string(key), &from_scalar}, kAnyNumber});
     descend(body);
   }
   void list(std::string_view key, ListRef ref, FieldDoc, bool) override {
-    if (mode_ == Mode::list) {
-      const std::size_t n = ref.size();
-      for (std::size_t i = 0; i < n; ++i) {
-        std::string name = ref.name(i);
-        const std::string sel = name.empty() ? std::to_string(i) : name;
-        const std::string saved = prefix_;
-        prefix_ += std::string(key) + "[" + sel + "].";
-        ref.item(i, *this);
-        prefix_ = saved;
-      }
-      return;
-    }
     if (!match_node(key)) return;
     const Segment& seg = segs_[pos_];
-    if (!seg.has_selector) fail_path("is a list: select an item, e.g. " + std::string(key) + "[0]");
-    const std::size_t n = ref.size();
-    std::size_t index = n;
-    std::vector<std::string> names;
-    for (std::size_t i = 0; i < n; ++i) {
-      names.push_back(ref.name(i));
-      if (names.back() == seg.selector) index = i;
-    }
-    if (index == n) {
-      double x = 0;
-      if (parse_double(seg.selector, x) && x == std::floor(x) && x >= 0 &&
-          x < static_cast<double>(n)) {
-        index = static_cast<std::size_t>(x);
-      }
-    }
-    if (index == n) {
-      fail_path(fmt::format("{} has no item '{}'{}", std::string(key), seg.selector,
-                            did_you_mean(seg.selector, names)));
-    }
-    if (pos_ + 1 == segs_.size()) fail_path("names a list item, not a parameter");
-    ++pos_;
-    ref.item(index, *this);
-    --pos_;
+    if (!seg.has_selector) fail("is a list: select an item, e.g. " + std::string(key) + "[0]");
+    const std::size_t index = select(key, ref, seg.selector);
+    if (pos_ + 1 == segs_.size()) fail("names a list item, not a parameter");
+    descend([&](FieldVisitor& v) { ref.item(index, v); });
   }
 
  private:
-  void add_info(std::string_view key, std::string type, std::string bounds, std::string value,
-                FieldDoc doc) {
-    list_->push_back({prefix_ + std::string(key), std::move(type), std::move(bounds),
-                      std::move(value), std::string(doc.unit), std::string(doc.text)});
+  // Whether `key` is the current segment (and the path is not yet found).
+  bool match_node(std::string_view key) const {
+    return !found_ && pos_ < segs_.size() && segs_[pos_].key == key;
   }
-  void descend_list(std::string_view key, const std::function<void(FieldVisitor&)>& body) {
+  // Whether `key`, a single value, is the end of the path.
+  bool match_leaf(std::string_view key) {
+    if (!match_node(key)) return false;
+    if (pos_ + 1 != segs_.size()) fail("is a single value and has no fields");
+    if (segs_[pos_].has_selector) fail("is not a list");
+    return true;
+  }
+  void act(const Leaf& leaf) {
+    found_ = true;
+    action_(leaf);
+  }
+  // Walks into a section or list item for the next segment. A miss inside
+  // comes back to the same depth, so that a later key of this level is never
+  // matched against a segment meant for the section.
+  void descend(const std::function<void(FieldVisitor&)>& body) {
+    ++pos_;
+    body(*this);
+    --pos_;
+  }
+  // A list item by name, or else by index.
+  std::size_t select(std::string_view key, const ListRef& ref, const std::string& selector) {
+    const std::size_t n = ref.size();
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < n; ++i) {
+      names.push_back(ref.name(i));
+      if (names.back() == selector) return i;
+    }
+    const std::optional<double> x = parse_number(selector);
+    if (x && is_whole(*x) && *x >= 0 && *x < static_cast<double>(n)) {
+      return static_cast<std::size_t>(*x);
+    }
+    fail(fmt::format("{} has no item '{}'{}", std::string(key), selector,
+                     did_you_mean(selector, names)));
+  }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw PathError(fmt::format("{}: {}", path_, why));
+  }
+
+  std::vector<Segment> segs_;
+  std::string path_;
+  Action action_;
+  std::size_t pos_ = 0;
+  bool found_ = false;
+};
+
+// Runs `action` on the leaf `path` names in `s`; an unknown path gets the
+// nearest existing one as a suggestion.
+void walk(Scenario& s, const std::string& path, const PathWalker::Action& action) {
+  PathWalker walker(path, action);
+  describe(walker, s);
+  if (walker.found()) return;
+  std::vector<std::string> all;
+  for (const auto& info : list_parameters(s)) all.push_back(info.path);
+  throw PathError(fmt::format("unknown parameter path '{}'{}", path, did_you_mean(path, all)));
+}
+
+// ---------------------------------------------------------------------------
+// Setting a leaf from text: numbers and flags through core/number.hpp.
+
+class SetLeaf {
+ public:
+  SetLeaf(const std::string& path, const std::string& value, Bounds bounds)
+      : path_(path), value_(value), bounds_(bounds) {}
+
+  void operator()(double* v) const { *v = number(); }
+  void operator()(std::optional<double>* v) const { *v = number(); }
+  void operator()(std::int64_t* v) const {
+    const ReadNumber r = read_whole_field(value_, bounds_);
+    if (!r.ok()) fail(r.problem);
+    *v = static_cast<std::int64_t>(r.value);
+  }
+  void operator()(bool* v) const {
+    const std::optional<bool> parsed = parse_flag(value_);
+    if (!parsed) fail(std::string(kNotAFlag));
+    *v = *parsed;
+  }
+  void operator()(std::string* v) const { *v = value_; }
+  void operator()(const ChoiceRef& ref) const {
+    for (std::size_t i = 0; i < ref.names.size(); ++i) {
+      if (ref.names[i] == value_) return ref.set(static_cast<int>(i));
+    }
+    std::vector<std::string> all(ref.names.begin(), ref.names.end());
+    fail("must be one of " + choice_names(ref) + did_you_mean(value_, all));
+  }
+  // `a,b,c` (empty: no items). One item is reported as the field itself,
+  // several by index, as the YAML reader reports a scalar and a list.
+  void operator()(std::vector<std::int64_t>* v) const {
+    const std::vector<std::string> items = split();
+    std::vector<std::int64_t> parsed;
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      const ReadNumber r = read_whole_field(items[i], bounds_);
+      if (!r.ok()) {
+        const std::string at = items.size() == 1 ? path_ : fmt::format("{}[{}]", path_, i);
+        throw PathError(fmt::format("{}: {} (got {})", at, r.problem, items[i]));
+      }
+      parsed.push_back(static_cast<std::int64_t>(r.value));
+    }
+    *v = parsed;
+  }
+  void operator()(std::vector<std::string>* v) const {
+    *v = value_.empty() ? std::vector<std::string>{""} : split();
+  }
+  // Sets the entry, or adds it.
+  void operator()(const MapEntry& e) const {
+    const double x = number();
+    for (auto& [name, value] : *e.map) {
+      if (name == e.name) {
+        value = x;
+        return;
+      }
+    }
+    e.map->emplace_back(e.name, x);
+  }
+  void operator()(const WholeDistribution& d) const {
+    const ReadNumber r = read_number_field(value_, kAnyNumber);
+    if (!r.ok()) fail(r.problem);
+    (*d.set_fixed)(r.value);
+  }
+
+ private:
+  double number() const {
+    const ReadNumber r = read_number_field(value_, bounds_);
+    if (!r.ok()) fail(r.problem);
+    return r.value;
+  }
+  std::vector<std::string> split() const {
+    std::vector<std::string> items;
+    for (std::size_t start = 0; !value_.empty();) {
+      const auto comma = value_.find(',', start);
+      items.push_back(value_.substr(start, comma == std::string::npos ? comma : comma - start));
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+    return items;
+  }
+  [[noreturn]] void fail(const std::string& why) const {
+    throw PathError(fmt::format("{}: {} (got {})", path_, why, value_));
+  }
+
+  const std::string& path_;
+  const std::string& value_;
+  Bounds bounds_;
+};
+
+// ---------------------------------------------------------------------------
+// Reading a leaf as text (what SetLeaf accepts).
+
+class GetLeaf {
+ public:
+  explicit GetLeaf(const std::string& path) : path_(path) {}
+
+  std::string operator()(const double* v) const { return format_number(*v); }
+  std::string operator()(const std::optional<double>* v) const {
+    return *v ? format_number(**v) : "";
+  }
+  std::string operator()(const std::int64_t* v) const { return std::to_string(*v); }
+  std::string operator()(const bool* v) const { return *v ? "true" : "false"; }
+  std::string operator()(const std::string* v) const { return *v; }
+  std::string operator()(const ChoiceRef& ref) const {
+    return std::string(ref.names[static_cast<std::size_t>(ref.get())]);
+  }
+  std::string operator()(const std::vector<std::int64_t>* v) const { return join_integers(*v); }
+  std::string operator()(const std::vector<std::string>* v) const { return join(*v, ","); }
+  // An entry that is not there reads as empty.
+  std::string operator()(const MapEntry& e) const {
+    for (const auto& [name, value] : *e.map) {
+      if (name == e.name) return format_number(value);
+    }
+    return "";
+  }
+  std::string operator()(const WholeDistribution& d) const {
+    throw PathError(
+        fmt::format("{}: is a distribution: name one of its fields, e.g. {}.mean", path_, d.key));
+  }
+
+ private:
+  const std::string& path_;
+};
+
+// ---------------------------------------------------------------------------
+// Listing every leaf (no path): one ParamInfo each, list items by name or index.
+
+class ParamLister final : public FieldVisitor {
+ public:
+  explicit ParamLister(std::vector<ParamInfo>& out) : out_(out) {}
+
+  void number(std::string_view key, double& v, Bounds b, FieldDoc doc, bool required) override {
+    add(key, "number", format_number(v), doc, b, required);
+  }
+  void maybe_number(std::string_view key, std::optional<double>& v, Bounds b,
+                    FieldDoc doc) override {
+    add(key, "number or empty", v ? format_number(*v) : "", doc, b);
+  }
+  void integer(std::string_view key, std::int64_t& v, Bounds b, FieldDoc doc,
+               bool required) override {
+    add(key, "integer", std::to_string(v), doc, b, required);
+  }
+  void flag(std::string_view key, bool& v, FieldDoc doc) override {
+    add(key, "true/false", v ? "true" : "false", doc);
+  }
+  void text(std::string_view key, std::string& v, FieldDoc doc, bool required) override {
+    add(key, "text", v, doc, std::nullopt, required);
+  }
+  void choice(std::string_view key, ChoiceRef ref, FieldDoc doc) override {
+    add(key, "one of " + choice_names(ref),
+        std::string(ref.names[static_cast<std::size_t>(ref.get())]), doc);
+    out_.back().choices.assign(ref.names.begin(), ref.names.end());
+  }
+  void integers(std::string_view key, std::vector<std::int64_t>& v, Bounds b,
+                FieldDoc doc) override {
+    add(key, "integers a,b,c", join_integers(v), doc, b);
+  }
+  void texts(std::string_view key, std::vector<std::string>& v, FieldDoc doc) override {
+    add(key, "values a,b,c", join(v, ","), doc);
+  }
+  // One line per entry, or one NAME line when the map is empty.
+  void number_map(std::string_view key, NumberMap& v, Bounds b, FieldDoc doc) override {
+    for (auto& [name, x] : v)
+      add(std::string(key) + "." + name, "number", format_number(x), doc, b);
+    if (v.empty()) add(std::string(key) + ".NAME", "number", "", doc, b);
+  }
+  void object(std::string_view key, const std::function<void(FieldVisitor&)>& body, FieldDoc,
+              bool) override {
+    within(std::string(key) + ".", body);
+  }
+  void scalar_object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
+                     const std::function<void(double)>&, const std::function<void()>&,
+                     FieldDoc doc) override {
+    add(key, "number (fixed) or distribution", "", doc);
+    within(std::string(key) + ".", body);
+  }
+  void list(std::string_view key, ListRef ref, FieldDoc, bool) override {
+    for (std::size_t i = 0; i < ref.size(); ++i) {
+      const std::string name = ref.name(i);
+      within(fmt::format("{}[{}].", key, name.empty() ? std::to_string(i) : name),
+             [&](FieldVisitor& v) { ref.item(i, v); });
+    }
+  }
+
+ private:
+  void add(std::string_view key, std::string type, std::string value, FieldDoc doc,
+           std::optional<Bounds> range = std::nullopt, bool required = false) {
+    ParamInfo info;
+    info.path = prefix_ + std::string(key);
+    info.type = std::move(type);
+    info.bounds = range ? range->describe() : "";
+    info.value = std::move(value);
+    info.unit = doc.unit;
+    info.doc = doc.text;
+    info.range = range;
+    info.required = required;
+    out_.push_back(std::move(info));
+  }
+  void within(const std::string& prefix, const std::function<void(FieldVisitor&)>& body) {
     const std::string saved = prefix_;
-    prefix_ += std::string(key) + ".";
+    prefix_ += prefix;
     body(*this);
     prefix_ = saved;
   }
-  // Whether this key is the current segment (and records keys for suggestions).
-  bool match_node(std::string_view key) {
-    if (found_ || pos_ >= segs_.size()) return false;
-    if (segs_[pos_].key != key) {
-      keys_here_.emplace_back(key);
-      return false;
-    }
-    return true;
-  }
-  bool match_leaf(std::string_view key) {
-    if (!match_node(key)) return false;
-    if (pos_ + 1 != segs_.size()) fail_path("is a single value and has no fields");
-    if (segs_[pos_].has_selector) fail_path("is not a list");
-    found_ = true;
-    return true;
-  }
-  void descend(const std::function<void(FieldVisitor&)>& body) {
-    ++pos_;
-    keys_here_.clear();
-    body(*this);
-    if (!found_) return;  // the miss is reported by the caller with keys_here_
-    --pos_;
-  }
-  double read_number(Bounds b) {
-    double x = 0;
-    if (!parse_double(value_, x)) fail("must be a finite number");
-    if (!b.contains(x)) fail(b.describe());
-    return x;
-  }
-  void set_result(std::string s) { result_ = std::move(s); }
-  [[noreturn]] void fail(const std::string& why) {
-    throw PathError(fmt::format("{}: {} (got {})", full_, why, value_));
-  }
-  [[noreturn]] void fail_path(const std::string& why) {
-    throw PathError(fmt::format("{}: {}", full_, why));
-  }
 
-  Mode mode_;
-  std::vector<Segment> segs_;
-  std::string value_, full_;
-  std::vector<ParamInfo>* list_ = nullptr;
+  std::vector<ParamInfo>& out_;
   std::string prefix_;
-  std::size_t pos_ = 0;
-  bool found_ = false;
-  bool whole_ = false;
-  std::string result_;
-  std::vector<std::string> keys_here_;
 };
-
-struct PathResult {
-  std::string value;
-  bool whole = false;
-};
-
-PathResult run_path(Scenario& s, Mode mode, const std::string& path, const std::string& value) {
-  PathVisitor v(mode, parse_path(path), value, path);
-  describe(v, s);
-  if (!v.found()) {
-    // Suggest the nearest existing path.
-    std::vector<std::string> all;
-    for (const auto& info : list_parameters(s)) all.push_back(info.path);
-    throw PathError(fmt::format("unknown parameter path '{}'{}", path, did_you_mean(path, all)));
-  }
-  return {v.result(), v.whole()};
-}
 
 }  // namespace
 
 void set_parameter(Scenario& s, const std::string& path, const std::string& value) {
-  run_path(s, Mode::set, path, value);
+  walk(s, path,
+       [&](const Leaf& leaf) { std::visit(SetLeaf(path, value, leaf.bounds), leaf.target); });
 }
 
 std::string get_parameter(const Scenario& s, const std::string& path) {
   Scenario copy = s;
-  return run_path(copy, Mode::get, path, "").value;
+  std::string result;
+  walk(copy, path, [&](const Leaf& leaf) { result = std::visit(GetLeaf(path), leaf.target); });
+  return result;
 }
 
 bool parameter_is_integer(const Scenario& s, const std::string& path) {
   Scenario copy = s;
-  return run_path(copy, Mode::get, path, "").whole;
+  bool whole = false;
+  walk(copy, path, [&](const Leaf& leaf) {
+    std::visit(GetLeaf(path), leaf.target);  // a distribution as a whole is no single value
+    whole = std::holds_alternative<std::int64_t*>(leaf.target);
+  });
+  return whole;
 }
 
 std::vector<ParamInfo> list_parameters(const Scenario& s) {
   Scenario copy = s;
   std::vector<ParamInfo> out;
-  PathVisitor v(out);
-  describe(v, copy);
+  ParamLister lister(out);
+  describe(lister, copy);
   return out;
 }
 

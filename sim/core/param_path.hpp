@@ -4,6 +4,7 @@
 // name where they have one, by index otherwise (both are accepted).
 #pragma once
 
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -31,10 +32,20 @@ std::string get_parameter(const Scenario& s, const std::string& path);
 // Whether the parameter at `path` takes whole numbers only (throws PathError).
 bool parameter_is_integer(const Scenario& s, const std::string& path);
 
-// One line per leaf parameter: its path (list items by index), type, bounds,
-// default (as in `s`), unit and documentation. For `cloudwars params` and docs.
+// One line per leaf parameter: its path (list items by name, or by index
+// when they have no name), type, bounds, value (as in `s`: the default where
+// `s` leaves it), unit and documentation. For `cloudwars params [--json]` and
+// the parameter table of docs/MODEL.md.
 struct ParamInfo {
   std::string path, type, bounds, value, unit, doc;
+  // The interval of a number or integer field (bounds is its message);
+  // nullopt for other fields.
+  std::optional<Bounds> range;
+  // A required key: the mapping that holds it must give it (a provider its
+  // price, ...); the table of docs/MODEL.md shows it as `required`.
+  bool required = false;
+  // The names a choice field takes, in order; empty for other fields.
+  std::vector<std::string> choices;
 };
 std::vector<ParamInfo> list_parameters(const Scenario& s);
 
