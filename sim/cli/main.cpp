@@ -203,6 +203,7 @@ int cmd_params(const std::string& file, bool json) {
     j["type"] = p.type;
     j["value"] = p.value;
     j["required"] = p.required;
+    j["mid_run"] = p.start_only ? "start_only" : "allowed";
     j["bounds"] = p.range ? bounds_json(*p.range) : nlohmann::ordered_json(nullptr);
     if (!p.choices.empty()) j["choices"] = p.choices;
     j["unit"] = p.unit;

@@ -96,6 +96,8 @@ struct Leaf {
                               MapEntry, WholeDistribution>;
   Target target;
   Bounds bounds;
+  // start_only when the field or a section around it is (schema.hpp).
+  MidRun mid_run = MidRun::allowed;
 };
 
 // ---------------------------------------------------------------------------
@@ -113,58 +115,60 @@ class PathWalker final : public FieldVisitor {
 
   bool found() const { return found_; }
 
-  void number(std::string_view key, double& v, Bounds b, FieldDoc, bool) override {
-    if (match_leaf(key)) act({&v, b});
+  void number(std::string_view key, double& v, Bounds b, FieldDoc doc, bool) override {
+    if (match_leaf(key)) act({&v, b}, doc);
   }
-  void maybe_number(std::string_view key, std::optional<double>& v, Bounds b, FieldDoc) override {
-    if (match_leaf(key)) act({&v, b});
+  void maybe_number(std::string_view key, std::optional<double>& v, Bounds b,
+                    FieldDoc doc) override {
+    if (match_leaf(key)) act({&v, b}, doc);
   }
-  void integer(std::string_view key, std::int64_t& v, Bounds b, FieldDoc, bool) override {
-    if (match_leaf(key)) act({&v, b});
+  void integer(std::string_view key, std::int64_t& v, Bounds b, FieldDoc doc, bool) override {
+    if (match_leaf(key)) act({&v, b}, doc);
   }
-  void flag(std::string_view key, bool& v, FieldDoc) override {
-    if (match_leaf(key)) act({&v, kAnyNumber});
+  void flag(std::string_view key, bool& v, FieldDoc doc) override {
+    if (match_leaf(key)) act({&v, kAnyNumber}, doc);
   }
-  void text(std::string_view key, std::string& v, FieldDoc, bool) override {
-    if (match_leaf(key)) act({&v, kAnyNumber});
+  void text(std::string_view key, std::string& v, FieldDoc doc, bool) override {
+    if (match_leaf(key)) act({&v, kAnyNumber}, doc);
   }
-  void choice(std::string_view key, ChoiceRef ref, FieldDoc) override {
-    if (match_leaf(key)) act({std::move(ref), kAnyNumber});
+  void choice(std::string_view key, ChoiceRef ref, FieldDoc doc) override {
+    if (match_leaf(key)) act({std::move(ref), kAnyNumber}, doc);
   }
-  void integers(std::string_view key, std::vector<std::int64_t>& v, Bounds b, FieldDoc) override {
-    if (match_leaf(key)) act({&v, b});
+  void integers(std::string_view key, std::vector<std::int64_t>& v, Bounds b,
+                FieldDoc doc) override {
+    if (match_leaf(key)) act({&v, b}, doc);
   }
-  void texts(std::string_view key, std::vector<std::string>& v, FieldDoc) override {
-    if (match_leaf(key)) act({&v, kAnyNumber});
+  void texts(std::string_view key, std::vector<std::string>& v, FieldDoc doc) override {
+    if (match_leaf(key)) act({&v, kAnyNumber}, doc);
   }
-  void number_map(std::string_view key, NumberMap& v, Bounds b, FieldDoc) override {
+  void number_map(std::string_view key, NumberMap& v, Bounds b, FieldDoc doc) override {
     if (!match_node(key)) return;
     if (pos_ + 2 != segs_.size() || segs_[pos_ + 1].has_selector) {
       fail("names a map: add one name, e.g. " + std::string(key) + ".NAME");
     }
-    act({MapEntry{&v, segs_[pos_ + 1].key}, b});
+    act({MapEntry{&v, segs_[pos_ + 1].key}, b}, doc);
   }
-  void object(std::string_view key, const std::function<void(FieldVisitor&)>& body, FieldDoc,
+  void object(std::string_view key, const std::function<void(FieldVisitor&)>& body, FieldDoc doc,
               bool) override {
     if (!match_node(key)) return;
     if (pos_ + 1 == segs_.size()) fail("names a section, not a parameter");
-    descend(body);
+    descend(body, doc);
   }
   void scalar_object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
                      const std::function<void(double)>& from_scalar, const std::function<void()>&,
-                     FieldDoc) override {
+                     FieldDoc doc) override {
     if (!match_node(key)) return;
     if (pos_ + 1 == segs_.size())
-      return act({WholeDistribution{std::string(key), &from_scalar}, kAnyNumber});
-    descend(body);
+      return act({WholeDistribution{std::string(key), &from_scalar}, kAnyNumber}, doc);
+    descend(body, doc);
   }
-  void list(std::string_view key, ListRef ref, FieldDoc, bool) override {
+  void list(std::string_view key, ListRef ref, FieldDoc doc, bool) override {
     if (!match_node(key)) return;
     const Segment& seg = segs_[pos_];
     if (!seg.has_selector) fail("is a list: select an item, e.g. " + std::string(key) + "[0]");
     const std::size_t index = select(key, ref, seg.selector);
     if (pos_ + 1 == segs_.size()) fail("names a list item, not a parameter");
-    descend([&](FieldVisitor& v) { ref.item(index, v); });
+    descend([&](FieldVisitor& v) { ref.item(index, v); }, doc);
   }
 
  private:
@@ -179,17 +183,22 @@ class PathWalker final : public FieldVisitor {
     if (segs_[pos_].has_selector) fail("is not a list");
     return true;
   }
-  void act(const Leaf& leaf) {
+  void act(Leaf leaf, const FieldDoc& doc) {
     found_ = true;
+    if (start_only_ || doc.mid_run == MidRun::start_only) leaf.mid_run = MidRun::start_only;
     action_(leaf);
   }
   // Walks into a section or list item for the next segment. A miss inside
   // comes back to the same depth, so that a later key of this level is never
   // matched against a segment meant for the section.
-  void descend(const std::function<void(FieldVisitor&)>& body) {
+  // A section marked start_only makes everything inside it start_only.
+  void descend(const std::function<void(FieldVisitor&)>& body, const FieldDoc& doc) {
+    const bool saved = start_only_;
+    start_only_ = start_only_ || doc.mid_run == MidRun::start_only;
     ++pos_;
     body(*this);
     --pos_;
+    start_only_ = saved;
   }
   // A list item by name, or else by index.
   std::size_t select(std::string_view key, const ListRef& ref, const std::string& selector) {
@@ -215,6 +224,7 @@ class PathWalker final : public FieldVisitor {
   Action action_;
   std::size_t pos_ = 0;
   bool found_ = false;
+  bool start_only_ = false;  // inside a start_only section
 };
 
 // Runs `action` on the leaf `path` names in `s`; an unknown path gets the
@@ -393,21 +403,22 @@ class ParamLister final : public FieldVisitor {
       add(std::string(key) + "." + name, "number", format_number(x), doc, b);
     if (v.empty()) add(std::string(key) + ".NAME", "number", "", doc, b);
   }
-  void object(std::string_view key, const std::function<void(FieldVisitor&)>& body, FieldDoc,
+  void object(std::string_view key, const std::function<void(FieldVisitor&)>& body, FieldDoc doc,
               bool) override {
-    within(std::string(key) + ".", body);
+    within(std::string(key) + ".", body, doc);
   }
   void scalar_object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
                      const std::function<void(double)>&, const std::function<void()>&,
                      FieldDoc doc) override {
     add(key, "number (fixed) or distribution", "", doc);
-    within(std::string(key) + ".", body);
+    within(std::string(key) + ".", body, doc);
   }
-  void list(std::string_view key, ListRef ref, FieldDoc, bool) override {
+  void list(std::string_view key, ListRef ref, FieldDoc doc, bool) override {
     for (std::size_t i = 0; i < ref.size(); ++i) {
       const std::string name = ref.name(i);
-      within(fmt::format("{}[{}].", key, name.empty() ? std::to_string(i) : name),
-             [&](FieldVisitor& v) { ref.item(i, v); });
+      within(
+          fmt::format("{}[{}].", key, name.empty() ? std::to_string(i) : name),
+          [&](FieldVisitor& v) { ref.item(i, v); }, doc);
     }
   }
 
@@ -423,17 +434,23 @@ class ParamLister final : public FieldVisitor {
     info.doc = doc.text;
     info.range = range;
     info.required = required;
+    info.start_only = start_only_ || doc.mid_run == MidRun::start_only;
     out_.push_back(std::move(info));
   }
-  void within(const std::string& prefix, const std::function<void(FieldVisitor&)>& body) {
+  void within(const std::string& prefix, const std::function<void(FieldVisitor&)>& body,
+              const FieldDoc& doc) {
     const std::string saved = prefix_;
+    const bool saved_start_only = start_only_;
     prefix_ += prefix;
+    start_only_ = start_only_ || doc.mid_run == MidRun::start_only;
     body(*this);
     prefix_ = saved;
+    start_only_ = saved_start_only;
   }
 
   std::vector<ParamInfo>& out_;
   std::string prefix_;
+  bool start_only_ = false;  // inside a start_only section
 };
 
 }  // namespace
@@ -448,6 +465,13 @@ std::string get_parameter(const Scenario& s, const std::string& path) {
   std::string result;
   walk(copy, path, [&](const Leaf& leaf) { result = std::visit(GetLeaf(path), leaf.target); });
   return result;
+}
+
+MidRun parameter_mid_run(const Scenario& s, const std::string& path) {
+  Scenario copy = s;
+  MidRun mid_run = MidRun::allowed;
+  walk(copy, path, [&](const Leaf& leaf) { mid_run = leaf.mid_run; });
+  return mid_run;
 }
 
 bool parameter_is_integer(const Scenario& s, const std::string& path) {

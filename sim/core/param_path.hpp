@@ -29,6 +29,10 @@ void set_parameter(Scenario& s, const std::string& path, const std::string& valu
 // Reads the parameter at `path` as text (what set_parameter would accept).
 std::string get_parameter(const Scenario& s, const std::string& path);
 
+// Whether a `set` event may change the parameter at `path` during a run
+// (FieldDoc::mid_run of the field or of a section around it; throws PathError).
+MidRun parameter_mid_run(const Scenario& s, const std::string& path);
+
 // Whether the parameter at `path` takes whole numbers only (throws PathError).
 bool parameter_is_integer(const Scenario& s, const std::string& path);
 
@@ -46,6 +50,8 @@ struct ParamInfo {
   bool required = false;
   // The names a choice field takes, in order; empty for other fields.
   std::vector<std::string> choices;
+  // Read only when the run starts: a `set` event may not change it.
+  bool start_only = false;
 };
 std::vector<ParamInfo> list_parameters(const Scenario& s);
 

@@ -3,10 +3,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <set>
-
-#include "core/param_path.hpp"
-#include "core/suggest.hpp"
 
 namespace cw {
 
@@ -52,7 +48,7 @@ void describe(FieldVisitor& v, LearningCurveParams& c) {
   v.number("price_exponent", c.price_exponent, kNonNegative,
            {"b_c: price and unit cost fall as (V/V0)^-b_c (Wright's law)"});
   v.number("initial_volume", c.initial_volume, kPositive,
-           {"V0: cumulative volume served before step 0", "compute units"});
+           {"V0: cumulative volume served before step 0", "compute units", kStartOnly});
 }
 
 void describe(FieldVisitor& v, BackgroundParams& b) {
@@ -110,16 +106,17 @@ void describe(FieldVisitor& v, EventParams& e) {
 }  // namespace
 
 void describe(FieldVisitor& v, ProviderParams& p) {
-  v.text("name", p.name, {"unique provider name"}, true);
-  v.choice("kind", choice_ref(p.kind, kProviderKindNames), {"kind of provider"});
+  v.text("name", p.name, {"unique provider name", "", kStartOnly}, true);
+  v.choice("kind", choice_ref(p.kind, kProviderKindNames), {"kind of provider", "", kStartOnly});
   v.number("price", p.price, kPositive, {"list price", "money per compute unit"}, true);
   v.number("unit_cost", p.unit_cost, kNonNegative, {"cost of serving", "money per compute unit"});
   v.number("quality", p.quality, kUnit, {"performance, reliability, tooling"});
   v.maybe_number("capacity", p.capacity, kNonNegative,
                  {"AI capacity at step 0; unlimited when neither this nor capacity_per_lab",
                   "compute units per step"});
-  v.maybe_number("capacity_per_lab", p.capacity_per_lab, kNonNegative,
-                 {"AI capacity at step 0 per initial lab", "compute units per step per lab"});
+  v.maybe_number(
+      "capacity_per_lab", p.capacity_per_lab, kNonNegative,
+      {"AI capacity at step 0 per initial lab", "compute units per step per lab", kStartOnly});
   v.number("capex_ratio", p.capex_ratio, kNonNegative,
            {"share of the capex basis turned into capacity each step"});
   v.choice("capex_basis", choice_ref(p.capex_basis, kCapexBasisNames),
@@ -127,7 +124,7 @@ void describe(FieldVisitor& v, ProviderParams& p) {
   v.number("capacity_cost", p.capacity_cost, kPositive,
            {"basis units buying one unit of per-step capacity"});
   v.integer("capacity_lead_time", p.capacity_lead_time, range(0, 1200),
-            {"steps from capex to capacity", "steps"});
+            {"steps from capex to capacity", "steps", kStartOnly});
   v.number("reputation", p.reputation, kSigned, {"r_p: public reputation at step 0"});
   v.number("egress_fee", p.egress_fee, kNonNegative,
            {"utility a lab forfeits by leaving", "utility"});
@@ -175,11 +172,13 @@ void describe(FieldVisitor& v, NamedLabParams& l) {
 }
 
 void describe(FieldVisitor& v, Scenario& s) {
-  v.text("name", s.name, {"scenario name (output folder)"});
-  v.text("start", s.start, {"date of step 0, YYYY-MM; one step is one month"});
-  v.integer("steps", s.steps, range(1, 1e7), {"number of steps", "months"});
-  v.integer("seed", s.seed, range(0, 9.007199254740992e15), {"seed of every random stream"});
-  v.text("compute_unit", s.compute_unit, {"what one compute unit means (documentation)"});
+  v.text("name", s.name, {"scenario name (output folder)", "", kStartOnly});
+  v.text("start", s.start, {"date of step 0, YYYY-MM; one step is one month", "", kStartOnly});
+  v.integer("steps", s.steps, range(1, 1e7), {"number of steps", "months", kStartOnly});
+  v.integer("seed", s.seed, range(0, 9.007199254740992e15),
+            {"seed of every random stream", "", kStartOnly});
+  v.text("compute_unit", s.compute_unit,
+         {"what one compute unit means (documentation)", "", kStartOnly});
   v.list("providers",
          list_ref(
              s.providers, [](FieldVisitor& w, ProviderParams& p) { describe(w, p); },
@@ -195,7 +194,8 @@ void describe(FieldVisitor& v, Scenario& s) {
       "labs",
       [&s](FieldVisitor& w) {
         auto& l = s.labs;
-        w.integer("count", l.count, range(0, 1e8), {"labs at step 0 (named ones included)"});
+        w.integer("count", l.count, range(0, 1e8),
+                  {"labs at step 0 (named ones included)", "", kStartOnly});
         w.choice("initial", choice_ref(l.initial, kInitialAllocationNames),
                  {"allocation at arrival: uniform over providers, outside, or the choice rule"});
         w.list("tiers",
@@ -223,16 +223,20 @@ void describe(FieldVisitor& v, Scenario& s) {
       [&s](FieldVisitor& w) {
         auto& n = s.network;
         w.choice("generator", choice_ref(n.generator, kGraphGeneratorNames),
-                 {"influence graph generator"});
-        w.number("p", n.p, kUnit, {"erdos_renyi edge probability"});
-        w.integer("k", n.k, range(0, 1e6), {"watts_strogatz ring neighbours (even)"});
-        w.number("rewire", n.rewire, kUnit, {"watts_strogatz rewiring probability"});
+                 {"influence graph generator", "", kStartOnly});
+        w.number("p", n.p, kUnit, {"erdos_renyi edge probability", "", kStartOnly});
+        w.integer("k", n.k, range(0, 1e6),
+                  {"watts_strogatz ring neighbours (even)", "", kStartOnly});
+        w.number("rewire", n.rewire, kUnit,
+                 {"watts_strogatz rewiring probability", "", kStartOnly});
         w.integer("m", n.m, range(1, 1e6), {"barabasi_albert edges per new lab (arrivals too)"});
         w.text(
             "file", n.file,
             {"edge_list file, relative to the scenario file: lines `a,b[,weight]` naming labs by "
-             "name or by initial index"});
-        w.flag("directed", n.directed, {"edge_list: a,b means only that a listens to b"});
+             "name or by initial index",
+             "", kStartOnly});
+        w.flag("directed", n.directed,
+               {"edge_list: a,b means only that a listens to b", "", kStartOnly});
       },
       {"influence network"});
   v.object("choice",
@@ -313,22 +317,22 @@ void describe(FieldVisitor& v, Scenario& s) {
          list_ref(
              s.events, [](FieldVisitor& w, EventParams& e) { describe(w, e); },
              [](const EventParams& e) { return e.name; }, true),
-         {"scheduled events (SPEC §2.2 step 8)"});
-  v.object(
-      "metrics",
-      [&s](FieldVisitor& w) {
-        auto& m = s.metrics;
-        w.number("tipping_threshold", m.tipping_threshold, Bounds{0, 1, true, false},
-                 {"leader share that counts as tipped"});
-        w.integer("tipping_window", m.tipping_window, range(1, 1e7),
-                  {"W: steps the share must stay above the threshold", "steps"});
-        w.integer("burn_in", m.burn_in, range(0, 1e7), {"steps left out of time means", "steps"});
-        w.number("usage_threshold", m.usage_threshold, Bounds{0, 1, false, true},
-                 {"x_lp above which a lab counts as using p"});
-        w.integer("flagships", m.flagships, range(0, 1e6),
-                  {"the top labs by prestige whose hosts are 'flagship capture'"});
-      },
-      {"outcome definitions"});
+         {"scheduled events (SPEC §2.2 step 8)", "", kStartOnly});
+  v.object("metrics",
+           [&s](FieldVisitor& w) {
+             auto& m = s.metrics;
+             w.number("tipping_threshold", m.tipping_threshold, Bounds{0, 1, true, false},
+                      {"leader share that counts as tipped", "", kStartOnly});
+             w.integer("tipping_window", m.tipping_window, range(1, 1e7),
+                       {"W: steps the share must stay above the threshold", "steps", kStartOnly});
+             w.integer("burn_in", m.burn_in, range(0, 1e7),
+                       {"steps left out of time means", "steps", kStartOnly});
+             w.number("usage_threshold", m.usage_threshold, Bounds{0, 1, false, true},
+                      {"x_lp above which a lab counts as using p"});
+             w.integer("flagships", m.flagships, range(0, 1e6),
+                       {"the top labs by prestige whose hosts are 'flagship capture'"});
+           },
+           {"outcome definitions"});
   v.object("output",
            [&s](FieldVisitor& w) {
              auto& o = s.output;
@@ -339,7 +343,7 @@ void describe(FieldVisitor& v, Scenario& s) {
              w.choice("graph_format", choice_ref(o.graph_format, kGraphFormatNames),
                       {"graph export format"});
            },
-           {"output"});
+           {"output", "", kStartOnly});
 }
 
 std::optional<std::int64_t> parse_year_month(std::string_view text) {
@@ -359,403 +363,6 @@ std::optional<std::int64_t> parse_year_month(std::string_view text) {
 
 std::string format_year_month(std::int64_t months) {
   return fmt::format("{:04d}-{:02d}", months / 12, months % 12 + 1);
-}
-
-namespace {
-
-void check_dist(const Dist& d, const std::string& path, std::vector<Problem>& out) {
-  auto bad = [&](const char* field, const std::string& msg, double got) {
-    out.push_back({path + "." + field, msg, fmt::format("{}", got)});
-  };
-  // Parameters of other families must keep their defaults: `{dist: normal,
-  // low: 1}` is a mistake, not a silent no-op.
-  static const Dist defaults;
-  struct Field {
-    const char* name;
-    double Dist::*member;
-    unsigned kinds;  // bit k: used by DistKind k
-  };
-  static constexpr unsigned kFixed = 1u << 0, kUniform = 1u << 1, kNormal = 1u << 2,
-                            kLognormal = 1u << 3, kPareto = 1u << 4, kLomax = 1u << 5;
-  static constexpr Field kFields[] = {{"value", &Dist::value, kFixed},
-                                      {"low", &Dist::low, kUniform},
-                                      {"high", &Dist::high, kUniform},
-                                      {"mean", &Dist::mean, kNormal},
-                                      {"sd", &Dist::sd, kNormal},
-                                      {"mu", &Dist::mu, kLognormal},
-                                      {"sigma", &Dist::sigma, kLognormal},
-                                      {"shape", &Dist::shape, kPareto | kLomax},
-                                      {"scale", &Dist::scale, kPareto | kLomax}};
-  const unsigned kind_bit = 1u << static_cast<unsigned>(d.kind);
-  for (const auto& f : kFields) {
-    if (!(f.kinds & kind_bit) && d.*f.member != defaults.*f.member) {
-      std::string takes;
-      for (const auto& g : kFields) {
-        if (g.kinds & kind_bit) takes += (takes.empty() ? "" : ", ") + std::string(g.name);
-      }
-      bad(f.name,
-          fmt::format("is not a parameter of {} (it takes {})",
-                      kDistKindNames[static_cast<std::size_t>(d.kind)], takes),
-          d.*f.member);
-    }
-  }
-  switch (d.kind) {
-    case DistKind::fixed:
-    case DistKind::normal:
-    case DistKind::lognormal:
-    case DistKind::pareto:
-    case DistKind::lomax:
-      break;
-    case DistKind::uniform:
-      if (!(d.low <= d.high)) bad("high", fmt::format("must be >= low ({})", d.low), d.high);
-      break;
-  }
-  if (!(d.min <= d.max)) bad("max", fmt::format("must be >= min ({})", d.min), d.max);
-}
-
-void check_dist_support(const Dist& d, const std::string& path, Bounds support,
-                        std::vector<Problem>& out) {
-  // Every possible draw must lie inside the field's support: check the
-  // distribution's range after offset and clamping.
-  double lo = -kInf, hi = kInf;
-  switch (d.kind) {
-    case DistKind::fixed:
-      lo = hi = d.value;
-      break;
-    case DistKind::uniform:
-      lo = d.low;
-      hi = d.high;
-      break;
-    case DistKind::normal:
-      if (d.sd == 0) lo = hi = d.mean;
-      break;
-    case DistKind::lognormal:
-      lo = 0;
-      break;
-    case DistKind::pareto:
-      lo = d.scale;
-      break;
-    case DistKind::lomax:
-      lo = 0;
-      break;
-  }
-  lo = std::max(lo + d.offset, d.min);
-  hi = std::min(hi + d.offset, d.max);
-  if (!support.contains(lo) || !support.contains(hi)) {
-    out.push_back({path,
-                   fmt::format("draws {} (support [{}, {}]; use min/max to clamp)",
-                               support.describe(), lo, hi),
-                   ""});
-  }
-}
-
-template <class T, class F>
-void check_unique(const std::vector<T>& items, F name_of, const std::string& list_path,
-                  std::vector<Problem>& out) {
-  std::set<std::string> seen;
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    const std::string name = name_of(items[i]);
-    if (name.empty()) {
-      out.push_back({fmt::format("{}[{}].name", list_path, i), "must not be empty", ""});
-    } else if (!seen.insert(name).second) {
-      out.push_back({fmt::format("{}[{}].name", list_path, i), "duplicate name", name});
-    }
-  }
-}
-
-}  // namespace
-
-bool path_within(const std::string& path, const std::string& prefix) {
-  if (path.size() < prefix.size() || path.compare(0, prefix.size(), prefix) != 0) return false;
-  return path.size() == prefix.size() || path[prefix.size()] == '.' || path[prefix.size()] == '[';
-}
-
-bool check_scenario(const Scenario& s, std::vector<Problem>& out) {
-  const std::size_t before = out.size();
-  const auto start = parse_year_month(s.start);
-  if (!start) out.push_back({"start", "must be a date YYYY-MM", s.start});
-
-  check_unique(
-      s.providers, [](const ProviderParams& p) { return p.name; }, "providers", out);
-  if (s.providers.size() > kMaxProviders) {
-    out.push_back({"providers", fmt::format("at most {} providers", kMaxProviders),
-                   fmt::format("{}", s.providers.size())});
-  }
-  if (s.labs.initial == InitialAllocation::outside && !s.outside.enabled) {
-    out.push_back(
-        {"labs.initial", "outside needs outside.enabled: true", "outside", {"outside.enabled"}});
-  }
-  std::set<std::string> providers;
-  std::vector<std::string> provider_names, tier_names;
-  for (const auto& p : s.providers) {
-    providers.insert(p.name);
-    provider_names.push_back(p.name);
-  }
-  for (const auto& t : s.labs.tiers) tier_names.push_back(t.name);
-  for (std::size_t i = 0; i < s.providers.size(); ++i) {
-    const auto& p = s.providers[i];
-    const std::string path = fmt::format("providers[{}]", i);
-    if (p.capacity && p.capacity_per_lab) {
-      out.push_back(
-          {path + ".capacity_per_lab", "give capacity or capacity_per_lab, not both", ""});
-    }
-    if (p.investment.budget_cap < p.investment.budget && p.investment.budget > 0) {
-      out.push_back({path + ".investment.budget_cap",
-                     "must be >= budget",
-                     fmt::format("{}", p.investment.budget_cap),
-                     {path + ".investment.budget"}});
-    }
-  }
-
-  check_unique(
-      s.labs.tiers, [](const TierParams& t) { return t.name; }, "labs.tiers", out);
-  std::set<std::string> tiers;
-  double fraction_sum = 0;
-  for (std::size_t i = 0; i < s.labs.tiers.size(); ++i) {
-    const auto& t = s.labs.tiers[i];
-    tiers.insert(t.name);
-    fraction_sum += t.fraction;
-    const std::string path = fmt::format("labs.tiers[{}]", i);
-    const std::pair<const char*, const Dist*> dists[] = {{"demand", &t.demand},
-                                                         {"growth", &t.growth},
-                                                         {"volatility", &t.volatility},
-                                                         {"prestige", &t.prestige},
-                                                         {"alpha", &t.alpha},
-                                                         {"beta", &t.beta},
-                                                         {"gamma", &t.gamma},
-                                                         {"w_own", &t.w_own},
-                                                         {"outspokenness", &t.outspokenness},
-                                                         {"renewal", &t.renewal},
-                                                         {"exit_hazard", &t.exit_hazard},
-                                                         {"deal_threshold", &t.deal_threshold}};
-    for (const auto& [key, d] : dists) check_dist(*d, path + "." + key, out);
-    check_dist_support(t.demand, path + ".demand", kNonNegative, out);
-    check_dist_support(t.volatility, path + ".volatility", kNonNegative, out);
-    check_dist_support(t.prestige, path + ".prestige", kNonNegative, out);
-    check_dist_support(t.alpha, path + ".alpha", kNonNegative, out);
-    check_dist_support(t.w_own, path + ".w_own", kUnit, out);
-    check_dist_support(t.outspokenness, path + ".outspokenness", kUnit, out);
-    check_dist_support(t.renewal, path + ".renewal", kUnit, out);
-    check_dist_support(t.exit_hazard, path + ".exit_hazard", kUnit, out);
-    for (std::size_t j = 0; j < t.affinity.size(); ++j) {
-      if (!providers.count(t.affinity[j].first)) {
-        out.push_back(
-            {path + ".affinity." + t.affinity[j].first,
-             "no provider of that name" + did_you_mean(t.affinity[j].first, provider_names),
-             t.affinity[j].first});
-      }
-    }
-  }
-  if (!s.labs.tiers.empty() && std::abs(fraction_sum - 1.0) > 1e-9) {
-    std::vector<std::string> inputs;
-    for (std::size_t i = 0; i < s.labs.tiers.size(); ++i) {
-      inputs.push_back(fmt::format("labs.tiers[{}].fraction", i));
-    }
-    out.push_back(
-        {"labs.tiers", "fractions must sum to 1", fmt::format("{}", fraction_sum), inputs});
-  }
-
-  check_unique(
-      s.labs.named, [](const NamedLabParams& l) { return l.name; }, "labs.named", out);
-  std::int64_t named_at_start = 0;
-  for (std::size_t i = 0; i < s.labs.named.size(); ++i) {
-    const auto& l = s.labs.named[i];
-    const std::string path = fmt::format("labs.named[{}]", i);
-    if (!tiers.count(l.tier)) {
-      out.push_back(
-          {path + ".tier", "no tier of that name" + did_you_mean(l.tier, tier_names), l.tier});
-    }
-    if (!l.provider.empty() && !providers.count(l.provider)) {
-      out.push_back({path + ".provider",
-                     "no provider of that name" + did_you_mean(l.provider, provider_names),
-                     l.provider});
-    }
-    for (const auto& [name, value] : l.affinity) {
-      if (!providers.count(name)) {
-        out.push_back({path + ".affinity." + name,
-                       "no provider of that name" + did_you_mean(name, provider_names), name});
-      }
-    }
-    if (l.max_providers && *l.max_providers != std::floor(*l.max_providers)) {
-      out.push_back(
-          {path + ".max_providers", "must be a whole number", fmt::format("{}", *l.max_providers)});
-    }
-    bool at_start = true;
-    if (!l.arrive.empty()) {
-      const auto when = parse_year_month(l.arrive);
-      if (!when) {
-        out.push_back({path + ".arrive", "must be a date YYYY-MM", l.arrive});
-      } else if (start && *when >= *start + s.steps) {
-        out.push_back({path + ".arrive",
-                       fmt::format("is after the horizon (last step {})",
-                                   format_year_month(*start + s.steps - 1)),
-                       l.arrive,
-                       {"start", "steps"}});
-      } else if (start && *when > *start) {
-        at_start = false;
-      }
-    }
-    if (at_start && l.present) ++named_at_start;
-  }
-  if (named_at_start > s.labs.count) {
-    out.push_back(
-        {"labs.count",
-         fmt::format("must be at least the {} named labs present at start", named_at_start),
-         fmt::format("{}", s.labs.count),
-         {"labs.named", "start"}});
-  }
-  const bool anyone_arrives =
-      s.labs.arrivals.process != ArrivalProcess::none && s.labs.arrivals.rate > 0;
-  if (s.labs.count == 0 && !anyone_arrives && s.labs.named.empty()) {
-    out.push_back({"labs.count",
-                   "the market never has a lab: set count > 0 or arrivals",
-                   "0",
-                   {"labs.arrivals", "labs.named"}});
-  }
-  if (s.labs.arrivals.process != ArrivalProcess::none && s.labs.arrivals.rate <= 0) {
-    out.push_back({"labs.arrivals.rate", "must be > 0 when an arrival process is set", "0"});
-  }
-  if (s.network.generator == GraphGenerator::watts_strogatz && s.network.k % 2 != 0) {
-    out.push_back({"network.k", "must be even", fmt::format("{}", s.network.k)});
-  }
-  if (s.network.generator == GraphGenerator::edge_list && s.network.file.empty()) {
-    out.push_back({"network.file", "is required by generator edge_list", ""});
-  }
-  for (std::size_t i = 0; i < s.output.graph_steps.size(); ++i) {
-    if (s.output.graph_steps[i] >= s.steps) {
-      out.push_back({fmt::format("output.graph_steps[{}]", i),
-                     fmt::format("must be < steps ({})", s.steps),
-                     fmt::format("{}", s.output.graph_steps[i]),
-                     {"steps"}});
-    }
-  }
-  // Events.
-  check_unique(
-      s.events, [](const EventParams& e) { return e.name; }, "events", out);
-  std::set<std::string> labs;
-  std::vector<std::string> lab_names;
-  for (const auto& l : s.labs.named) {
-    labs.insert(l.name);
-    lab_names.push_back(l.name);
-  }
-  for (std::size_t i = 0; i < s.events.size(); ++i) {
-    const EventParams& e = s.events[i];
-    const std::string path = fmt::format("events[{}]", i);
-    const bool has_date = !e.date.empty();
-    if (has_date == e.step.has_value()) {
-      out.push_back({path, "give a date or a step (one of them)", ""});
-    } else if (has_date) {
-      const auto when = parse_year_month(e.date);
-      if (!when) {
-        out.push_back({path + ".date", "must be a date YYYY-MM", e.date});
-      } else if (start && (*when < *start || *when >= *start + s.steps)) {
-        out.push_back({path + ".date",
-                       fmt::format("is outside the horizon ({} to {})", s.start,
-                                   format_year_month(*start + s.steps - 1)),
-                       e.date,
-                       {"start", "steps"}});
-      }
-    } else if (*e.step != std::floor(*e.step) || *e.step >= static_cast<double>(s.steps)) {
-      out.push_back({path + ".step",
-                     fmt::format("must be a whole step below steps ({})", s.steps),
-                     fmt::format("{}", *e.step),
-                     {"steps"}});
-    }
-    auto need_provider = [&](const std::string& key, const std::string& value, bool required) {
-      if (value.empty()) {
-        if (required) out.push_back({path + "." + key, "is required by this event type", ""});
-      } else if (!providers.count(value)) {
-        out.push_back({path + "." + key,
-                       "no provider of that name" + did_you_mean(value, provider_names), value});
-      }
-    };
-    auto need_lab = [&](bool required) {
-      if (e.lab.empty()) {
-        if (required) out.push_back({path + ".lab", "is required by this event type", ""});
-      } else if (!labs.count(e.lab)) {
-        out.push_back(
-            {path + ".lab", "no named lab of that name" + did_you_mean(e.lab, lab_names), e.lab});
-      }
-    };
-    switch (e.type) {
-      case EventType::set: {
-        if (e.path.empty()) out.push_back({path + ".path", "is required by set", ""});
-        if (e.path.rfind("events", 0) == 0) {
-          out.push_back({path + ".path", "an event cannot change events", e.path});
-        } else if (!e.path.empty()) {
-          Scenario probe = s;
-          try {
-            set_parameter(probe, e.path, e.value);
-          } catch (const PathError& err) {
-            out.push_back({path + ".value", err.what(), e.value});
-          }
-        }
-        break;
-      }
-      case EventType::deal:
-        need_provider("provider", e.provider, true);
-        need_lab(true);
-        if (e.exclusivity_steps > 0) {
-          for (const auto& p : s.providers) {
-            if (p.name == e.provider && p.kind == ProviderKind::decentralized) {
-              out.push_back({path + ".exclusivity_steps",
-                             "a decentralized provider makes no exclusivity deals",
-                             fmt::format("{}", e.exclusivity_steps)});
-            }
-          }
-        }
-        break;
-      case EventType::capacity_contract:
-        need_provider("provider", e.provider, true);
-        need_lab(true);
-        if (!(e.volume > 0)) out.push_back({path + ".volume", "must be > 0", "0"});
-        break;
-      case EventType::switch_:
-        need_provider("provider", e.provider, true);
-        need_provider("from", e.from, false);
-        need_lab(true);
-        if (!e.from.empty() && e.from == e.provider) {
-          out.push_back({path + ".from", "must differ from provider", e.from});
-        }
-        break;
-      case EventType::end_exclusivity:
-        need_provider("provider", e.provider, true);
-        need_lab(true);
-        break;
-      case EventType::add_provider:
-      case EventType::remove_provider:
-      case EventType::reputation_shock:
-      case EventType::capacity_outage:
-        need_provider("provider", e.provider, true);
-        break;
-      case EventType::add_lab:
-      case EventType::remove_lab:
-        need_lab(true);
-        if (e.type == EventType::add_lab) {
-          for (const auto& l : s.labs.named) {
-            if (l.name == e.lab && l.present) {
-              out.push_back(
-                  {path + ".lab", "add_lab needs a named lab with present: false", e.lab});
-            }
-          }
-        }
-        break;
-    }
-  }
-  for (std::size_t i = 0; i < s.labs.named.size(); ++i) {
-    if (!s.labs.named[i].present && !s.labs.named[i].arrive.empty()) {
-      out.push_back({fmt::format("labs.named[{}].present", i),
-                     "a lab with present: false arrives by an add_lab event, not by arrive",
-                     "false"});
-    }
-  }
-  if (s.metrics.burn_in >= s.steps) {
-    out.push_back({"metrics.burn_in",
-                   fmt::format("must be < steps ({})", s.steps),
-                   fmt::format("{}", s.metrics.burn_in),
-                   {"steps"}});
-  }
-  return out.size() == before;
 }
 
 }  // namespace cw

@@ -385,9 +385,12 @@ struct Problem {
 // `labs.name` is not a prefix of `labs.named[0]`).
 bool path_within(const std::string& path, const std::string& prefix);
 
-// Cross-field checks that no single field can make: names unique and known,
-// tier fractions summing to 1, distribution parameters fitting their kind,
-// dates inside the horizon. Appends to `out`; returns true when none was found.
+// Cross-field checks that no single field can make (sim/core/check.cpp):
+// names unique and known, tier fractions summing to 1, distributions fitting
+// their family and their field's support, dates inside the horizon, events
+// with what their type needs, and `set` events that may change their
+// parameter during a run and leave the scenario valid when applied in firing
+// order. Appends to `out`; returns true when none was found.
 bool check_scenario(const Scenario& s, std::vector<Problem>& out);
 
 // "2017-01" -> months since year 0; nullopt when malformed.

@@ -182,8 +182,8 @@ struct LabState {
 // declaration (and draw) order: param_field is its LabParamField (keys,
 // member pointers into TierParams and NamedLabParams, support), column its
 // LabState column.
-template <class F>
-void for_each_lab_column(LabState& L, F&& f) {
+template <class Labs, class F>  // Labs: LabState or const LabState
+void for_each_lab_column(Labs& L, F&& f) {
 #define CW_LAB_BOTH(NAME, ...) f(CW_LAB_PARAM_FIELD(NAME, __VA_ARGS__), L.NAME);
   CW_LAB_FIELDS(CW_LAB_BOTH)
 #undef CW_LAB_BOTH
