@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "output/columns.hpp"
+#include "output/graph_export.hpp"
 
 namespace cw {
 
@@ -58,21 +59,23 @@ void RunWriter::on_step(const Scenario& s, const State& st, const StepMetrics& m
 }
 
 void RunWriter::export_graph(const Scenario& s, const State& st, std::int64_t step) {
-  auto lab = [&st](std::size_t slot) { return st.lab_name(slot); };
-  auto provider = [&s](std::size_t p) { return s.providers[p].name; };
-  const auto fmt_ = s.output.graph_format;
+  const VertexNames names{[&st](std::size_t slot) { return st.lab_name(slot); },
+                          [&s](std::size_t p) { return s.providers[p].name; }};
+  const MarketGraph g = market_graph(st, s.metrics.usage_threshold);
+  const auto format = s.output.graph_format;
   const std::string stem = fmt::format("graph_step{:05d}", step);
-  if (fmt_ == GraphFormat::graphml || fmt_ == GraphFormat::both) {
+  auto save = [&](const char* extension,
+                  void (*write)(std::ostream&, const MarketGraph&, const VertexNames&)) {
     std::ostringstream os;
-    market_graph(st, s.metrics.usage_threshold).write_graphml(os, lab, provider);
-    graphs_.push_back(std::make_unique<AtomicFile>(dir_ / (stem + ".graphml")));
+    write(os, g, names);
+    graphs_.push_back(std::make_unique<AtomicFile>(dir_ / (stem + extension)));
     graphs_.back()->write(os.str());
+  };
+  if (format == GraphFormat::graphml || format == GraphFormat::both) {
+    save(".graphml", write_graphml);
   }
-  if (fmt_ == GraphFormat::dot || fmt_ == GraphFormat::both) {
-    std::ostringstream os;
-    market_graph(st, s.metrics.usage_threshold).write_dot(os, lab, provider);
-    graphs_.push_back(std::make_unique<AtomicFile>(dir_ / (stem + ".dot")));
-    graphs_.back()->write(os.str());
+  if (format == GraphFormat::dot || format == GraphFormat::both) {
+    save(".dot", write_dot);
   }
 }
 
