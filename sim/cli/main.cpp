@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "batch/runner.hpp"
 #include "build_info.hpp"
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"

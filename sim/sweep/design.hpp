@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "batch/sweep_spec.hpp"
+#include "sweep/sweep_spec.hpp"
 #include "core/params.hpp"
 
 namespace cw {
