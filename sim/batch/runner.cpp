@@ -273,12 +273,6 @@ class Appender {
   std::FILE* file_ = nullptr;
 };
 
-std::string host_name() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-  return buf;
-}
-
 // design.csv: every point with its group, role, values and unit coordinates.
 void write_design(const Sweep& sw, const fs::path& dir) {
   std::vector<std::string> header = {"point_id", "group", "role"};
@@ -505,27 +499,25 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   const int jobs = opt.jobs > 0 ? opt.jobs : tbb::info::default_concurrency();
   const std::string started = utc_now();
   if (!resuming) {
-    manifest = nlohmann::ordered_json::object();
-    manifest["program"] = opt.program;
-    manifest["sweep_file"] = sw.file.string();
-    manifest["sweep_identity"] = identity;
-    manifest["inputs"] = nlohmann::ordered_json::object();
-    for (const auto& f : sw.inputs) manifest["inputs"][f.string()] = sha256_file(f);
     SweepSpec spec = sw.spec;
-    manifest["sweep"] = described_to_json([&spec](FieldVisitor& v) { describe(v, spec); });
-    manifest["base_scenario"] = scenario_to_json(sw.base);
-    manifest["design"] = {
+    ManifestStart start;
+    start.program = opt.program;
+    start.command = "sweep";
+    start.file = sw.file;
+    start.inputs = sw.inputs;
+    start.seed = sw.spec.seed;
+    start.details["sweep_identity"] = identity;
+    start.details["sweep"] = described_to_json([&spec](FieldVisitor& v) { describe(v, spec); });
+    start.details["design"] = {
         {"kind", std::string(kDesignKindNames[static_cast<int>(sw.spec.design.kind)])},
         {"points", sw.points()},
         {"replicates", sw.spec.replicates},
         {"runs", sw.runs()},
-        {"seeds", std::string(kSeedModeNames[static_cast<int>(sw.spec.seeds)])},
-        {"seed", sw.spec.seed}};
-    manifest["started"] = started;
-    manifest["finished"] = nullptr;
-    manifest["host"] = host_name();
-    manifest["jobs"] = jobs;
-    manifest["status"] = "running";
+        {"seeds", std::string(kSeedModeNames[static_cast<int>(sw.spec.seeds)])}};
+    start.scenario = &sw.base;
+    start.started = started;
+    start.jobs = jobs;
+    manifest = start_manifest(start);
     write_manifest(dir, manifest);
   }
   if (!fs::exists(dir / kDesign)) write_design(sw, dir);
@@ -652,10 +644,7 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   result.failed = write_points(sw, dir);
   // The manifest says complete before compression, so that a kill while
   // compressing is finished by the next call instead of redoing the runs.
-  manifest["finished"] = utc_now();
-  manifest["host"] = host_name();
-  manifest["jobs"] = jobs;
-  manifest["status"] = "complete";
+  finish_manifest(manifest, jobs);
   manifest["runs_failed"] = result.failed;
   write_manifest(dir, manifest);
   if (sw.spec.gzip) {
