@@ -22,6 +22,7 @@
 #include "output/columns.hpp"
 #include "output/csv.hpp"
 #include "output/manifest.hpp"
+#include "output/step_rows.hpp"
 
 namespace cw {
 
@@ -70,7 +71,8 @@ const char* const kPoints = "points.csv";
 const char* const kDesign = "design.csv";
 const char* const kManifest = "manifest.json";
 
-// Column headers, from the one list of columns (output/columns.hpp).
+// Column headers, from the one list of columns (output/columns.hpp); the
+// per-step files' headers are in output/step_rows.hpp.
 std::vector<std::string> runs_header(const Sweep& sw) {
   std::vector<std::string> keys = {"run_id", "point_id", "replicate", "seed", "status", "message"};
   for (const auto& p : sw.design.paths) keys.push_back(p);
@@ -80,19 +82,6 @@ std::vector<std::string> runs_header(const Sweep& sw) {
 std::vector<std::string> run_providers_header() {
   ProviderOutcome p;
   return header_of({"run_id", "provider"}, [&](auto&& k) { run_provider_columns(k, p); });
-}
-std::vector<std::string> steps_header(const Scenario& s) {
-  StepMetrics m;
-  return header_of({"run_id", "step", "date"}, [&](auto&& k) { step_columns(k, s, m); });
-}
-std::vector<std::string> events_header() {
-  EventRecord e;
-  return header_of({"run_id", "step", "date"}, [&](auto&& k) { event_columns(k, e); });
-}
-std::vector<std::string> step_providers_header() {
-  ProviderStep p;
-  return header_of({"run_id", "step", "date", "provider"},
-                   [&](auto&& k) { step_provider_columns(k, p); });
 }
 
 // What one run adds to each file, formatted in the parallel stage.
@@ -109,26 +98,9 @@ class SeriesObserver final : public Observer {
       : run_id_(run_id), every_(every), events_(events), out_(out) {}
   bool wants_events() const override { return events_; }
   void on_step(const Scenario& s, const State& st, const StepMetrics& m) override {
-    const std::string date = format_year_month(st.start_month + m.step);
-    if (events_) {
-      for (const EventRecord& e : st.log) {
-        CsvLine line(out_.events);
-        line.cell(run_id_).cell(m.step).cell(std::string_view(date));
-        event_columns(CellSink<CsvLine>{line}, e);
-        line.end();
-      }
-    }
-    if (every_ <= 0 || m.step % every_ != 0) return;
-    CsvLine line(out_.steps);
-    line.cell(run_id_).cell(m.step).cell(std::string_view(date));
-    step_columns(CellSink<CsvLine>{line}, s, m);
-    line.end();
-    for (std::size_t p = 0; p < m.providers.size(); ++p) {
-      CsvLine pl(out_.step_providers);
-      pl.cell(run_id_).cell(m.step).cell(std::string_view(date));
-      pl.cell(std::string_view(s.providers[p].name));
-      step_provider_columns(CellSink<CsvLine>{pl}, m.providers[p]);
-      pl.end();
+    if (events_) append_event_rows(out_.events, run_id_, st, m);
+    if (every_ > 0 && m.step % every_ == 0) {
+      append_step_rows(out_.steps, out_.step_providers, run_id_, s, st, m);
     }
   }
 
