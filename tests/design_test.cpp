@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "sweep/sweep_spec.hpp"
 #include "core/random.hpp"
+#include "sweep/sweep_spec.hpp"
 
 namespace cw {
 namespace {

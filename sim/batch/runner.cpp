@@ -426,8 +426,8 @@ Opened open_folder(const fs::path& dir, const std::string& identity, bool restar
                       dir.string()));
     }
     if (same && !restart) {
-      opened.kind = old.value("status", "") == "complete" ? Opened::Kind::complete
-                                                           : Opened::Kind::resume;
+      opened.kind =
+          old.value("status", "") == "complete" ? Opened::Kind::complete : Opened::Kind::resume;
       opened.manifest = std::move(old);
       return opened;
     }
@@ -649,8 +649,8 @@ std::int64_t run_pipeline(const Sweep& sw, int jobs, std::int64_t from, std::int
 // compression. The manifest says complete before compression, so that a
 // kill while compressing is finished by the next call instead of redoing
 // the runs.
-void finish_sweep(const Sweep& sw, const fs::path& dir, nlohmann::ordered_json& manifest,
-                  int jobs, SweepResult& result) {
+void finish_sweep(const Sweep& sw, const fs::path& dir, nlohmann::ordered_json& manifest, int jobs,
+                  SweepResult& result) {
   result.complete = true;
   result.failed = write_points(sw, dir);
   finish_manifest(manifest, jobs);

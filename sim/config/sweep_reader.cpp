@@ -171,8 +171,8 @@ void check_design_keys(DesignKind kind, const SweepParam& p, const SweepParam& f
       if (p.low || p.high || has_range) problem(at, "a zip design takes values only");
       if (!has_values) problem(at + ".values", "a zip design needs values");
       if (has_values && p.values.size() != first.values.size()) {
-        problem(at + ".values", fmt::format("has {} values; parameters[0] has {}",
-                                            p.values.size(), first.values.size()));
+        problem(at + ".values", fmt::format("has {} values; parameters[0] has {}", p.values.size(),
+                                            first.values.size()));
       }
       break;
     case DesignKind::csv:

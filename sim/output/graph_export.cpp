@@ -96,14 +96,14 @@ void write_dot(std::ostream& os, const MarketGraph& g, const VertexNames& names)
        << ", shape=ellipse];\n";
   }
   for (std::size_t p = 0; p < g.providers(); ++p) {
-    os << "  " << vertex_key(bg, g.provider_vertex(p))
-       << " [label=" << dot_quote(names.provider(p)) << ", shape=box];\n";
+    os << "  " << vertex_key(bg, g.provider_vertex(p)) << " [label=" << dot_quote(names.provider(p))
+       << ", shape=box];\n";
   }
   static constexpr const char* kStyle[] = {"solid", "bold", "dotted"};
   for_each_edge(g, [&](Vertex from, Vertex to, const EdgeProps& e) {
     os << "  " << vertex_key(bg, from) << " -> " << vertex_key(bg, to)
-       << " [style=" << kStyle[static_cast<int>(e.kind)] << ", weight=" << fmt::format("{}", e.weight)
-       << "];\n";
+       << " [style=" << kStyle[static_cast<int>(e.kind)]
+       << ", weight=" << fmt::format("{}", e.weight) << "];\n";
   });
   os << "}\n";
 }

@@ -41,9 +41,9 @@ struct ManifestStart {
   std::vector<std::filesystem::path> inputs;  // files to hash, in order
   std::int64_t seed = 0;                      // the scenario's or the sweep's seed
   nlohmann::ordered_json details = nlohmann::ordered_json::object();  // the command's own keys
-  const Scenario* scenario = nullptr;         // resolved (a sweep's base); required
-  std::string started;                        // UTC time the command started
-  int jobs = 1;                               // runs at once
+  const Scenario* scenario = nullptr;  // resolved (a sweep's base); required
+  std::string started;                 // UTC time the command started
+  int jobs = 1;                        // runs at once
 };
 
 // A manifest with status "running" and finished null. Keys, in order:
