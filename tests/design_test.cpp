@@ -4,7 +4,7 @@
 // (hand-computed values, or a mathematical property such as "each stratum
 // holds one point"), not from the code that builds it. Sweep specs are built
 // in code; nothing is read from files.
-#include "batch/design.hpp"
+#include "sweep/design.hpp"
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -17,8 +17,8 @@
 #include <utility>
 #include <vector>
 
-#include "batch/sweep_spec.hpp"
 #include "core/random.hpp"
+#include "sweep/sweep_spec.hpp"
 
 namespace cw {
 namespace {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <array>
 #include <atomic>
 #include <boost/math/distributions/students_t.hpp>
 #include <chrono>
@@ -22,6 +23,7 @@
 #include "output/columns.hpp"
 #include "output/csv.hpp"
 #include "output/manifest.hpp"
+#include "output/step_rows.hpp"
 
 namespace cw {
 
@@ -70,7 +72,8 @@ const char* const kPoints = "points.csv";
 const char* const kDesign = "design.csv";
 const char* const kManifest = "manifest.json";
 
-// Column headers, from the one list of columns (output/columns.hpp).
+// Column headers, from the one list of columns (output/columns.hpp); the
+// per-step files' headers are in output/step_rows.hpp.
 std::vector<std::string> runs_header(const Sweep& sw) {
   std::vector<std::string> keys = {"run_id", "point_id", "replicate", "seed", "status", "message"};
   for (const auto& p : sw.design.paths) keys.push_back(p);
@@ -80,19 +83,6 @@ std::vector<std::string> runs_header(const Sweep& sw) {
 std::vector<std::string> run_providers_header() {
   ProviderOutcome p;
   return header_of({"run_id", "provider"}, [&](auto&& k) { run_provider_columns(k, p); });
-}
-std::vector<std::string> steps_header(const Scenario& s) {
-  StepMetrics m;
-  return header_of({"run_id", "step", "date"}, [&](auto&& k) { step_columns(k, s, m); });
-}
-std::vector<std::string> events_header() {
-  EventRecord e;
-  return header_of({"run_id", "step", "date"}, [&](auto&& k) { event_columns(k, e); });
-}
-std::vector<std::string> step_providers_header() {
-  ProviderStep p;
-  return header_of({"run_id", "step", "date", "provider"},
-                   [&](auto&& k) { step_provider_columns(k, p); });
 }
 
 // What one run adds to each file, formatted in the parallel stage.
@@ -109,26 +99,9 @@ class SeriesObserver final : public Observer {
       : run_id_(run_id), every_(every), events_(events), out_(out) {}
   bool wants_events() const override { return events_; }
   void on_step(const Scenario& s, const State& st, const StepMetrics& m) override {
-    const std::string date = format_year_month(st.start_month + m.step);
-    if (events_) {
-      for (const EventRecord& e : st.log) {
-        CsvLine line(out_.events);
-        line.cell(run_id_).cell(m.step).cell(std::string_view(date));
-        event_columns(CellSink<CsvLine>{line}, e);
-        line.end();
-      }
-    }
-    if (every_ <= 0 || m.step % every_ != 0) return;
-    CsvLine line(out_.steps);
-    line.cell(run_id_).cell(m.step).cell(std::string_view(date));
-    step_columns(CellSink<CsvLine>{line}, s, m);
-    line.end();
-    for (std::size_t p = 0; p < m.providers.size(); ++p) {
-      CsvLine pl(out_.step_providers);
-      pl.cell(run_id_).cell(m.step).cell(std::string_view(date));
-      pl.cell(std::string_view(s.providers[p].name));
-      step_provider_columns(CellSink<CsvLine>{pl}, m.providers[p]);
-      pl.end();
+    if (events_) append_event_rows(out_.events, run_id_, st, m);
+    if (every_ > 0 && m.step % every_ == 0) {
+      append_step_rows(out_.steps, out_.step_providers, run_id_, s, st, m);
     }
   }
 
@@ -273,12 +246,6 @@ class Appender {
   std::FILE* file_ = nullptr;
 };
 
-std::string host_name() {
-  char buf[256] = {};
-  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
-  return buf;
-}
-
 // design.csv: every point with its group, role, values and unit coordinates.
 void write_design(const Sweep& sw, const fs::path& dir) {
   std::vector<std::string> header = {"point_id", "group", "role"};
@@ -412,20 +379,203 @@ void gzip_file(const fs::path& file) {
   fs::remove(file);
 }
 
+// The data files of a sweep, compressed by output.gzip at the end.
+constexpr std::array<const char*, 7> kDataFiles = {kRuns,   kRunProviders, kSteps, kStepProviders,
+                                                   kEvents, kPoints,       kDesign};
+
 bool folder_has_our_files(const fs::path& dir) {
-  for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints, kDesign}) {
+  for (const char* f : kDataFiles) {
     if (fs::exists(dir / f) || fs::exists(dir / (std::string(f) + ".gz"))) return true;
   }
   return false;
 }
 
 void remove_our_files(const fs::path& dir) {
-  for (const char* f :
-       {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints, kDesign, kManifest}) {
+  for (const char* f : kDataFiles) {
     fs::remove(dir / f);
     fs::remove(dir / (std::string(f) + ".gz"));
   }
+  fs::remove(dir / kManifest);
+  fs::remove(dir / (std::string(kManifest) + ".gz"));
 }
+
+void gzip_data_files(const fs::path& dir) {
+  for (const char* f : kDataFiles) gzip_file(dir / f);
+}
+
+// What the results folder holds when a sweep starts.
+struct Opened {
+  enum class Kind { fresh, resume, complete } kind = Kind::fresh;
+  nlohmann::ordered_json manifest;  // the folder's manifest (resume, complete)
+};
+
+// Looks at dir/manifest.json: a new sweep (the folder emptied of our files
+// with --restart), this sweep to resume or already complete, or refused
+// with SweepFolderError (another sweep's folder, or our files without a
+// manifest). docs/SWEEPS.md, "Resuming, interrupting, refusing".
+Opened open_folder(const fs::path& dir, const std::string& identity, bool restart) {
+  Opened opened;
+  if (fs::exists(dir / kManifest)) {
+    std::ifstream in(dir / kManifest);
+    nlohmann::ordered_json old = nlohmann::ordered_json::parse(in, nullptr, false);
+    const bool same = !old.is_discarded() && old.value("sweep_identity", "") == identity;
+    if (!same && !restart) {
+      throw SweepFolderError(
+          fmt::format("{} holds the results of a different sweep (or a changed sweep file or base "
+                      "scenario); use --restart to discard them, or --out to choose another folder",
+                      dir.string()));
+    }
+    if (same && !restart) {
+      opened.kind =
+          old.value("status", "") == "complete" ? Opened::Kind::complete : Opened::Kind::resume;
+      opened.manifest = std::move(old);
+      return opened;
+    }
+    remove_our_files(dir);
+  } else if (fs::exists(dir) && folder_has_our_files(dir)) {
+    if (!restart) {
+      throw SweepFolderError(fmt::format(
+          "{} holds result files without a manifest.json; use --restart to discard them",
+          dir.string()));
+    }
+    remove_our_files(dir);
+  }
+  return opened;
+}
+
+// The manifest of a new sweep, status running (output/manifest.hpp).
+nlohmann::ordered_json sweep_manifest(const Sweep& sw, const SweepOptions& opt,
+                                      const std::string& identity, const std::string& started,
+                                      int jobs) {
+  SweepSpec spec = sw.spec;
+  ManifestStart start;
+  start.program = opt.program;
+  start.command = "sweep";
+  start.file = sw.file;
+  start.inputs = sw.inputs;
+  start.seed = sw.spec.seed;
+  start.details["sweep_identity"] = identity;
+  start.details["sweep"] = described_to_json([&spec](FieldVisitor& v) { describe(v, spec); });
+  start.details["design"] = {
+      {"kind", std::string(kDesignKindNames[static_cast<int>(sw.spec.design.kind)])},
+      {"points", sw.points()},
+      {"replicates", sw.spec.replicates},
+      {"runs", sw.runs()},
+      {"seeds", std::string(kSeedModeNames[static_cast<int>(sw.spec.seeds)])}};
+  start.scenario = &sw.base;
+  start.started = started;
+  start.jobs = jobs;
+  return start_manifest(start);
+}
+
+// The files every run appends to, opened where an earlier invocation
+// stopped. runs.csv is written last for each run, so its complete rows
+// (with all their run_providers.csv rows) say which runs are done; every
+// other file is cut back to those runs.
+class SweepFiles {
+ public:
+  SweepFiles(const Sweep& sw, const fs::path& dir)
+      : series_(sw.spec.step_every > 0), events_on_(sw.spec.events) {
+    const std::string h_runs = csv_header(runs_header(sw));
+    const std::string h_providers = csv_header(run_providers_header());
+    const std::string h_steps = csv_header(steps_header(sw.base));
+    const std::string h_step_providers = csv_header(step_providers_header());
+    const std::string h_events = csv_header(events_header());
+    const std::int64_t P = static_cast<std::int64_t>(sw.base.providers.size());
+    Scan s_runs = scan_rows(dir / kRuns, sw.runs(), h_runs);
+    done_ = 0;
+    while (s_runs.rows.count(done_)) ++done_;
+    Scan s_prov = scan_rows(dir / kRunProviders, done_, h_providers);
+    std::int64_t with_providers = 0;
+    while (with_providers < done_ && s_prov.rows[with_providers] == P) ++with_providers;
+    if (with_providers < done_) {  // torn by a power loss: redo from there
+      done_ = with_providers;
+    }
+    s_runs = scan_rows(dir / kRuns, done_, h_runs);
+    s_prov = scan_rows(dir / kRunProviders, done_, h_providers);
+
+    if (events_on_) {
+      const Scan sc = scan_rows(dir / kEvents, done_, h_events);
+      events_.open(dir / kEvents, h_events, sc.keep_bytes, sc.has_header);
+    }
+    runs_.open(dir / kRuns, h_runs, s_runs.keep_bytes, s_runs.has_header);
+    providers_.open(dir / kRunProviders, h_providers, s_prov.keep_bytes, s_prov.has_header);
+    if (series_) {
+      const Scan a = scan_rows(dir / kSteps, done_, h_steps);
+      const Scan b = scan_rows(dir / kStepProviders, done_, h_step_providers);
+      steps_.open(dir / kSteps, h_steps, a.keep_bytes, a.has_header);
+      step_providers_.open(dir / kStepProviders, h_step_providers, b.keep_bytes, b.has_header);
+    }
+  }
+
+  // Runs complete when the files were opened.
+  std::int64_t done() const { return done_; }
+
+  // One run's rows: companion files first, runs.csv last, so that a run is
+  // done once its runs.csv row is complete.
+  void write(const RunOutput& o) {
+    if (series_) {
+      steps_.write(o.steps);
+      step_providers_.write(o.step_providers);
+      steps_.flush();
+      step_providers_.flush();
+    }
+    if (events_on_) {
+      events_.write(o.events);
+      events_.flush();
+    }
+    providers_.write(o.providers);
+    providers_.flush();
+    runs_.write(o.runs);
+    runs_.flush();
+  }
+
+  void sync() {
+    if (series_) {
+      steps_.sync();
+      step_providers_.sync();
+    }
+    if (events_on_) events_.sync();
+    providers_.sync();
+    runs_.sync();
+  }
+
+  void close() {
+    if (series_) {
+      steps_.close();
+      step_providers_.close();
+    }
+    if (events_on_) events_.close();
+    providers_.close();
+    runs_.close();
+  }
+
+ private:
+  bool series_, events_on_;
+  std::int64_t done_ = 0;
+  Appender runs_, providers_, steps_, step_providers_, events_;
+};
+
+// SIGINT and SIGTERM set g_interrupted while it lives; the previous
+// handlers come back when it ends (also by an exception).
+class InterruptGuard {
+ public:
+  InterruptGuard() {
+    g_interrupted = false;
+    int_ = std::signal(SIGINT, on_interrupt);
+    term_ = std::signal(SIGTERM, on_interrupt);
+  }
+  ~InterruptGuard() {
+    std::signal(SIGINT, int_);
+    std::signal(SIGTERM, term_);
+  }
+  InterruptGuard(const InterruptGuard&) = delete;
+  InterruptGuard& operator=(const InterruptGuard&) = delete;
+
+ private:
+  using Handler = void (*)(int);
+  Handler int_ = nullptr, term_ = nullptr;
+};
 
 class Progress {
  public:
@@ -450,6 +600,65 @@ class Progress {
   Clock::time_point start_, last_;
 };
 
+// Runs [from, end) on `jobs` threads with a TBB ordered pipeline: read
+// run ids in order, run them in parallel, write their rows in run_id order.
+// Stops taking new runs on SIGINT/SIGTERM. Counts into result.ran and
+// result.failed; returns the number of runs now in the files.
+std::int64_t run_pipeline(const Sweep& sw, int jobs, std::int64_t from, std::int64_t end,
+                          SweepFiles& files, Progress& progress, SweepResult& result) {
+  InterruptGuard interrupts;
+  std::int64_t next = from;
+  std::int64_t written = from;
+  auto last_sync = std::chrono::steady_clock::now();
+  auto source = [&](tbb::flow_control& fc) -> std::int64_t {
+    if (next >= end || g_interrupted) {
+      fc.stop();
+      return 0;
+    }
+    return next++;
+  };
+  auto run = [&sw](std::int64_t k) { return execute(sw, k); };
+  auto sink = [&](const RunOutput& o) {
+    files.write(o);
+    ++written;
+    ++result.ran;
+    if (o.failed) ++result.failed;
+    progress.update(written);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_sync > std::chrono::seconds(2)) {
+      files.sync();
+      last_sync = now;
+    }
+  };
+  // Exactly `jobs` threads, also above the core count (TBB caps its
+  // workers at the cores unless told otherwise).
+  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
+                              static_cast<std::size_t>(jobs));
+  tbb::task_arena arena(jobs);
+  arena.execute([&] {
+    tbb::parallel_pipeline(
+        static_cast<std::size_t>(4 * jobs),
+        tbb::make_filter<void, std::int64_t>(tbb::filter_mode::serial_in_order, source) &
+            tbb::make_filter<std::int64_t, RunOutput>(tbb::filter_mode::parallel, run) &
+            tbb::make_filter<RunOutput, void>(tbb::filter_mode::serial_in_order, sink));
+  });
+  return written;
+}
+
+// After the last run: points.csv, then the manifest marked complete, then
+// compression. The manifest says complete before compression, so that a
+// kill while compressing is finished by the next call instead of redoing
+// the runs.
+void finish_sweep(const Sweep& sw, const fs::path& dir, nlohmann::ordered_json& manifest, int jobs,
+                  SweepResult& result) {
+  result.complete = true;
+  result.failed = write_points(sw, dir);
+  finish_manifest(manifest, jobs);
+  manifest["runs_failed"] = result.failed;
+  write_manifest(dir, manifest);
+  if (sw.spec.gzip) gzip_data_files(dir);
+}
+
 }  // namespace
 
 SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
@@ -459,211 +668,37 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   result.total = sw.runs();
   const std::string identity = sweep_identity(sw);
 
-  // The folder: new, ours to resume, or refused.
-  nlohmann::ordered_json manifest;
-  bool resuming = false;
-  if (fs::exists(dir / kManifest)) {
-    std::ifstream in(dir / kManifest);
-    nlohmann::ordered_json old = nlohmann::ordered_json::parse(in, nullptr, false);
-    const bool same = !old.is_discarded() && old.value("sweep_identity", "") == identity;
-    if (!same && !opt.restart) {
-      throw SweepFolderError(
-          fmt::format("{} holds the results of a different sweep (or a changed sweep file or base "
-                      "scenario); use --restart to discard them, or --out to choose another folder",
-                      dir.string()));
-    }
-    if (same && !opt.restart) {
-      manifest = old;
-      resuming = true;
-      if (old.value("status", "") == "complete") {
-        result.complete = true;
-        result.resumed_from = result.total;
-        result.failed = old.value("runs_failed", std::int64_t{0});
-        // Killed while compressing: finish it.
-        if (sw.spec.gzip) {
-          for (const char* f :
-               {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints, kDesign}) {
-            gzip_file(dir / f);
-          }
-        }
-        return result;
-      }
-    } else {
-      remove_our_files(dir);
-    }
-  } else if (fs::exists(dir) && folder_has_our_files(dir)) {
-    if (!opt.restart) {
-      throw SweepFolderError(fmt::format(
-          "{} holds result files without a manifest.json; use --restart to discard them",
-          dir.string()));
-    }
-    remove_our_files(dir);
+  Opened opened = open_folder(dir, identity, opt.restart);
+  if (opened.kind == Opened::Kind::complete) {
+    result.complete = true;
+    result.resumed_from = result.total;
+    result.failed = opened.manifest.value("runs_failed", std::int64_t{0});
+    if (sw.spec.gzip) gzip_data_files(dir);  // killed while compressing: finish it
+    return result;
   }
   fs::create_directories(dir);
 
-  const bool series = sw.spec.step_every > 0;
   const int jobs = opt.jobs > 0 ? opt.jobs : tbb::info::default_concurrency();
-  const std::string started = utc_now();
-  if (!resuming) {
-    manifest = nlohmann::ordered_json::object();
-    manifest["program"] = opt.program;
-    manifest["sweep_file"] = sw.file.string();
-    manifest["sweep_identity"] = identity;
-    manifest["inputs"] = nlohmann::ordered_json::object();
-    for (const auto& f : sw.inputs) manifest["inputs"][f.string()] = sha256_file(f);
-    SweepSpec spec = sw.spec;
-    manifest["sweep"] = described_to_json([&spec](FieldVisitor& v) { describe(v, spec); });
-    manifest["base_scenario"] = scenario_to_json(sw.base);
-    manifest["design"] = {
-        {"kind", std::string(kDesignKindNames[static_cast<int>(sw.spec.design.kind)])},
-        {"points", sw.points()},
-        {"replicates", sw.spec.replicates},
-        {"runs", sw.runs()},
-        {"seeds", std::string(kSeedModeNames[static_cast<int>(sw.spec.seeds)])},
-        {"seed", sw.spec.seed}};
-    manifest["started"] = started;
-    manifest["finished"] = nullptr;
-    manifest["host"] = host_name();
-    manifest["jobs"] = jobs;
-    manifest["status"] = "running";
+  nlohmann::ordered_json manifest = std::move(opened.manifest);
+  if (opened.kind == Opened::Kind::fresh) {
+    manifest = sweep_manifest(sw, opt, identity, utc_now(), jobs);
     write_manifest(dir, manifest);
   }
   if (!fs::exists(dir / kDesign)) write_design(sw, dir);
 
-  // Resume: runs.csv is written last for each run, so its complete rows say
-  // which runs are done; the other files are cut back to match.
-  const std::string h_runs = csv_header(runs_header(sw));
-  const std::string h_providers = csv_header(run_providers_header());
-  const std::string h_steps = csv_header(steps_header(sw.base));
-  const std::string h_step_providers = csv_header(step_providers_header());
-  const std::string h_events = csv_header(events_header());
-  const std::int64_t P = static_cast<std::int64_t>(sw.base.providers.size());
-  Scan s_runs = scan_rows(dir / kRuns, result.total, h_runs);
-  std::int64_t done = 0;
-  while (s_runs.rows.count(done)) ++done;
-  Scan s_prov = scan_rows(dir / kRunProviders, done, h_providers);
-  std::int64_t with_providers = 0;
-  while (with_providers < done && s_prov.rows[with_providers] == P) ++with_providers;
-  if (with_providers < done) {  // torn by a power loss: redo from there
-    done = with_providers;
-  }
-  s_runs = scan_rows(dir / kRuns, done, h_runs);
-  s_prov = scan_rows(dir / kRunProviders, done, h_providers);
+  SweepFiles files(sw, dir);
+  const std::int64_t done = files.done();
   result.resumed_from = done;
-
-  Appender runs, providers, steps, step_providers, events;
-  const bool with_events = sw.spec.events;
-  if (with_events) {
-    const Scan sc = scan_rows(dir / kEvents, done, h_events);
-    events.open(dir / kEvents, h_events, sc.keep_bytes, sc.has_header);
-  }
-  runs.open(dir / kRuns, h_runs, s_runs.keep_bytes, s_runs.has_header);
-  providers.open(dir / kRunProviders, h_providers, s_prov.keep_bytes, s_prov.has_header);
-  if (series) {
-    const Scan a = scan_rows(dir / kSteps, done, h_steps);
-    const Scan b = scan_rows(dir / kStepProviders, done, h_step_providers);
-    steps.open(dir / kSteps, h_steps, a.keep_bytes, a.has_header);
-    step_providers.open(dir / kStepProviders, h_step_providers, b.keep_bytes, b.has_header);
-  }
-
   std::int64_t end = result.total;
   if (opt.max_runs > 0)
     end = std::min<std::int64_t>(end, done + static_cast<std::int64_t>(opt.max_runs));
   Progress progress(opt.progress, result.total, done);
-  g_interrupted = false;
-  auto previous_int = std::signal(SIGINT, on_interrupt);
-  auto previous_term = std::signal(SIGTERM, on_interrupt);
-  std::int64_t next = done;
-  std::int64_t written = done;
-  auto last_sync = std::chrono::steady_clock::now();
-  try {
-    // Exactly `jobs` threads, also above the core count (TBB caps its
-    // workers at the cores unless told otherwise).
-    tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
-                                static_cast<std::size_t>(jobs));
-    tbb::task_arena arena(jobs);
-    arena.execute([&] {
-      tbb::parallel_pipeline(
-          static_cast<std::size_t>(4 * jobs),
-          tbb::make_filter<void, std::int64_t>(tbb::filter_mode::serial_in_order,
-                                               [&](tbb::flow_control& fc) -> std::int64_t {
-                                                 if (next >= end || g_interrupted) {
-                                                   fc.stop();
-                                                   return 0;
-                                                 }
-                                                 return next++;
-                                               }) &
-              tbb::make_filter<std::int64_t, RunOutput>(
-                  tbb::filter_mode::parallel, [&](std::int64_t k) { return execute(sw, k); }) &
-              tbb::make_filter<RunOutput, void>(tbb::filter_mode::serial_in_order,
-                                                [&](const RunOutput& o) {
-                                                  // Companion files first, runs.csv last: a run is
-                                                  // done once its runs.csv row is complete.
-                                                  if (series) {
-                                                    steps.write(o.steps);
-                                                    step_providers.write(o.step_providers);
-                                                    steps.flush();
-                                                    step_providers.flush();
-                                                  }
-                                                  if (with_events) {
-                                                    events.write(o.events);
-                                                    events.flush();
-                                                  }
-                                                  providers.write(o.providers);
-                                                  providers.flush();
-                                                  runs.write(o.runs);
-                                                  runs.flush();
-                                                  ++written;
-                                                  ++result.ran;
-                                                  if (o.failed) ++result.failed;
-                                                  progress.update(written);
-                                                  const auto now = std::chrono::steady_clock::now();
-                                                  if (now - last_sync > std::chrono::seconds(2)) {
-                                                    if (series) {
-                                                      steps.sync();
-                                                      step_providers.sync();
-                                                    }
-                                                    if (with_events) events.sync();
-                                                    providers.sync();
-                                                    runs.sync();
-                                                    last_sync = now;
-                                                  }
-                                                }));
-    });
-  } catch (...) {
-    std::signal(SIGINT, previous_int);
-    std::signal(SIGTERM, previous_term);
-    throw;
-  }
-  std::signal(SIGINT, previous_int);
-  std::signal(SIGTERM, previous_term);
+  const std::int64_t written = run_pipeline(sw, jobs, done, end, files, progress, result);
   progress.update(written, true);
-  if (series) {
-    steps.close();
-    step_providers.close();
-  }
-  if (with_events) events.close();
-  providers.close();
-  runs.close();
+  files.close();
 
   if (written < result.total) return result;  // interrupted or limited: resume later
-
-  result.complete = true;
-  result.failed = write_points(sw, dir);
-  // The manifest says complete before compression, so that a kill while
-  // compressing is finished by the next call instead of redoing the runs.
-  manifest["finished"] = utc_now();
-  manifest["host"] = host_name();
-  manifest["jobs"] = jobs;
-  manifest["status"] = "complete";
-  manifest["runs_failed"] = result.failed;
-  write_manifest(dir, manifest);
-  if (sw.spec.gzip) {
-    for (const char* f :
-         {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints, kDesign}) {
-      gzip_file(dir / f);
-    }
-  }
+  finish_sweep(sw, dir, manifest, jobs, result);
   return result;
 }
 

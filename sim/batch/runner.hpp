@@ -10,26 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "batch/design.hpp"
-#include "batch/sweep_spec.hpp"
 #include "core/params.hpp"
+#include "sweep/sweep.hpp"
 
 namespace cw {
-
-// A sweep ready to run: validated spec, base scenario and design (built by
-// the config layer, sim/config/sweep_reader.hpp).
-struct Sweep {
-  SweepSpec spec;
-  std::filesystem::path file, base_file, design_file;
-  Scenario base;
-  Design design;
-  std::vector<std::int64_t> order;  // point ids in run order (point_order)
-  // Files whose hashes go in the manifest.
-  std::vector<std::filesystem::path> inputs;
-
-  std::int64_t points() const { return static_cast<std::int64_t>(design.size()); }
-  std::int64_t runs() const { return points() * spec.replicates; }
-};
 
 // Run k of a sweep: replicate k / points, point order[k % points].
 struct RunKey {

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "batch/runner.hpp"
 #include "build_info.hpp"
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
@@ -118,18 +119,18 @@ int cmd_run(const RunOptions& o) {
   const std::filesystem::path dir = o.out.empty() ? "results/" + s.name : o.out;
   cw::RunWriter writer(dir);
   const cw::RunOutcome r = cw::run_scenario(s, &writer);
-  nlohmann::ordered_json m;
-  m["program"] = build_json();
-  m["command"] = "run";
-  m["scenario_file"] = o.file;
-  m["overrides"] = o.sets;
-  m["inputs"] = nlohmann::ordered_json::object();
-  m["inputs"][o.file] = cw::sha256_file(o.file);
-  if (!s.network.file.empty()) m["inputs"][s.network.file] = cw::sha256_file(s.network.file);
-  m["seed"] = s.seed;
-  m["started"] = started;
-  m["finished"] = cw::utc_now();
-  m["scenario"] = cw::scenario_to_json(s);
+  cw::ManifestStart start;
+  start.program = build_json();
+  start.command = "run";
+  start.file = o.file;
+  start.inputs = {o.file};
+  if (!s.network.file.empty()) start.inputs.push_back(s.network.file);
+  start.seed = s.seed;
+  start.details["overrides"] = o.sets;
+  start.scenario = &s;
+  start.started = started;
+  nlohmann::ordered_json m = cw::start_manifest(start);
+  cw::finish_manifest(m, 1);
   cw::write_manifest(dir, m);
   print_summary(s, r);
   fmt::print("results in {}/\n", dir.string());

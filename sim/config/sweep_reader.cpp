@@ -59,45 +59,65 @@ void read_design_csv(const fs::path& file, std::vector<std::string>& paths,
   if (paths.empty()) problems.push_back({file.string(), 0, 0, "design.file", "is empty", ""});
 }
 
-}  // namespace
+// Problems found in the sweep file, by key path; located to FILE:LINE:COL
+// (throw_located) once every check has run, so all are reported together.
+struct Found {
+  std::vector<Problem> list;
+  void operator()(std::string path, std::string message, std::string got = "") {
+    list.push_back({std::move(path), std::move(message), std::move(got)});
+  }
+};
 
-Sweep load_sweep(const fs::path& file) {
+[[noreturn]] void throw_located(const std::vector<Problem>& problems, const std::string& name,
+                                const MarkMap& marks) {
+  std::vector<Diagnostic> all;
+  locate(problems, name, marks, all);
+  throw ConfigError(std::move(all));
+}
+
+bool is_sampled(DesignKind kind) {
+  return kind == DesignKind::random || kind == DesignKind::lhs || kind == DesignKind::sobol ||
+         kind == DesignKind::morris;
+}
+
+// The sweep file read against its schema into sw.spec, with each key's
+// position in `marks`. Throws on YAML or schema errors.
+void read_spec(const fs::path& file, Sweep& sw, MarkMap& marks) {
   std::vector<Diagnostic> problems;
   YAML::Node root;
   if (!parse_yaml_file(file, root, problems)) throw ConfigError(std::move(problems));
-  const std::string name = file.string();
-  Sweep sw;
   sw.file = file;
-  MarkMap marks;
   read_yaml(
-      root, name, [&sw](FieldVisitor& v) { describe(v, sw.spec); }, problems, marks);
+      root, file.string(), [&sw](FieldVisitor& v) { describe(v, sw.spec); }, problems, marks);
   if (!problems.empty()) throw ConfigError(std::move(problems));
+}
 
-  const SweepSpec& spec = sw.spec;
-  std::vector<Problem> found;
-  auto problem = [&found](std::string path, std::string message, std::string got = "") {
-    found.push_back({std::move(path), std::move(message), std::move(got)});
-  };
-
-  // The base scenario (its own problems name its own file).
-  sw.base_file = (file.parent_path() / spec.base).lexically_normal();
+// The base scenario, relative to the sweep file; its own problems name its
+// own file, after one that points at `base`. Starts sw.inputs.
+void load_base(const fs::path& file, Sweep& sw, const MarkMap& marks) {
+  sw.base_file = (file.parent_path() / sw.spec.base).lexically_normal();
   try {
     sw.base = load_scenario(sw.base_file);
   } catch (const ConfigError& e) {
     std::vector<Diagnostic> all;
-    locate({{"base", "the base scenario has problems (below)", spec.base}}, name, marks, all);
+    locate({{"base", "the base scenario has problems (below)", sw.spec.base}}, file.string(), marks,
+           all);
     for (const auto& d : e.problems()) all.push_back(d);
     throw ConfigError(std::move(all));
   }
   sw.inputs = {file, sw.base_file};
   if (!sw.base.network.file.empty()) sw.inputs.push_back(sw.base.network.file);
+}
 
-  // The parameters, by design kind.
+// The varied parameters: the spec's, or for a csv design the design file's
+// header (its rows go to `csv_rows`, the file to sw.design_file and
+// sw.inputs). Also checks the design's own keys (samples, levels).
+std::vector<SweepParam> varied_parameters(const fs::path& file, Sweep& sw,
+                                          std::vector<std::vector<std::string>>& csv_rows,
+                                          Found& problem) {
+  const SweepSpec& spec = sw.spec;
   const DesignKind kind = spec.design.kind;
-  const bool sampled = kind == DesignKind::random || kind == DesignKind::lhs ||
-                       kind == DesignKind::sobol || kind == DesignKind::morris;
-  std::vector<std::vector<std::string>> csv_rows;
-  SweepSpec effective = spec;
+  std::vector<SweepParam> params = spec.parameters;
   if (kind == DesignKind::csv) {
     if (spec.design.file.empty()) {
       problem("design.file", "is required by design kind csv");
@@ -112,7 +132,7 @@ Sweep load_sweep(const fs::path& file) {
       for (const auto& p : paths) {
         SweepParam sp;
         sp.path = p;
-        effective.parameters.push_back(sp);
+        params.push_back(sp);
       }
       sw.inputs.push_back(sw.design_file);
     }
@@ -120,110 +140,112 @@ Sweep load_sweep(const fs::path& file) {
     // A grid without parameters is one point: replicates of the base scenario.
     problem("parameters", "must not be empty for this design");
   }
-  if (sampled && spec.design.samples <= 0) {
+  if (is_sampled(kind) && spec.design.samples <= 0) {
     problem("design.samples", "must be > 0 for this design", std::to_string(spec.design.samples));
   }
   if (kind == DesignKind::morris && spec.design.levels % 2 != 0) {
     problem("design.levels", "must be even", std::to_string(spec.design.levels));
   }
+  return params;
+}
 
-  std::vector<bool> integer;
-  std::set<std::string> seen;
-  for (std::size_t i = 0; i < effective.parameters.size(); ++i) {
-    const SweepParam& p = effective.parameters[i];
-    const std::string at = fmt::format("parameters[{}]", i);
-    if (!seen.insert(p.path).second) problem(at + ".path", "is varied twice", p.path);
-    if (p.path == "seed") {
-      problem(at + ".path",
-              "the seed is set per run by the sweep (seed, seeds, replicates); vary it with "
-              "replicates instead",
-              p.path);
-      integer.push_back(true);
-      continue;
-    }
-    bool whole = false;
+// Whether parameter `p` (at key `at`) has the keys its design kind takes:
+// grid values or from/to/steps, zip values as many as parameters[0]'s,
+// sampled low < high.
+void check_design_keys(DesignKind kind, const SweepParam& p, const SweepParam& first,
+                       const std::string& at, Found& problem) {
+  const bool has_values = !p.values.empty();
+  const bool has_range = p.from || p.to || p.steps != 0;
+  switch (kind) {
+    case DesignKind::grid:
+      if (p.low || p.high) problem(at, "a grid takes values or from/to/steps, not low/high");
+      if (has_values == has_range) {
+        problem(at, "a grid parameter needs either values or from/to/steps");
+      } else if (has_range && (!p.from || !p.to || p.steps < 2)) {
+        problem(at, "a grid range needs from, to and steps >= 2");
+      } else if (has_range && p.scale == Scale::log && (*p.from <= 0 || *p.to <= 0)) {
+        problem(at + ".from", "a log range needs from and to > 0");
+      }
+      break;
+    case DesignKind::zip:
+      if (p.low || p.high || has_range) problem(at, "a zip design takes values only");
+      if (!has_values) problem(at + ".values", "a zip design needs values");
+      if (has_values && p.values.size() != first.values.size()) {
+        problem(at + ".values", fmt::format("has {} values; parameters[0] has {}", p.values.size(),
+                                            first.values.size()));
+      }
+      break;
+    case DesignKind::csv:
+      break;
+    default:
+      if (!p.low || !p.high) {
+        problem(at, "a sampled design needs low and high");
+      } else if (!(*p.low < *p.high)) {
+        problem(at + ".high", fmt::format("must be > low ({})", *p.low),
+                fmt::format("{}", *p.high));
+      } else if (p.scale == Scale::log && *p.low <= 0) {
+        problem(at + ".low", "a log scale needs low > 0", fmt::format("{}", *p.low));
+      }
+      if (has_values || has_range) problem(at, "a sampled design takes low/high, not values");
+      break;
+  }
+}
+
+// Checks parameter i of `params`: varied once, not the seed, a path that
+// can be set, the keys its design kind takes, and every value given (or the
+// ends of a sampled range) settable. Returns whether it takes whole numbers.
+bool check_parameter(const Sweep& sw, const std::vector<SweepParam>& params, std::size_t i,
+                     std::set<std::string>& seen, Found& problem) {
+  const SweepParam& p = params[i];
+  const DesignKind kind = sw.spec.design.kind;
+  const std::string at = fmt::format("parameters[{}]", i);
+  if (!seen.insert(p.path).second) problem(at + ".path", "is varied twice", p.path);
+  if (p.path == "seed") {
+    problem(at + ".path",
+            "the seed is set per run by the sweep (seed, seeds, replicates); vary it with "
+            "replicates instead",
+            p.path);
+    return true;
+  }
+  bool whole = false;
+  try {
+    whole = parameter_is_integer(sw.base, p.path);
+  } catch (const PathError& e) {
+    // A distribution named as a whole reads as "not a single value" but can be set.
+    Scenario probe = sw.base;
     try {
-      whole = parameter_is_integer(sw.base, p.path);
+      set_parameter(probe, p.path, "1");
+    } catch (const PathError&) {
+      problem(at + ".path", e.what(), p.path);
+      return false;
+    }
+  }
+  check_design_keys(kind, p, params[0], at, problem);
+  auto check_value = [&](const std::string& value, const std::string& where) {
+    Scenario probe = sw.base;
+    try {
+      set_parameter(probe, p.path, value);
     } catch (const PathError& e) {
-      // A distribution named as a whole reads as "not a single value" but can be set.
-      Scenario probe = sw.base;
-      try {
-        set_parameter(probe, p.path, "1");
-      } catch (const PathError&) {
-        problem(at + ".path", e.what(), p.path);
-        integer.push_back(false);
-        continue;
-      }
+      problem(where, e.what());  // the message already shows the value
     }
-    integer.push_back(whole);
-    // Which keys the design kind needs.
-    const bool has_values = !p.values.empty();
-    const bool has_range = p.from || p.to || p.steps != 0;
-    auto check_value = [&](const std::string& value, const std::string& where) {
-      Scenario probe = sw.base;
-      try {
-        set_parameter(probe, p.path, value);
-      } catch (const PathError& e) {
-        problem(where, e.what());  // the message already shows the value
-      }
-    };
-    switch (kind) {
-      case DesignKind::grid:
-        if (p.low || p.high) problem(at, "a grid takes values or from/to/steps, not low/high");
-        if (has_values == has_range) {
-          problem(at, "a grid parameter needs either values or from/to/steps");
-        } else if (has_range && (!p.from || !p.to || p.steps < 2)) {
-          problem(at, "a grid range needs from, to and steps >= 2");
-        } else if (has_range && p.scale == Scale::log && (*p.from <= 0 || *p.to <= 0)) {
-          problem(at + ".from", "a log range needs from and to > 0");
-        }
-        break;
-      case DesignKind::zip:
-        if (p.low || p.high || has_range) problem(at, "a zip design takes values only");
-        if (!has_values) problem(at + ".values", "a zip design needs values");
-        if (has_values && p.values.size() != effective.parameters[0].values.size()) {
-          problem(at + ".values",
-                  fmt::format("has {} values; parameters[0] has {}", p.values.size(),
-                              effective.parameters[0].values.size()));
-        }
-        break;
-      case DesignKind::csv:
-        break;
-      default:
-        if (!p.low || !p.high) {
-          problem(at, "a sampled design needs low and high");
-        } else if (!(*p.low < *p.high)) {
-          problem(at + ".high", fmt::format("must be > low ({})", *p.low),
-                  fmt::format("{}", *p.high));
-        } else if (p.scale == Scale::log && *p.low <= 0) {
-          problem(at + ".low", "a log scale needs low > 0", fmt::format("{}", *p.low));
-        }
-        if (has_values || has_range) problem(at, "a sampled design takes low/high, not values");
-        break;
-    }
-    if (kind == DesignKind::grid || kind == DesignKind::zip) {
-      for (std::size_t j = 0; j < p.values.size(); ++j) {
-        check_value(p.values[j], fmt::format("{}.values[{}]", at, j));
-      }
-    }
-    if (sampled && p.low && p.high) {
-      check_value(format_value(*p.low, whole), at + ".low");
-      check_value(format_value(*p.high, whole), at + ".high");
+  };
+  if (kind == DesignKind::grid || kind == DesignKind::zip) {
+    for (std::size_t j = 0; j < p.values.size(); ++j) {
+      check_value(p.values[j], fmt::format("{}.values[{}]", at, j));
     }
   }
-  if (!found.empty()) {
-    std::vector<Diagnostic> all;
-    locate(found, name, marks, all);
-    throw ConfigError(std::move(all));
+  if (is_sampled(kind) && p.low && p.high) {
+    check_value(format_value(*p.low, whole), at + ".low");
+    check_value(format_value(*p.high, whole), at + ".high");
   }
+  return whole;
+}
 
-  sw.spec.parameters = effective.parameters;
-  sw.design = make_design(effective, integer, csv_rows);
-  if (sw.design.size() == 0) {
-    throw ConfigError({{name, 1, 1, "design", "the design has no points", ""}});
-  }
-  // Every point must make a valid scenario: nothing is run (or written)
-  // before the whole design has been checked.
+// Every design point must make a valid scenario: nothing is run (or
+// written) before the whole design has been checked. Reports the first 5
+// invalid points and a count of the others.
+void check_points(const Sweep& sw, const std::string& name, const MarkMap& marks) {
+  const std::string at = sw.spec.design.kind == DesignKind::csv ? "design.file" : "parameters";
   std::vector<Diagnostic> bad_points;
   std::size_t bad = 0;
   for (std::size_t i = 0; i < sw.design.size(); ++i) {
@@ -243,7 +265,6 @@ Sweep load_sweep(const fs::path& file) {
     }
     if (!point_problems.empty() && ++bad <= 5) {
       for (const auto& p : point_problems) {
-        const std::string at = kind == DesignKind::csv ? "design.file" : "parameters";
         std::vector<Diagnostic> one;
         locate({{at,
                  fmt::format("design point {} ({}) is invalid: {}{}{}", i, where, p.path,
@@ -259,6 +280,33 @@ Sweep load_sweep(const fs::path& file) {
         {name, 0, 0, "", fmt::format("... and {} more invalid points", bad - 5), ""});
   }
   if (!bad_points.empty()) throw ConfigError(std::move(bad_points));
+}
+
+}  // namespace
+
+Sweep load_sweep(const fs::path& file) {
+  const std::string name = file.string();
+  Sweep sw;
+  MarkMap marks;
+  read_spec(file, sw, marks);
+  load_base(file, sw, marks);
+
+  Found problem;
+  std::vector<std::vector<std::string>> csv_rows;
+  const std::vector<SweepParam> params = varied_parameters(file, sw, csv_rows, problem);
+  std::vector<bool> integer;
+  std::set<std::string> seen;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    integer.push_back(check_parameter(sw, params, i, seen, problem));
+  }
+  if (!problem.list.empty()) throw_located(problem.list, name, marks);
+
+  sw.spec.parameters = params;
+  sw.design = make_design(sw.spec, integer, csv_rows);
+  if (sw.design.size() == 0) {
+    throw ConfigError({{name, 1, 1, "design", "the design has no points", ""}});
+  }
+  check_points(sw, name, marks);
   if (sw.runs() > 1'000'000'000) {
     throw ConfigError(
         {{name, 1, 1, "replicates", fmt::format("{} runs is more than 10^9", sw.runs()), ""}});

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "batch/runner.hpp"
+#include "sweep/sweep.hpp"
 
 namespace cw {
 

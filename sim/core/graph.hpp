@@ -10,13 +10,10 @@
 // about 600 bytes per lab (docs/PERFORMANCE.md).
 #pragma once
 
-#include <fmt/format.h>
-
 #include <array>
 #include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
-#include <ostream>
-#include <string>
+#include <utility>
 #include <vector>
 
 namespace cw {
@@ -81,8 +78,9 @@ Csr csr_without(const Csr& old, const std::vector<std::uint8_t>& keep);
 // the order given): equal to csr_from_edges() over the old edges, then these.
 Csr csr_with(const Csr& old, std::size_t labs, const std::vector<CsrEdge>& added);
 
-// The whole market graph as a Boost graph, for export: labs by slot, then
-// providers; each vertex's out-edges in the order added.
+// The whole market graph as a Boost graph, for export (sim/output/graph_export)
+// and tests: labs by slot, then providers; each vertex's out-edges in the
+// order added.
 class MarketGraph {
  public:
   void add_providers(std::size_t count);
@@ -100,115 +98,17 @@ class MarketGraph {
   // Lab `slot`'s influence edges as (target slot, weight), in order.
   std::vector<std::pair<std::size_t, double>> influence_of(std::size_t slot) const;
 
-  // Exports. `lab_name(slot)` and `provider_name(p)` label the vertices.
-  template <class LabName, class ProviderName>
-  void write_graphml(std::ostream& os, LabName lab_name, ProviderName provider_name) const;
-  template <class LabName, class ProviderName>
-  void write_dot(std::ostream& os, LabName lab_name, ProviderName provider_name) const;
+  // The Boost vertex of lab `slot` / provider `p`.
+  Vertex lab_vertex(std::size_t slot) const { return labs_[slot]; }
+  Vertex provider_vertex(std::size_t p) const { return providers_[p]; }
 
+  // The graph itself; the files are written by sim/output/graph_export.hpp.
   const BoostGraph& boost_graph() const { return graph_; }
 
  private:
-  // "l<id>" for a lab, "p<index>" for a provider: the id in exported files.
-  std::string vertex_key(Vertex v) const {
-    const auto& p = graph_[v];
-    return fmt::format("{}{}", p.kind == VertexKind::lab ? 'l' : 'p', p.id);
-  }
-
   BoostGraph graph_;
   std::vector<Vertex> labs_;       // by slot
   std::vector<Vertex> providers_;  // by provider index
 };
-
-// Export: labs by slot in order, then providers; edges in a fixed order
-// (by source vertex, then by insertion), so files are byte-stable.
-template <class LabName, class ProviderName>
-void MarketGraph::write_graphml(std::ostream& os, LabName lab_name,
-                                ProviderName provider_name) const {
-  auto esc = [](const std::string& s) {
-    std::string r;
-    for (char c : s) {
-      switch (c) {
-        case '&':
-          r += "&amp;";
-          break;
-        case '<':
-          r += "&lt;";
-          break;
-        case '>':
-          r += "&gt;";
-          break;
-        case '"':
-          r += "&quot;";
-          break;
-        default:
-          r += c;
-      }
-    }
-    return r;
-  };
-  os << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        "<graphml xmlns=\"http://graphml.graphdrawing.org/xmlns\">\n"
-        "  <key id=\"kind\" for=\"node\" attr.name=\"kind\" attr.type=\"string\"/>\n"
-        "  <key id=\"name\" for=\"node\" attr.name=\"name\" attr.type=\"string\"/>\n"
-        "  <key id=\"ekind\" for=\"edge\" attr.name=\"kind\" attr.type=\"string\"/>\n"
-        "  <key id=\"weight\" for=\"edge\" attr.name=\"weight\" attr.type=\"double\"/>\n"
-        "  <graph id=\"market\" edgedefault=\"directed\">\n";
-  for (std::size_t i = 0; i < labs_.size(); ++i) {
-    os << "    <node id=\"" << vertex_key(labs_[i])
-       << "\"><data key=\"kind\">lab</data><data key=\"name\">" << esc(lab_name(i))
-       << "</data></node>\n";
-  }
-  for (std::size_t p = 0; p < providers_.size(); ++p) {
-    os << "    <node id=\"" << vertex_key(providers_[p])
-       << "\"><data key=\"kind\">provider</data><data key=\"name\">" << esc(provider_name(p))
-       << "</data></node>\n";
-  }
-  static constexpr const char* kKind[] = {"usage", "investment", "influence"};
-  auto emit = [&](Vertex v) {
-    for (auto [e, end] = boost::out_edges(v, graph_); e != end; ++e) {
-      const auto& ep = graph_[*e];
-      os << "    <edge source=\"" << vertex_key(v) << "\" target=\""
-         << vertex_key(boost::target(*e, graph_)) << "\"><data key=\"ekind\">"
-         << kKind[static_cast<int>(ep.kind)] << "</data><data key=\"weight\">"
-         << fmt::format("{}", ep.weight) << "</data></edge>\n";
-    }
-  };
-  for (Vertex v : labs_) emit(v);
-  for (Vertex v : providers_) emit(v);
-  os << "  </graph>\n</graphml>\n";
-}
-
-template <class LabName, class ProviderName>
-void MarketGraph::write_dot(std::ostream& os, LabName lab_name, ProviderName provider_name) const {
-  auto quote = [](const std::string& s) {
-    std::string r = "\"";
-    for (char c : s) {
-      if (c == '"' || c == '\\') r += '\\';
-      r += c;
-    }
-    return r + "\"";
-  };
-  os << "digraph market {\n";
-  for (std::size_t i = 0; i < labs_.size(); ++i) {
-    os << "  " << vertex_key(labs_[i]) << " [label=" << quote(lab_name(i)) << ", shape=ellipse];\n";
-  }
-  for (std::size_t p = 0; p < providers_.size(); ++p) {
-    os << "  " << vertex_key(providers_[p]) << " [label=" << quote(provider_name(p))
-       << ", shape=box];\n";
-  }
-  static constexpr const char* kStyle[] = {"solid", "bold", "dotted"};
-  auto emit = [&](Vertex v) {
-    for (auto [e, end] = boost::out_edges(v, graph_); e != end; ++e) {
-      const auto& ep = graph_[*e];
-      os << "  " << vertex_key(v) << " -> " << vertex_key(boost::target(*e, graph_))
-         << " [style=" << kStyle[static_cast<int>(ep.kind)]
-         << ", weight=" << fmt::format("{}", ep.weight) << "];\n";
-    }
-  };
-  for (Vertex v : labs_) emit(v);
-  for (Vertex v : providers_) emit(v);
-  os << "}\n";
-}
 
 }  // namespace cw

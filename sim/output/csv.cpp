@@ -138,6 +138,11 @@ void CsvWriter::end_row() {
   if (buffer_.size() > (1u << 16)) flush();
 }
 
+void CsvWriter::append_rows(std::string_view rows) {
+  buffer_ += rows;
+  if (buffer_.size() > (1u << 16)) flush();
+}
+
 void CsvWriter::flush() {
   file_.write(buffer_);
   buffer_.clear();

@@ -74,6 +74,8 @@ class CsvWriter {
     return *this;
   }
   void end_row();
+  // Appends whole rows formatted elsewhere (with CsvLine), each ending in '\n'.
+  void append_rows(std::string_view rows);
   void commit() {
     flush();
     file_.commit();

@@ -1,6 +1,7 @@
 #include "output/manifest.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <array>
 #include <chrono>
@@ -189,6 +190,37 @@ std::string utc_now() {
   char buf[32];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return buf;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (::gethostname(buf, sizeof buf - 1) != 0) return "unknown";
+  return buf;
+}
+
+Json start_manifest(const ManifestStart& start) {
+  Json m = Json::object();
+  m["program"] = start.program;
+  m["command"] = start.command;
+  m["file"] = start.file.string();
+  m["inputs"] = Json::object();
+  for (const auto& f : start.inputs) m["inputs"][f.string()] = sha256_file(f);
+  m["seed"] = start.seed;
+  for (const auto& [key, value] : start.details.items()) m[key] = value;
+  m["scenario"] = scenario_to_json(*start.scenario);
+  m["started"] = start.started;
+  m["finished"] = nullptr;
+  m["host"] = host_name();
+  m["jobs"] = start.jobs;
+  m["status"] = "running";
+  return m;
+}
+
+void finish_manifest(Json& manifest, int jobs) {
+  manifest["finished"] = utc_now();
+  manifest["host"] = host_name();
+  manifest["jobs"] = jobs;
+  manifest["status"] = "complete";
 }
 
 void write_manifest(const std::filesystem::path& dir, const Json& manifest) {

@@ -6,6 +6,8 @@
 #include <sstream>
 
 #include "output/columns.hpp"
+#include "output/graph_export.hpp"
+#include "output/step_rows.hpp"
 
 namespace cw {
 
@@ -15,64 +17,51 @@ RunWriter::RunWriter(std::filesystem::path dir, std::int64_t run_id)
 void RunWriter::on_start(const Scenario& s, const State& st) {
   std::filesystem::create_directories(dir_);
   if (s.output.step_files) {
-    StepMetrics m;
-    ProviderStep p;
-    steps_ = std::make_unique<CsvWriter>(
-        dir_ / "steps.csv",
-        header_of({"run_id", "step", "date"}, [&](auto&& k) { step_columns(k, s, m); }));
-    step_providers_ = std::make_unique<CsvWriter>(
-        dir_ / "step_providers.csv", header_of({"run_id", "step", "date", "provider"},
-                                               [&](auto&& k) { step_provider_columns(k, p); }));
+    steps_ = std::make_unique<CsvWriter>(dir_ / "steps.csv", steps_header(s));
+    step_providers_ =
+        std::make_unique<CsvWriter>(dir_ / "step_providers.csv", step_providers_header());
   }
   if (s.output.events) {
-    EventRecord e;
-    events_ = std::make_unique<CsvWriter>(
-        dir_ / "events.csv",
-        header_of({"run_id", "step", "date"}, [&](auto&& k) { event_columns(k, e); }));
+    events_ = std::make_unique<CsvWriter>(dir_ / "events.csv", events_header());
   }
   (void)st;
 }
 
 void RunWriter::on_step(const Scenario& s, const State& st, const StepMetrics& m) {
   if (steps_) {
-    const std::string date = format_year_month(st.start_month + m.step);
-    steps_->cell(run_id_).cell(m.step).cell(date);
-    step_columns(CellSink<CsvWriter>{*steps_}, s, m);
-    steps_->end_row();
-    for (std::size_t p = 0; p < m.providers.size(); ++p) {
-      step_providers_->cell(run_id_).cell(m.step).cell(date).cell(s.providers[p].name);
-      step_provider_columns(CellSink<CsvWriter>{*step_providers_}, m.providers[p]);
-      step_providers_->end_row();
-    }
+    rows_.clear();
+    provider_rows_.clear();
+    append_step_rows(rows_, provider_rows_, run_id_, s, st, m);
+    steps_->append_rows(rows_);
+    step_providers_->append_rows(provider_rows_);
   }
   if (events_) {
-    const std::string date = format_year_month(st.start_month + m.step);
-    for (const EventRecord& e : st.log) {
-      events_->cell(run_id_).cell(m.step).cell(date);
-      event_columns(CellSink<CsvWriter>{*events_}, e);
-      events_->end_row();
-    }
+    rows_.clear();
+    append_event_rows(rows_, run_id_, st, m);
+    events_->append_rows(rows_);
   }
   const auto& gs = s.output.graph_steps;
   if (std::find(gs.begin(), gs.end(), m.step) != gs.end()) export_graph(s, st, m.step);
 }
 
 void RunWriter::export_graph(const Scenario& s, const State& st, std::int64_t step) {
-  auto lab = [&st](std::size_t slot) { return st.lab_name(slot); };
-  auto provider = [&s](std::size_t p) { return s.providers[p].name; };
-  const auto fmt_ = s.output.graph_format;
+  const VertexNames names{[&st](std::size_t slot) { return st.lab_name(slot); },
+                          [&s](std::size_t p) { return s.providers[p].name; }};
+  const MarketGraph g = market_graph(st, s.metrics.usage_threshold);
+  const auto format = s.output.graph_format;
   const std::string stem = fmt::format("graph_step{:05d}", step);
-  if (fmt_ == GraphFormat::graphml || fmt_ == GraphFormat::both) {
+  auto save = [&](const char* extension,
+                  void (*write)(std::ostream&, const MarketGraph&, const VertexNames&)) {
     std::ostringstream os;
-    market_graph(st, s.metrics.usage_threshold).write_graphml(os, lab, provider);
-    graphs_.push_back(std::make_unique<AtomicFile>(dir_ / (stem + ".graphml")));
+    write(os, g, names);
+    graphs_.push_back(std::make_unique<AtomicFile>(dir_ / (stem + extension)));
     graphs_.back()->write(os.str());
+  };
+  if (format == GraphFormat::graphml || format == GraphFormat::both) {
+    save(".graphml", write_graphml);
   }
-  if (fmt_ == GraphFormat::dot || fmt_ == GraphFormat::both) {
-    std::ostringstream os;
-    market_graph(st, s.metrics.usage_threshold).write_dot(os, lab, provider);
-    graphs_.push_back(std::make_unique<AtomicFile>(dir_ / (stem + ".dot")));
-    graphs_.back()->write(os.str());
+  if (format == GraphFormat::dot || format == GraphFormat::both) {
+    save(".dot", write_dot);
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "core/engine.hpp"
@@ -33,6 +34,7 @@ class RunWriter final : public Observer {
   std::unique_ptr<CsvWriter> steps_, step_providers_, events_;
   std::vector<std::unique_ptr<AtomicFile>> graphs_;
   std::vector<std::filesystem::path> files_;
+  std::string rows_, provider_rows_;  // one step's rows, reused
 };
 
 }  // namespace cw

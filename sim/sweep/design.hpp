@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "batch/sweep_spec.hpp"
 #include "core/params.hpp"
+#include "sweep/sweep_spec.hpp"
 
 namespace cw {
 

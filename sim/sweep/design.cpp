@@ -1,4 +1,4 @@
-#include "batch/design.hpp"
+#include "sweep/design.hpp"
 
 #include <fmt/format.h>
 

@@ -1,4 +1,4 @@
-#include "batch/sweep_spec.hpp"
+#include "sweep/sweep_spec.hpp"
 
 namespace cw {
 
