@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "batch/runner.hpp"
 #include "cli_helpers.hpp"
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
