@@ -262,6 +262,36 @@ struct LabTotals {
   std::array<double, kMaxProviders> using_count{};  // labs with x_lp above the usage threshold
 };
 
+// What one rule hands to a later rule of the same step (or the next step),
+// in one place. Each field says who writes it and who reads it; a rule
+// reads nothing else another rule left behind, except the agents' state.
+struct Handoff {
+  // courting (§2) -> choice (§3), capacity (§4): whether any lab's credit
+  // row may be non-zero this step (the credit paths are skipped otherwise).
+  bool any_credit = false;
+  // choice (§3) -> narrative (§6): this step's (slot, provider) pairs where
+  // the lab moved at least theta of its demand off the provider in its
+  // partial adjustment: the storm-off candidates.
+  std::vector<std::pair<std::size_t, std::size_t>> moved_away;
+  // capacity (§4) -> narrative (§6), providers (§7): sums over labs of this
+  // step's allocations; narrative invalidates them (step = -1) when a
+  // contagion adoption moves allocations.
+  LabTotals totals;
+  // narrative (§6): this step's statements (the pending ones first), kept
+  // until the next narrative rule for inspection (tests).
+  std::vector<Statement> statements;
+  // events (§8) -> the next step's narrative (§6): statements made by
+  // scheduled events (a public switch).
+  std::vector<Statement> pending_statements;
+};
+
+// Buffers a rule reuses from step to step so as not to allocate: no rule
+// reads what another left in them.
+struct Scratch {
+  Rows rows;                            // per-lab rows (the narrative's next opinions)
+  std::vector<std::uint32_t> choosers;  // the choice rule's re-evaluating labs
+};
+
 struct State {
   std::int64_t step = 0;         // the step being run, or the next one
   std::int64_t start_month = 0;  // months since year 0 of step 0
@@ -277,22 +307,13 @@ struct State {
   std::vector<std::pair<std::int64_t, std::size_t>> pending_named;
   std::vector<Deal> deals;          // active deals
   std::vector<Contract> contracts;  // active capacity contracts
-  // This step's labs that moved at least theta of their demand off a
-  // provider (slot, provider), and its statements (narrative).
-  std::vector<std::pair<std::size_t, std::size_t>> moved_away;
-  std::vector<Statement> statements;
-  std::vector<EventRecord> log;  // this step's events (cleared each step)
+  std::vector<EventRecord> log;     // this step's events (cleared each step)
   // Whether the per-lab records (switch, entry, exit, adoption, endorsement,
   // criticism) go to the log: only when an events file is written, since a
   // large market makes thousands each step. Counters are kept regardless.
   bool log_events = true;
-  // Statements made by scheduled events (a public switch), heard in the next
-  // step's narrative rule.
-  std::vector<Statement> pending_statements;
-  LabTotals totals;
-  Rows scratch;                         // per-lab rows reused within a rule
-  std::vector<std::uint32_t> choosers;  // the choice rule's re-evaluating labs
-  bool any_credit = false;              // whether any credit row may be non-zero
+  Handoff handoff;  // between the rules of a step
+  Scratch scratch;  // reused buffers
 
   std::string lab_name(std::size_t slot) const;
   // Slot of the lab with this id, or -1 (labs are kept in id order).

@@ -100,7 +100,7 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
 
   // Requested volume per provider: R_p = sum_l d_l x_lp (split by partners).
   std::array<double, kMaxProviders + 8> req_partner{}, req_other{};
-  const bool credits = st.any_credit && !L.credit.data.empty();
+  const bool credits = st.handoff.any_credit && !L.credit.data.empty();
   // The row kernels: pro rata without credits, common row lengths.
   const bool rows =
       !partners_first && !credits &&
@@ -141,7 +141,7 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   const double* kappa = Pv.lock_in_rate.data();
   std::array<double, kMaxProviders> served{};
   const double threshold = s.metrics.usage_threshold;
-  LabTotals& totals = st.totals;
+  LabTotals& totals = st.handoff.totals;
   totals = LabTotals{};
   totals.step = st.step;
   if (rows) {

@@ -154,40 +154,40 @@ void settle_main_provider(const Scenario& s, State& st, std::size_t l, StepCount
   L.main_provider[l] = main;
 }
 
-CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
-  const std::size_t P = st.P;
-  const std::size_t S = st.stride;
-  LabState& L = st.labs;
-  const auto seed = static_cast<std::uint64_t>(s.seed);
-  const auto t = static_cast<std::uint64_t>(st.step);
-  const ChoiceParams& ch = s.choice;
-  const bool outside = s.outside.enabled;
+namespace {
 
-  // Read-only view for every decision of this step.
+// What every decision of this step reads about the providers, fixed before
+// the first lab chooses: the network effect G from the allocations at the
+// start of the step, and the utility's provider terms.
+struct ChoiceView {
   std::array<double, kMaxProviders> G{};
-  network_effect(s, st, G.data());
   UtilityTerms terms;
-  for (std::size_t p = 0; p < P; ++p) {
-    terms.log_price[p] = st.providers.log_price[p];
-    terms.quality[p] = st.providers.quality[p];
-    terms.reputation[p] = st.providers.reputation[p];
-    terms.egress[p] = st.providers.egress_fee[p];
-    terms.dG[p] = s.network_effect.delta * G[p];
-    terms.active[p] = st.providers.active[p];
+  bool row_kernel = false;  // labs without credits, common row lengths: the row kernel
+};
+
+ChoiceView choice_view(const Scenario& s, const State& st) {
+  ChoiceView v;
+  network_effect(s, st, v.G.data());
+  for (std::size_t p = 0; p < st.P; ++p) {
+    v.terms.log_price[p] = st.providers.log_price[p];
+    v.terms.quality[p] = st.providers.quality[p];
+    v.terms.reputation[p] = st.providers.reputation[p];
+    v.terms.egress[p] = st.providers.egress_fee[p];
+    v.terms.dG[p] = s.network_effect.delta * v.G[p];
+    v.terms.active[p] = st.providers.active[p];
   }
-  // The row kernel serves labs without credits, for the common row lengths.
-  const bool row_kernel = L.credit.data.empty() && st.pstride <= kMaxRowKernel;
+  v.row_kernel = st.labs.credit.data.empty() && st.pstride <= kMaxRowKernel;
+  return v;
+}
 
-  std::array<double, kMaxProviders + 8> u{}, target{};
-  std::array<std::size_t, kMaxProviders + 8> order{};
-  const bool narrative = s.narrative.enabled && s.narrative.mode == NarrativeMode::opinion;
-  st.moved_away.clear();
-  std::array<double, kMaxProviders + 8> before{};
-  LabDraws renewal(seed, Stream::renewal, t);
-  std::erase_if(st.contracts, [&st](const Contract& k) { return k.end <= st.step; });
-
-  // Which labs re-evaluate, in lab order.
-  std::vector<std::uint32_t>& chosen = st.choosers;
+// The labs that re-evaluate in this step, in lab order: fresh labs and labs
+// whose re-evaluation is forced (a deal, an eviction) always, the others
+// with probability h_l (stream renewal); none while exclusive. Clears the
+// forcing flags.
+void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& chosen) {
+  LabState& L = st.labs;
+  LabDraws renewal(static_cast<std::uint64_t>(s.seed), Stream::renewal,
+                   static_cast<std::uint64_t>(st.step));
   chosen.clear();
   for (std::size_t l = 0; l < L.n; ++l) {
     const std::uint8_t flags = L.reevaluate[l];
@@ -199,114 +199,96 @@ CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     }
     chosen.push_back(static_cast<std::uint32_t>(l));
   }
-  // With capacity contracts in force, allocations move again below: main
-  // providers and switches are settled at the end, over every lab that may
-  // have moved. Otherwise each lab's right after its choice (its row still
-  // in cache).
-  const bool defer = !st.contracts.empty();
-  std::vector<std::uint32_t> settle;  // defer: every lab that may have moved
-  constexpr std::size_t kAhead = 4;   // prefetch distance, in chosen labs
-  for (std::size_t c_i = 0; c_i < chosen.size(); ++c_i) {
-    const std::size_t l = chosen[c_i];
-    if (c_i + kAhead < chosen.size()) {
-      const std::size_t ahead = chosen[c_i + kAhead];
-      for (const Rows* rows : {&L.x, &L.lock, &L.opinion}) {
-        __builtin_prefetch(rows->row(ahead));
-        __builtin_prefetch(rows->row(ahead) + rows->stride - 1);
+}
+
+// The SPEC equation for lab l (docs/MODEL.md §3): its utility for every
+// option (u[0..P], the outside option at P), its options (the top k
+// providers by utility, ties by index, plus the outside option when
+// enabled) and the allocation rule's target x* over them (target[0..stride)).
+[[gnu::always_inline]] inline void choice_target(const Scenario& s, const State& st,
+                                                 const ChoiceView& view, std::size_t l, double* u,
+                                                 double* target) {
+  const std::size_t P = st.P;
+  const LabState& L = st.labs;
+  const ChoiceParams& ch = s.choice;
+  const auto seed = static_cast<std::uint64_t>(s.seed);
+  const auto t = static_cast<std::uint64_t>(st.step);
+  if (view.row_kernel) {
+    with_row_length(st.pstride, [&]<std::size_t S>() { utilities_row<S>(s, L, view.terms, l, u); });
+    u[P] = s.outside.utility;
+  } else {
+    lab_utilities(s, st, l, view.G.data(), u);
+  }
+  if (ch.noise > 0) {
+    Draws r(seed, Stream::choice_noise, t, L.id[l]);
+    for (std::size_t p = 0; p <= P; ++p) u[p] += ch.noise * r.normal();
+  }
+  std::array<std::size_t, kMaxProviders + 8> order{};
+  const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(L.max_providers[l]), P);
+  std::iota(order.begin(), order.begin() + P, std::size_t{0});
+  if (k < P) {  // with every provider an option, their order does not matter
+    std::stable_sort(order.begin(), order.begin() + P,
+                     [u](std::size_t a, std::size_t b) { return u[a] > u[b]; });
+  }
+  std::size_t n_opt = k;
+  if (s.outside.enabled) order[n_opt++] = P;
+  std::fill(target, target + st.stride, 0.0);
+  switch (ch.allocation) {
+    case AllocationRule::argmax: {
+      std::size_t best = order[0];
+      for (std::size_t i = 1; i < n_opt; ++i) {
+        if (u[order[i]] > u[best]) best = order[i];
       }
+      target[best] = 1.0;
+      break;
     }
-    const bool fresh = L.fresh[l] != 0;
-    if (row_kernel) {
-      with_row_length(st.pstride,
-                      [&]<std::size_t S>() { utilities_row<S>(s, L, terms, l, u.data()); });
-      u[P] = s.outside.utility;
-    } else {
-      lab_utilities(s, st, l, G.data(), u.data());
-    }
-    if (ch.noise > 0) {
-      Draws r(seed, Stream::choice_noise, t, L.id[l]);
-      for (std::size_t p = 0; p <= P; ++p) u[p] += ch.noise * r.normal();
-    }
-    // Options: the top-k providers by utility (ties by index), plus the outside option.
-    const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(L.max_providers[l]), P);
-    std::iota(order.begin(), order.begin() + P, std::size_t{0});
-    if (k < P) {  // with every provider an option, their order does not matter
-      std::stable_sort(order.begin(), order.begin() + P,
-                       [&u](std::size_t a, std::size_t b) { return u[a] > u[b]; });
-    }
-    std::size_t n_opt = k;
-    if (outside) order[n_opt++] = P;
-    std::fill(target.begin(), target.begin() + S, 0.0);
-    switch (ch.allocation) {
-      case AllocationRule::argmax: {
-        std::size_t best = order[0];
-        for (std::size_t i = 1; i < n_opt; ++i) {
-          if (u[order[i]] > u[best]) best = order[i];
+    case AllocationRule::logit:
+    case AllocationRule::sample: {
+      double top = -kInf;
+      for (std::size_t i = 0; i < n_opt; ++i) top = std::max(top, u[order[i]]);
+      double z = 0;
+      if (k == P) {
+        // Every provider (and the outside option, at P) is an option, in
+        // index order: one vectorised exp over the row.
+        for (std::size_t i = 0; i < n_opt; ++i) target[i] = (u[i] - top) / ch.tau;
+        vmath::exp(target, target, n_opt);
+        for (std::size_t i = 0; i < n_opt; ++i) z += target[i];
+        for (std::size_t i = 0; i < n_opt; ++i) target[i] /= z;
+      } else {
+        for (std::size_t i = 0; i < n_opt; ++i) {
+          const double e = vmath::exp((u[order[i]] - top) / ch.tau);
+          target[order[i]] = e;
+          z += e;
         }
-        target[best] = 1.0;
-        break;
+        for (std::size_t i = 0; i < n_opt; ++i) target[order[i]] /= z;
       }
-      case AllocationRule::logit:
-      case AllocationRule::sample: {
-        double top = -kInf;
-        for (std::size_t i = 0; i < n_opt; ++i) top = std::max(top, u[order[i]]);
-        double z = 0;
-        if (k == P) {
-          // Every provider (and the outside option, at P) is an option, in
-          // index order: one vectorised exp over the row.
-          for (std::size_t i = 0; i < n_opt; ++i) target[i] = (u[i] - top) / ch.tau;
-          vmath::exp(target.data(), target.data(), n_opt);
-          for (std::size_t i = 0; i < n_opt; ++i) z += target[i];
-          for (std::size_t i = 0; i < n_opt; ++i) target[i] /= z;
-        } else {
-          for (std::size_t i = 0; i < n_opt; ++i) {
-            const double e = vmath::exp((u[order[i]] - top) / ch.tau);
-            target[order[i]] = e;
-            z += e;
+      if (ch.allocation == AllocationRule::sample) {
+        Draws r(seed, Stream::choice_sample, t, L.id[l]);
+        const double draw = r.uniform();
+        double acc = 0;
+        std::size_t pick = order[n_opt - 1];
+        for (std::size_t i = 0; i < n_opt; ++i) {
+          acc += target[order[i]];
+          if (draw < acc) {
+            pick = order[i];
+            break;
           }
-          for (std::size_t i = 0; i < n_opt; ++i) target[order[i]] /= z;
         }
-        if (ch.allocation == AllocationRule::sample) {
-          Draws r(seed, Stream::choice_sample, t, L.id[l]);
-          const double draw = r.uniform();
-          double acc = 0;
-          std::size_t pick = order[n_opt - 1];
-          for (std::size_t i = 0; i < n_opt; ++i) {
-            acc += target[order[i]];
-            if (draw < acc) {
-              pick = order[i];
-              break;
-            }
-          }
-          std::fill(target.begin(), target.begin() + S, 0.0);
-          target[pick] = 1.0;
-        }
-        break;
+        std::fill(target, target + st.stride, 0.0);
+        target[pick] = 1.0;
       }
-    }
-    // Partial adjustment x <- (1 - mu) x + mu x*; a fresh lab moves all the way.
-    const double mu = fresh ? 1.0 : ch.partial_adjustment;
-    double* x = L.x.row(l);
-    std::copy(x, x + P + 1, before.begin());
-    for (std::size_t p = 0; p <= P; ++p) x[p] = (1.0 - mu) * x[p] + mu * target[p];
-    L.fresh[l] = 0;
-    if (defer) {
-      settle.push_back(static_cast<std::uint32_t>(l));
-    } else {
-      settle_main_provider(s, st, l, c);
-    }
-    if (narrative) {
-      // Candidates for a storm-off: theta or more of the demand moved off p.
-      for (std::size_t p = 0; p < P; ++p) {
-        if (before[p] - x[p] >= s.narrative.storm_threshold) st.moved_away.emplace_back(l, p);
-      }
+      break;
     }
   }
+}
 
-  // Capacity contracts in force: per lab, a floor sum(volume) / d_l on each
-  // contracted provider (floors scaled down together if they exceed 1);
-  // providers below their floor are raised to it and the rest of the
-  // allocation is scaled down to make room.
+// Capacity contracts in force (§8): per lab, a floor sum(volume) / d_l on
+// each contracted provider (floors scaled down together if they exceed 1);
+// providers below their floor are raised to it and the rest of the
+// allocation is scaled down to make room. Appends the labs it moved.
+void apply_contract_floors(State& st, std::vector<std::uint32_t>& moved) {
+  const std::size_t P = st.P;
+  LabState& L = st.labs;
   std::vector<std::pair<std::uint64_t, std::size_t>> by_lab;  // (lab id, contract)
   for (std::size_t i = 0; i < st.contracts.size(); ++i) by_lab.emplace_back(st.contracts[i].lab, i);
   std::sort(by_lab.begin(), by_lab.end());
@@ -342,8 +324,62 @@ CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
       const double above = p < P ? std::max(0.0, x[p] - floor[p]) : x[p];
       x[p] = (p < P ? floor[p] : 0.0) + above * scale;
     }
-    settle.push_back(static_cast<std::uint32_t>(l));
+    moved.push_back(static_cast<std::uint32_t>(l));
   }
+}
+
+}  // namespace
+
+CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
+  const std::size_t P = st.P;
+  LabState& L = st.labs;
+  const ChoiceView view = choice_view(s, st);
+  std::erase_if(st.contracts, [&st](const Contract& k) { return k.end <= st.step; });
+  std::vector<std::uint32_t>& chosen = st.scratch.choosers;
+  pick_choosers(s, st, chosen);
+
+  // With capacity contracts in force, allocations move again below: main
+  // providers and switches are settled at the end, over every lab that may
+  // have moved. Otherwise each lab's right after its choice (its row still
+  // in cache).
+  const bool defer = !st.contracts.empty();
+  std::vector<std::uint32_t> settle;  // defer: every lab that may have moved
+  const bool narrative = s.narrative.enabled && s.narrative.mode == NarrativeMode::opinion;
+  st.handoff.moved_away.clear();
+  std::array<double, kMaxProviders + 8> u{}, target{}, before{};
+  constexpr std::size_t kAhead = 4;  // prefetch distance, in chosen labs
+  for (std::size_t c_i = 0; c_i < chosen.size(); ++c_i) {
+    const std::size_t l = chosen[c_i];
+    if (c_i + kAhead < chosen.size()) {
+      const std::size_t ahead = chosen[c_i + kAhead];
+      for (const Rows* rows : {&L.x, &L.lock, &L.opinion}) {
+        __builtin_prefetch(rows->row(ahead));
+        __builtin_prefetch(rows->row(ahead) + rows->stride - 1);
+      }
+    }
+    choice_target(s, st, view, l, u.data(), target.data());
+    // Partial adjustment x <- (1 - mu) x + mu x*; a fresh lab moves all the way.
+    const double mu = L.fresh[l] ? 1.0 : s.choice.partial_adjustment;
+    double* x = L.x.row(l);
+    std::copy(x, x + P + 1, before.begin());
+    for (std::size_t p = 0; p <= P; ++p) x[p] = (1.0 - mu) * x[p] + mu * target[p];
+    L.fresh[l] = 0;
+    if (defer) {
+      settle.push_back(static_cast<std::uint32_t>(l));
+    } else {
+      settle_main_provider(s, st, l, c);
+    }
+    if (narrative) {
+      // Storm-off candidates for §6: theta or more of the demand moved off p.
+      for (std::size_t p = 0; p < P; ++p) {
+        if (before[p] - x[p] >= s.narrative.storm_threshold) {
+          st.handoff.moved_away.emplace_back(l, p);
+        }
+      }
+    }
+  }
+
+  apply_contract_floors(st, settle);
   if (defer) {
     std::sort(settle.begin(), settle.end());
     settle.erase(std::unique(settle.begin(), settle.end()), settle.end());

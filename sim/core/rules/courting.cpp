@@ -33,7 +33,7 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
   if (credit > 0 && credit_steps > 0) {
     L.credit.materialise(L.n);
     L.credit.at(slot, p) = credit;
-    st.any_credit = true;
+    st.handoff.any_credit = true;
   }
   if (exclusive) {
     // Exclusive: all of the lab's compute moves to p, and it does not
@@ -62,13 +62,13 @@ struct Offer {
 // credits are cleared from the lab's row.
 void expire_deals(State& st) {
   LabState& L = st.labs;
-  st.any_credit = false;
+  st.handoff.any_credit = false;
   std::erase_if(st.deals, [&](const Deal& d) {
     const std::int64_t slot = st.slot_of(d.lab);
     if (slot < 0) return true;
     const auto l = static_cast<std::size_t>(slot);
     if (st.step >= d.credit_end && !L.credit.data.empty()) L.credit.at(l, d.provider) = 0.0;
-    if (st.step < d.credit_end && d.credit > 0) st.any_credit = true;
+    if (st.step < d.credit_end && d.credit > 0) st.handoff.any_credit = true;
     return st.step >= d.credit_end && st.step >= d.exclusive_end;
   });
 }

@@ -168,7 +168,7 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
         const std::int32_t left = from < P ? static_cast<std::int32_t>(from) : main_before;
         if (e.public_ && left >= 0 && static_cast<std::size_t>(left) != p) {
           const double w = s.narrative.storm_amplification * L.prestige[l];
-          st.pending_statements.push_back({l, static_cast<std::size_t>(left), -1.0, w, true});
+          st.handoff.pending_statements.push_back({l, static_cast<std::size_t>(left), -1.0, w, true});
           st.log.push_back({"storm_off", e.name, e.lab,
                             s.providers[static_cast<std::size_t>(left)].name, e.provider, w});
           ++c.storm_offs;

@@ -155,7 +155,7 @@ void contagion(const Scenario& s, State& st) {
     }
     adopt.emplace_back(l, chosen);
   }
-  if (!adopt.empty()) st.totals.step = -1;  // allocations moved after the capacity rule
+  if (!adopt.empty()) st.handoff.totals.step = -1;  // allocations moved after the capacity rule
   for (const auto& [l, p] : adopt) {
     double* x = L.x.row(l);
     std::fill(x, x + P + 1, 0.0);
@@ -191,7 +191,7 @@ CW_CLONES void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
   // Opinions, synchronous (every lab reads the opinions of the step's start):
   // o_lp <- (1-lambda) o_lp + lambda (w_exp sat_lp [x_lp > threshold]
   //                                   + (1-w_exp) sum_j W_lj o_jp).
-  Rows& next = st.scratch;
+  Rows& next = st.scratch.rows;
   next.stride = st.pstride;
   next.data.resize(L.n * st.pstride);
   if (!with_row_length(st.pstride, [&]<std::size_t S>() {
@@ -203,8 +203,8 @@ CW_CLONES void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
 
   // Statements: with probability pi_l a lab speaks about the provider of its
   // most extreme opinion, if |o| reaches the threshold.
-  st.statements.swap(st.pending_statements);
-  st.pending_statements.clear();
+  st.handoff.statements.swap(st.handoff.pending_statements);
+  st.handoff.pending_statements.clear();
   LabDraws speaks(seed, Stream::statements, t);
   const bool silent = L.outspokenness.uniform() && L.n > 0 && !(L.outspokenness[0] > 0);
   for (std::size_t l = 0; l < L.n && !silent; ++l) {
@@ -217,34 +217,34 @@ CW_CLONES void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
     }
     if (std::abs(o[best]) < n.statement_threshold || !Pv.active[best]) continue;
     const double sign = o[best] > 0 ? 1.0 : -1.0;
-    st.statements.push_back({l, best, sign, L.prestige[l], false});
+    st.handoff.statements.push_back({l, best, sign, L.prestige[l], false});
     if (st.log_events)
       st.log.push_back({sign > 0 ? "endorsement" : "criticism", "", st.lab_name(l),
                         s.providers[best].name, "", L.prestige[l]});
   }
   // Storm-offs: moved theta or more away from p this step with a negative
   // opinion of p: criticism with weight storm_amplification * v_l.
-  for (const auto& [l, p] : st.moved_away) {
+  for (const auto& [l, p] : st.handoff.moved_away) {
     if (l >= L.n || L.opinion.at(l, p) >= 0) continue;
     const double w = n.storm_amplification * L.prestige[l];
-    st.statements.push_back({l, p, -1.0, w, true});
+    st.handoff.statements.push_back({l, p, -1.0, w, true});
     st.log.push_back({"storm_off", "", st.lab_name(l), s.providers[p].name, "", w});
     ++c.storm_offs;
   }
-  c.statements += static_cast<std::int64_t>(st.statements.size());
+  c.statements += static_cast<std::int64_t>(st.handoff.statements.size());
 
   // Reputation: r_p <- (1-rho) r_p + rho clamp(m_p + phi (ns_p - 1/P), -1, 1),
   // m_p = sum w stmt / (v_0 + sum w) over this step's statements about p,
   // ns_p = sum_l v_l x_lp / sum_l v_l.
   std::array<double, kMaxProviders> said{}, weight{}, ns{};
-  for (const Statement& m : st.statements) {
+  for (const Statement& m : st.handoff.statements) {
     said[m.provider] += m.weight * m.sign;
     weight[m.provider] += m.weight;
   }
   double prestige = 0;
-  if (st.totals.step == st.step) {  // summed by the capacity rule
-    prestige = st.totals.prestige;
-    for (std::size_t p = 0; p < P; ++p) ns[p] = st.totals.prestige_x[p];
+  if (st.handoff.totals.step == st.step) {  // summed by the capacity rule
+    prestige = st.handoff.totals.prestige;
+    for (std::size_t p = 0; p < P; ++p) ns[p] = st.handoff.totals.prestige_x[p];
   } else {
     for (std::size_t l = 0; l < L.n; ++l) {
       prestige += L.prestige[l];

@@ -13,11 +13,11 @@ void rule_providers(const Scenario& s, State& st) {
   ProviderState& Pv = st.providers;
 
   double prestige_total = 0;
-  if (st.totals.step == st.step) {  // summed by the capacity rule
-    prestige_total = st.totals.prestige;
+  if (st.handoff.totals.step == st.step) {  // summed by the capacity rule
+    prestige_total = st.handoff.totals.prestige;
     for (std::size_t p = 0; p < P; ++p) {
-      Pv.labs_using[p] = st.totals.using_count[p];
-      Pv.narrative_share[p] = st.totals.prestige_x[p];
+      Pv.labs_using[p] = st.handoff.totals.using_count[p];
+      Pv.narrative_share[p] = st.handoff.totals.prestige_x[p];
     }
   } else {
     std::fill(Pv.labs_using.begin(), Pv.labs_using.end(), 0.0);
