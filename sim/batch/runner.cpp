@@ -382,6 +382,8 @@ std::int64_t write_points(const Sweep& sw, const fs::path& dir) {
   return failed_total;
 }
 
+}  // namespace
+
 // Gzips `file` to `file.gz` (deterministic: no name, no time in the header)
 // and removes the original.
 void gzip_file(const fs::path& file) {
@@ -411,6 +413,8 @@ void gzip_file(const fs::path& file) {
   f.commit();
   fs::remove(file);
 }
+
+namespace {
 
 bool folder_has_our_files(const fs::path& dir) {
   for (const char* f : {kRuns, kRunProviders, kSteps, kStepProviders, kEvents, kPoints, kDesign}) {
