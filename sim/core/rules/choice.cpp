@@ -161,7 +161,7 @@ CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
     terms.active[p] = st.providers.active[p];
   }
   // The row kernel serves labs without credits, for the common row lengths.
-  const bool row_kernel = L.credit.data.empty() && st.pstride <= kMaxRowKernel;
+  const bool row_kernel = L.credit.data.empty() && has_row_kernel(st.pstride);
 
   std::array<double, kMaxProviders + 8> u{}, target{};
   std::array<std::size_t, kMaxProviders + 8> order{};
