@@ -12,6 +12,8 @@ option(CW_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
 option(CW_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(CW_NATIVE "Build for the host CPU (-march=native); results may differ between machines" OFF)
 
+option(CW_CLONES "Compile the rules' hot functions also for x86-64-v3 (AVX2), picked at load time (GCC target_clones)" ON)
+
 set(CW_MARCH "x86-64-v2" CACHE STRING "-march value of the portable default build")
 
 add_library(cw_warnings INTERFACE)
@@ -42,6 +44,12 @@ else()
   set(CW_ARCH_FLAGS -march=${CW_MARCH} -ffp-contract=off -fno-math-errno)
 endif()
 target_compile_options(cw_arch INTERFACE ${CW_ARCH_FLAGS})
+# CW_CLONES=OFF: one x86-64-v2 (or native) version of every function
+# (sim/core/rules/row_kernels.hpp). The asan preset builds this way, so that
+# its run of the golden-file tests checks that the clones change no bits.
+if(NOT CW_CLONES)
+  target_compile_definitions(cw_arch INTERFACE CW_NO_CLONES)
+endif()
 
 list(JOIN CW_ARCH_FLAGS " " CW_ARCH_FLAGS_TEXT)
 # The settings that can change results, recorded in --version and manifests.
@@ -49,4 +57,5 @@ string(JOIN " " CW_BUILD_SETTINGS
   "type=${CMAKE_BUILD_TYPE}"
   "compiler=${CMAKE_CXX_COMPILER_ID}-${CMAKE_CXX_COMPILER_VERSION}"
   "flags=[${CW_ARCH_FLAGS_TEXT}]"
-  "sanitize=${CW_SANITIZE}")
+  "sanitize=${CW_SANITIZE}"
+  "clones=${CW_CLONES}")

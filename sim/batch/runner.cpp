@@ -349,6 +349,8 @@ std::int64_t write_points(const Sweep& sw, const fs::path& dir) {
   return failed_total;
 }
 
+}  // namespace
+
 // Gzips `file` to `file.gz` (deterministic: no name, no time in the header)
 // and removes the original.
 void gzip_file(const fs::path& file) {
@@ -378,6 +380,8 @@ void gzip_file(const fs::path& file) {
   f.commit();
   fs::remove(file);
 }
+
+namespace {
 
 // The data files of a sweep, compressed by output.gzip at the end.
 constexpr std::array<const char*, 7> kDataFiles = {kRuns,   kRunProviders, kSteps, kStepProviders,

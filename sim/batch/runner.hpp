@@ -47,6 +47,11 @@ class SweepFolderError : public std::runtime_error {
 
 SweepResult run_sweep(const Sweep& sw, const SweepOptions& options);
 
+// Compresses `file` to `file.gz` (zlib level 6, a gzip header without file
+// name or time stamp, so the same bytes give the same file) and removes
+// `file`; does nothing when `file` does not exist. Exposed for tests.
+void gzip_file(const std::filesystem::path& file);
+
 // Identity of a sweep: SHA-256 of its resolved spec, base scenario and design.
 std::string sweep_identity(const Sweep& sw);
 

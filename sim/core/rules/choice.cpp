@@ -176,7 +176,7 @@ ChoiceView choice_view(const Scenario& s, const State& st) {
     v.terms.dG[p] = s.network_effect.delta * v.G[p];
     v.terms.active[p] = st.providers.active[p];
   }
-  v.row_kernel = st.labs.credit.data.empty() && st.pstride <= kMaxRowKernel;
+  v.row_kernel = st.labs.credit.data.empty() && has_row_kernel(st.pstride);
   return v;
 }
 

@@ -22,11 +22,25 @@ namespace cw {
 // Rows up to this length (P <= 32 providers) have a kernel.
 inline constexpr std::size_t kMaxRowKernel = 32;
 
+namespace detail {
+// Testing seam: while true, no row length has a kernel, so every rule takes
+// its general loop (tests/kernels_test.cpp compares the two paths on the
+// same states). Set only by tests, and only while no rule runs.
+inline bool general_loops_only = false;
+}  // namespace detail
+
+// Whether with_row_length() has a kernel for this row length.
+inline bool has_row_kernel(std::size_t row_length) {
+  return !detail::general_loops_only && row_length % 2 == 0 && row_length >= 2 &&
+         row_length <= kMaxRowKernel;
+}
+
 // Calls f.template operator()<S>() with S = row_length when row_length is
 // even and at most kMaxRowKernel, and returns true; returns false otherwise
 // (the caller then takes its general loop).
 template <class F>
 bool with_row_length(std::size_t row_length, F&& f) {
+  if (detail::general_loops_only) return false;
   return [&]<std::size_t... I>(std::index_sequence<I...>) {
     return ((row_length == 2 * (I + 1) ? (f.template operator()<2 * (I + 1)>(), true) : false) ||
             ...);

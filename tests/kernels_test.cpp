@@ -1,0 +1,346 @@
+// Each row kernel (sim/core/rules/row_kernels.hpp: rows of up to 32
+// providers) against the general loop it stands in for, on random states:
+// the same rule is run on two copies of one state, once as built and once
+// with detail::general_loops_only set (every rule then takes its general
+// loop, the path of P > 32, of credits and of partners_first rationing),
+// and every array the rule writes must be the same bits. The kernels are
+// promised to give the same bits (docs/PERFORMANCE.md, docs/BUILD.md); the
+// general loop is the independent reference here.
+//
+// The states are drawn from a fixed-seed generator (no statistics: any
+// difference is a failure). P runs over 1, 3, 6, 17, 31, 32 (kernels) and
+// 33, 40 (no kernel: both copies take the general loop, and the test checks
+// that the dispatch says so).
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "core/graph.hpp"
+#include "core/rules.hpp"
+#include "core/rules/row_kernels.hpp"
+#include "core/state.hpp"
+#include "fixtures.hpp"
+
+namespace cw {
+namespace {
+
+const std::size_t kProviderCounts[] = {1, 3, 6, 17, 31, 32, 33, 40};
+
+// Sets detail::general_loops_only for its lifetime.
+struct GeneralLoopsOnly {
+  GeneralLoopsOnly() { detail::general_loops_only = true; }
+  ~GeneralLoopsOnly() { detail::general_loops_only = false; }
+  GeneralLoopsOnly(const GeneralLoopsOnly&) = delete;
+  GeneralLoopsOnly& operator=(const GeneralLoopsOnly&) = delete;
+};
+
+// splitmix64: a fixed, portable stream of test inputs.
+class Rng {
+ public:
+  explicit Rng(std::uint64_t seed) : s_(seed) {}
+  std::uint64_t next() {
+    std::uint64_t z = (s_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
+  double uniform(double lo, double hi) { return lo + (hi - lo) * uniform(); }
+  bool chance(double p) { return uniform() < p; }
+  std::size_t below(std::size_t n) { return static_cast<std::size_t>(next() % n); }
+
+ private:
+  std::uint64_t s_;
+};
+
+struct Variant {
+  bool outside = true;
+  bool affinity = false;
+  bool all_options = true;    // max_providers = P (else random 1..P per lab)
+  bool weighted_graph = false;
+  bool uniform_prestige = false;
+  NetworkEffectForm form = NetworkEffectForm::share_power;
+};
+
+Scenario random_scenario(std::size_t P, const Variant& v) {
+  Scenario s = test::tiny(P, 300);
+  s.seed = 20240 + static_cast<std::int64_t>(P);
+  s.outside.enabled = v.outside;
+  s.outside.utility = -0.4;
+  s.network.generator = GraphGenerator::barabasi_albert;
+  s.network.m = 3;
+  s.lock_in.weight = 0.7;
+  s.lock_in.decay = 0.1;
+  s.network_effect.form = v.form;
+  s.network_effect.delta = 0.8;
+  s.network_effect.eta = 1.5;
+  s.network_effect.r = -0.01;
+  s.choice.tau = 0.6;
+  s.choice.partial_adjustment = 0.35;
+  s.metrics.usage_threshold = 0.05;
+  s.narrative.enabled = true;
+  s.narrative.lambda = 0.3;
+  s.narrative.w_exp = 0.4;
+  s.narrative.experience_threshold = 0.05;
+  s.labs.tiers[0].max_providers = static_cast<std::int64_t>(P);
+  s.labs.tiers[0].renewal = Dist::fixed_at(1);
+  return s;
+}
+
+// A state of `P` providers and 300 labs with random allocations (some
+// entries exactly 0, some below the usage threshold, some labs wholly on
+// the outside option), lock-in stocks, opinions, demands (some exactly 0),
+// per-lab preferences, prices, qualities, reputations, egress fees,
+// capacities (some binding) and one provider out of the market.
+State random_state(const Scenario& s, const Variant& v, std::uint64_t seed) {
+  Rng rng(seed);
+  State st = init_state(s);
+  const std::size_t P = st.P;
+  LabState& L = st.labs;
+  for (std::size_t l = 0; l < L.n; ++l) {
+    L.demand[l] = rng.chance(0.05) ? 0.0 : std::exp(rng.uniform(-2, 2));
+    L.alpha.set(l, rng.uniform(0.5, 3));
+    L.beta.set(l, rng.uniform(0, 2));
+    L.gamma.set(l, rng.uniform(0, 1));
+    L.w_own.set(l, rng.uniform(0, 1));
+    if (!v.uniform_prestige) L.prestige.set(l, rng.uniform(0, 5));
+    if (!v.all_options) L.max_providers.set(l, static_cast<std::int32_t>(1 + rng.below(P)));
+    L.fresh[l] = rng.chance(0.1) ? 1 : 0;
+    double* x = L.x.row(l);
+    std::fill(x, x + L.x.stride, 0.0);
+    double sum = 0;
+    const bool outside_only = v.outside && rng.chance(0.05);
+    for (std::size_t p = 0; p < P; ++p) {
+      if (outside_only || rng.chance(0.3)) continue;
+      x[p] = rng.chance(0.1) ? rng.uniform(0, 0.05) : rng.uniform();
+      sum += x[p];
+    }
+    if (v.outside) {
+      x[P] = outside_only ? 1.0 : rng.uniform(0, 0.5);
+      sum += x[P];
+    }
+    if (sum == 0) {
+      x[rng.below(P)] = 1.0;
+      sum = 1.0;
+    }
+    for (std::size_t p = 0; p <= P; ++p) x[p] /= sum;
+    for (std::size_t p = 0; p < P; ++p) {
+      L.lock.at(l, p) = rng.chance(0.3) ? 0.0 : rng.uniform(0, 3);
+      L.opinion.at(l, p) = rng.uniform(-1, 1);
+    }
+  }
+  if (v.affinity) {
+    L.affinity.materialise(L.n);
+    for (std::size_t l = 0; l < L.n; ++l) {
+      for (std::size_t p = 0; p < P; ++p) L.affinity.at(l, p) = rng.uniform(-1, 1);
+    }
+  }
+  ProviderState& Pv = st.providers;
+  for (std::size_t p = 0; p < P; ++p) {
+    Pv.price[p] = rng.uniform(0.5, 2);
+    Pv.log_price[p] = std::log(Pv.price[p]);
+    Pv.quality[p] = rng.uniform(0, 1);
+    Pv.reputation[p] = rng.uniform(-1, 1);
+    Pv.egress_fee[p] = rng.chance(0.5) ? 0.0 : rng.uniform(0, 0.5);
+    Pv.lock_in_rate[p] = rng.uniform(0, 0.2);
+    Pv.pseudo_count[p] = rng.uniform(0.5, 5);
+  }
+  // Capacities around the requested volumes: about half of them bind, and
+  // provider 0's always does.
+  for (std::size_t p = 0; p < P; ++p) {
+    double requested = 0;
+    for (std::size_t l = 0; l < L.n; ++l) requested += L.demand[l] * L.x.at(l, p);
+    Pv.capacity[p] = (p == 0 ? 0.8 : rng.uniform(0.5, 1.5)) * requested;
+  }
+  if (P >= 3) Pv.active[rng.below(P)] = 0;
+  if (v.weighted_graph) {
+    std::vector<CsrEdge> edges;
+    for (std::size_t l = 0; l < L.n; ++l) {
+      const std::size_t degree = rng.below(6);  // some labs hear no one
+      for (std::size_t k = 0; k < degree; ++k) {
+        edges.push_back({static_cast<std::uint32_t>(l), static_cast<std::uint32_t>(rng.below(L.n)),
+                         rng.uniform(0.1, 3)});
+      }
+    }
+    st.influence = csr_from_edges(L.n, edges);
+  }
+  return st;
+}
+
+// The bits of two arrays of doubles agree (NaN payloads and signed zeros
+// included); reports the first difference.
+::testing::AssertionResult same_bits(const char* what, const double* a, const double* b,
+                                     std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) {
+    if (std::bit_cast<std::uint64_t>(a[i]) != std::bit_cast<std::uint64_t>(b[i])) {
+      return ::testing::AssertionFailure()
+             << what << "[" << i << "]: kernel " << a[i] << ", general " << b[i]
+             << " (bits differ)";
+    }
+  }
+  return ::testing::AssertionSuccess();
+}
+template <class V>
+::testing::AssertionResult same_bits(const char* what, const V& a, const V& b) {
+  if (a.size() != b.size()) return ::testing::AssertionFailure() << what << ": sizes differ";
+  return same_bits(what, a.data(), b.data(), a.size());
+}
+
+std::string label(std::size_t P, int variant) {
+  return "P = " + std::to_string(P) + ", variant " + std::to_string(variant);
+}
+
+TEST(Kernels, DispatchHasAKernelForEveryRowOfUpTo32Providers) {
+  for (const std::size_t P : kProviderCounts) {
+    const State st = init_state(test::tiny(P, 2));
+    EXPECT_EQ(has_row_kernel(st.pstride), P <= 32) << P;
+    bool called = false;
+    EXPECT_EQ(with_row_length(st.pstride, [&]<std::size_t S>() { called = S == st.pstride; }),
+              P <= 32)
+        << P;
+    EXPECT_EQ(called, P <= 32) << P;
+    GeneralLoopsOnly general;
+    EXPECT_FALSE(has_row_kernel(st.pstride)) << P;
+    EXPECT_FALSE(with_row_length(st.pstride, [&]<std::size_t>() {})) << P;
+  }
+}
+
+// network_effect: installed_base<S> against the loop over labs, for each form.
+TEST(Kernels, InstalledBaseEqualsTheGeneralLoop) {
+  for (const std::size_t P : kProviderCounts) {
+    int variant = 0;
+    for (const auto form : {NetworkEffectForm::share_power, NetworkEffectForm::log_count,
+                            NetworkEffectForm::linear_count}) {
+      Variant v;
+      v.form = form;
+      const Scenario s = random_scenario(P, v);
+      const State st = random_state(s, v, 100 + P);
+      std::vector<double> kernel(P), general(P);
+      network_effect(s, st, kernel.data());
+      {
+        GeneralLoopsOnly g;
+        network_effect(s, st, general.data());
+      }
+      EXPECT_TRUE(same_bits("G", kernel, general)) << label(P, variant);
+      ++variant;
+    }
+  }
+}
+
+// rule_choice: utilities_row<S> (the kernel) against lab_utilities() (the
+// general path). The utilities are not kept, so they are compared through
+// what the rule does with them: the new allocations (logit with every
+// provider an option, or the top k by utility) bit for bit, and the usage
+// bits, main providers and switches that follow.
+TEST(Kernels, ChoiceUtilitiesRowEqualsLabUtilities) {
+  std::vector<Variant> variants(4);
+  variants[1].outside = false;
+  variants[2].affinity = true;
+  variants[3].all_options = false;
+  variants[3].form = NetworkEffectForm::log_count;
+  for (const std::size_t P : kProviderCounts) {
+    for (std::size_t i = 0; i < variants.size(); ++i) {
+      const Variant& v = variants[i];
+      const Scenario s = random_scenario(P, v);
+      State a = random_state(s, v, 200 + 10 * P + i);
+      ASSERT_TRUE(a.labs.credit.data.empty());  // credits take the general path
+      State b = a;
+      StepCounters ca, cb;
+      rule_choice(s, a, ca);
+      {
+        GeneralLoopsOnly g;
+        rule_choice(s, b, cb);
+      }
+      EXPECT_TRUE(same_bits("x", a.labs.x.data, b.labs.x.data)) << label(P, static_cast<int>(i));
+      EXPECT_EQ(a.labs.main_provider, b.labs.main_provider) << label(P, static_cast<int>(i));
+      EXPECT_EQ(ca.switches, cb.switches) << label(P, static_cast<int>(i));
+      // The comparison is not vacuous: the rule moved the allocations (a
+      // single provider without the outside option leaves x = 1).
+      const State before = random_state(s, v, 200 + 10 * P + i);
+      if (P > 1 || v.outside) {
+        EXPECT_FALSE(same_bits("x", a.labs.x.data, before.labs.x.data))
+            << label(P, static_cast<int>(i));
+      }
+    }
+  }
+}
+
+// rule_capacity: requested_rows<S> and serve_rows<S> (pro rata without
+// credits) against the general loops: requested and served volumes, lock-in
+// stocks, spends, the lab totals and the step's counters.
+TEST(Kernels, CapacityProRataKernelsEqualTheGeneralLoops) {
+  for (const std::size_t P : kProviderCounts) {
+    for (int i = 0; i < 2; ++i) {
+      Variant v;
+      v.uniform_prestige = i == 1;
+      const Scenario s = random_scenario(P, v);
+      State a = random_state(s, v, 300 + 10 * P + static_cast<std::size_t>(i));
+      State b = a;
+      StepCounters ca, cb;
+      rule_capacity(s, a, ca);
+      {
+        GeneralLoopsOnly g;
+        rule_capacity(s, b, cb);
+      }
+      const std::string where = label(P, i);
+      EXPECT_TRUE(same_bits("requested", a.providers.requested, b.providers.requested)) << where;
+      EXPECT_TRUE(same_bits("served", a.providers.served, b.providers.served)) << where;
+      EXPECT_TRUE(same_bits("credits_given", a.providers.credits_given, b.providers.credits_given))
+          << where;
+      EXPECT_TRUE(same_bits("lock", a.labs.lock.data, b.labs.lock.data)) << where;
+      EXPECT_TRUE(same_bits("spend", a.labs.spend, b.labs.spend)) << where;
+      EXPECT_TRUE(same_bits("prestige", &a.handoff.totals.prestige, &b.handoff.totals.prestige, 1)) << where;
+      // The lab totals are read for providers 0..P-1 only. (Beyond P they
+      // differ: with P odd the kernel's last column is the outside option's
+      // x, summed into entry P; the general loop leaves it 0.)
+      EXPECT_TRUE(same_bits("prestige_x", a.handoff.totals.prestige_x.data(),
+                            b.handoff.totals.prestige_x.data(), P))
+          << where;
+      EXPECT_TRUE(same_bits("using_count", a.handoff.totals.using_count.data(),
+                            b.handoff.totals.using_count.data(), P))
+          << where;
+      EXPECT_TRUE(same_bits("counters.requested", &ca.requested, &cb.requested, 1)) << where;
+      EXPECT_TRUE(same_bits("counters.unserved", &ca.unserved, &cb.unserved, 1)) << where;
+      // Some capacity binds, so the fill rates below 1 are exercised.
+      EXPECT_GT(ca.unserved, 0.0) << where;
+    }
+  }
+}
+
+// rule_narrative: update_opinions<S> (gather_fixed, SSE2 lanes) against
+// update_opinions_any (gather), with unit weights (1/degree) and with own
+// edge weights; then the reputations that the opinions feed.
+TEST(Kernels, OpinionKernelEqualsTheGeneralUpdate) {
+  for (const std::size_t P : kProviderCounts) {
+    for (int i = 0; i < 2; ++i) {
+      Variant v;
+      v.weighted_graph = i == 1;
+      const Scenario s = random_scenario(P, v);
+      State a = random_state(s, v, 400 + 10 * P + static_cast<std::size_t>(i));
+      ASSERT_EQ(a.influence.unit(), !v.weighted_graph);
+      // The capacity rule first: sat uses its fill rates and it leaves the
+      // lab totals the narrative rule reads (taken by the same path in both).
+      StepCounters c0;
+      rule_capacity(s, a, c0);
+      State b = a;
+      StepCounters ca, cb;
+      rule_narrative(s, a, ca);
+      {
+        GeneralLoopsOnly g;
+        rule_narrative(s, b, cb);
+      }
+      const std::string where = label(P, i);
+      EXPECT_TRUE(same_bits("opinion", a.labs.opinion.data, b.labs.opinion.data)) << where;
+      EXPECT_TRUE(same_bits("reputation", a.providers.reputation, b.providers.reputation))
+          << where;
+      EXPECT_EQ(ca.statements, cb.statements) << where;
+    }
+  }
+}
+
+}  // namespace
+}  // namespace cw
