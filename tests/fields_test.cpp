@@ -25,7 +25,7 @@ namespace {
 // A value inside the field's support that no default has: distinct per
 // field (index i) so that a value landing in the wrong column shows.
 double probe_value(const Bounds& support, bool count, std::size_t i) {
-  if (count) return static_cast<double>(2 + i % 3);  // a whole number in [1, 64]
+  if (count) return static_cast<double>(2 + i % 3);                    // a whole number in [1, 64]
   if (support.hi <= 1.0) return 0.05 + 0.01 * static_cast<double>(i);  // inside [0, 1]
   return 0.3 + 0.1 * static_cast<double>(i);
 }
@@ -202,6 +202,36 @@ TEST(LabFields, ASetEventChangesEveryFieldOfANamedLabInTheMarket) {
   });
 }
 
+TEST(ProviderMirrors, ASetEventUpdatesEveryMirroredParameterInTheState) {
+  Scenario s = test::tiny(2, 2);
+  s.steps = 3;
+  double value = 0.3;
+  for (const ProviderMirror& m : kProviderMirrors) {
+    EventParams e;
+    e.name = "set-" + std::string(m.key);
+    e.type = EventType::set;
+    e.step = 1;
+    e.path = "providers[P1]." + std::string(m.key);
+    e.value = fmt::format("{}", value);
+    value += 0.1;
+    s.events.push_back(e);
+  }
+  std::vector<Problem> problems;
+  ASSERT_TRUE(check_scenario(s, problems)) << problems[0].path << ": " << problems[0].message;
+  Simulation sim(s);
+  sim.step();
+  sim.step();  // the events fire at the end of step 1
+  value = 0.3;
+  for (const ProviderMirror& m : kProviderMirrors) {
+    EXPECT_EQ((sim.state().providers.*m.now)[1], value) << m.key;
+    EXPECT_NE((sim.state().providers.*m.now)[0], value) << m.key;  // P0 untouched
+    if (m.at_start) {
+      EXPECT_EQ((sim.state().providers.*m.at_start)[1], value) << m.key;
+    }
+    value += 0.1;
+  }
+}
+
 // --- set events -----------------------------------------------------------
 
 Scenario with_set(const std::string& path, const std::string& value, std::int64_t step = 2) {
@@ -275,7 +305,10 @@ TEST(SetEvents, ParametersTheRunReadsAsItGoesAreAccepted) {
            {"choice.tau", "0.5"},
        }) {
     const auto problems = problems_of(with_set(path, value));
-    EXPECT_TRUE(problems.empty()) << path << ": " << (problems.empty() ? "" : problems[0].path + ": " + problems[0].message);
+    EXPECT_TRUE(problems.empty()) << path << ": "
+                                  << (problems.empty()
+                                          ? ""
+                                          : problems[0].path + ": " + problems[0].message);
   }
 }
 

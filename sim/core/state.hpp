@@ -214,6 +214,31 @@ struct ProviderState {
   std::vector<double> partners;            // labs with an active deal
 };
 
+// The provider parameters the rules keep a current value of, in one table:
+// ProviderState's column `now` starts at the parameter, a mid-run `set`
+// event copies the new value into it (and into `at_start`, the value the
+// learning curve scales, where there is one), and the rules move it from
+// there (reputation by the narrative, unit cost and quality by the learning
+// curve). Every other provider parameter is either read from the scenario
+// at every use, or read only when the run starts (FieldDoc: start_only). Four
+// have their own rule for a mid-run change, in sync_providers (events.cpp):
+// price (resets the price-rule level), capacity, background.revenue, active.
+struct ProviderMirror {
+  std::string_view key;  // the parameter's key: providers[NAME].key
+  double ProviderParams::*param;
+  std::vector<double> ProviderState::*now;
+  std::vector<double> ProviderState::*at_start = nullptr;
+};
+inline constexpr ProviderMirror kProviderMirrors[] = {
+    {"unit_cost", &ProviderParams::unit_cost, &ProviderState::unit_cost,
+     &ProviderState::unit_cost0},
+    {"quality", &ProviderParams::quality, &ProviderState::quality, &ProviderState::quality0},
+    {"reputation", &ProviderParams::reputation, &ProviderState::reputation},
+    {"egress_fee", &ProviderParams::egress_fee, &ProviderState::egress_fee},
+    {"lock_in_rate", &ProviderParams::lock_in_rate, &ProviderState::lock_in_rate},
+    {"pseudo_count", &ProviderParams::pseudo_count, &ProviderState::pseudo_count},
+};
+
 // An investment deal (SPEC §2.2 step 2 or a deal event): a provider -> lab
 // investment edge while active.
 struct Deal {

@@ -25,7 +25,8 @@ std::size_t provider_index(const Scenario& s, const std::string& name) {
 }
 
 // After a `set` event on provider fields: the provider's current state
-// follows the new parameters (only the fields that changed).
+// follows the new parameters (only the fields that changed): the mirrored
+// ones of kProviderMirrors (state.hpp), and four with a rule of their own.
 void sync_providers(const std::vector<ProviderParams>& before, const Scenario& s, State& st) {
   ProviderState& Pv = st.providers;
   for (std::size_t p = 0; p < s.providers.size(); ++p) {
@@ -37,12 +38,11 @@ void sync_providers(const std::vector<ProviderParams>& before, const Scenario& s
       Pv.price[p] = b.price;
       Pv.log_price[p] = vmath::log(b.price);
     }
-    if (a.unit_cost != b.unit_cost) Pv.unit_cost0[p] = Pv.unit_cost[p] = b.unit_cost;
-    if (a.quality != b.quality) Pv.quality0[p] = Pv.quality[p] = b.quality;
-    if (a.reputation != b.reputation) Pv.reputation[p] = b.reputation;
-    if (a.egress_fee != b.egress_fee) Pv.egress_fee[p] = b.egress_fee;
-    if (a.lock_in_rate != b.lock_in_rate) Pv.lock_in_rate[p] = b.lock_in_rate;
-    if (a.pseudo_count != b.pseudo_count) Pv.pseudo_count[p] = b.pseudo_count;
+    for (const ProviderMirror& m : kProviderMirrors) {
+      if (a.*m.param == b.*m.param) continue;
+      (Pv.*m.now)[p] = b.*m.param;
+      if (m.at_start) (Pv.*m.at_start)[p] = b.*m.param;
+    }
     if (a.capacity != b.capacity && b.capacity) Pv.capacity[p] = *b.capacity;
     if (a.background.revenue != b.background.revenue) Pv.background[p] = b.background.revenue;
     if (a.active != b.active) Pv.active[p] = b.active ? 1 : 0;
@@ -168,7 +168,8 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
         const std::int32_t left = from < P ? static_cast<std::int32_t>(from) : main_before;
         if (e.public_ && left >= 0 && static_cast<std::size_t>(left) != p) {
           const double w = s.narrative.storm_amplification * L.prestige[l];
-          st.handoff.pending_statements.push_back({l, static_cast<std::size_t>(left), -1.0, w, true});
+          st.handoff.pending_statements.push_back(
+              {l, static_cast<std::size_t>(left), -1.0, w, true});
           st.log.push_back({"storm_off", e.name, e.lab,
                             s.providers[static_cast<std::size_t>(left)].name, e.provider, w});
           ++c.storm_offs;

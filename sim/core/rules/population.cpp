@@ -185,21 +185,17 @@ State init_state(const Scenario& s) {
   Pv.count = st.P;
   const double initial_labs = static_cast<double>(s.labs.count);
   for (const auto& p : s.providers) {
+    for (const ProviderMirror& m : kProviderMirrors) {
+      (Pv.*m.now).push_back(p.*m.param);
+      if (m.at_start) (Pv.*m.at_start).push_back(p.*m.param);
+    }
     Pv.price.push_back(p.price);
     Pv.log_price.push_back(vmath::log(p.price));
-    Pv.unit_cost.push_back(p.unit_cost);
-    Pv.quality.push_back(p.quality);
     double cap = kInf;
     if (p.capacity) cap = *p.capacity;
     if (p.capacity_per_lab) cap = *p.capacity_per_lab * initial_labs;
     Pv.capacity.push_back(cap);
-    Pv.reputation.push_back(p.reputation);
-    Pv.egress_fee.push_back(p.egress_fee);
-    Pv.lock_in_rate.push_back(p.lock_in_rate);
-    Pv.pseudo_count.push_back(p.pseudo_count);
     Pv.price0.push_back(p.price);
-    Pv.unit_cost0.push_back(p.unit_cost);
-    Pv.quality0.push_back(p.quality);
     Pv.price_level.push_back(1.0);
     Pv.cum_volume.push_back(p.learning_curve.initial_volume);
     Pv.background.push_back(p.background.revenue);
