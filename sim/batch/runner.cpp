@@ -356,27 +356,41 @@ std::int64_t write_points(const Sweep& sw, const fs::path& dir) {
 void gzip_file(const fs::path& file) {
   if (!fs::exists(file)) return;
   std::ifstream in(file, std::ios::binary);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  std::string data = buffer.str();
+  if (!in) throw std::runtime_error("cannot read " + file.string() + " to compress it");
   z_stream z{};
   if (deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
     throw std::runtime_error("zlib init failed");
   }
-  std::string out(deflateBound(&z, data.size()) + 64, '\0');
-  z.next_in = reinterpret_cast<Bytef*>(data.data());
-  z.avail_in = static_cast<uInt>(data.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = static_cast<uInt>(out.size());
-  const int rc = deflate(&z, Z_FINISH);
-  const auto written = z.total_out;
-  deflateEnd(&z);
-  if (rc != Z_STREAM_END) throw std::runtime_error("gzip of " + file.string() + " failed");
-  out.resize(written);
   fs::path gz = file;
   gz += ".gz";
   AtomicFile f(gz);
-  f.write(out);
+  // In chunks: files of any size (zlib counts in 32 bits per call), in
+  // bounded memory; zlib's output does not depend on how the input is cut.
+  constexpr std::size_t kChunk = std::size_t{1} << 20;
+  std::string input(kChunk, '\0'), output(kChunk, '\0');
+  int rc = Z_OK;
+  bool end = false;
+  while (!end) {
+    in.read(input.data(), static_cast<std::streamsize>(kChunk));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (in.bad()) {
+      deflateEnd(&z);
+      throw std::runtime_error("cannot read " + file.string() + " to compress it");
+    }
+    end = in.eof();
+    z.next_in = reinterpret_cast<Bytef*>(input.data());
+    z.avail_in = static_cast<uInt>(got);
+    do {
+      z.next_out = reinterpret_cast<Bytef*>(output.data());
+      z.avail_out = static_cast<uInt>(kChunk);
+      rc = deflate(&z, end ? Z_FINISH : Z_NO_FLUSH);
+      if (rc == Z_STREAM_ERROR) break;
+      f.write(std::string_view(output.data(), kChunk - z.avail_out));
+    } while (z.avail_out == 0);
+    if (rc == Z_STREAM_ERROR) break;
+  }
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) throw std::runtime_error("gzip of " + file.string() + " failed");
   f.commit();
   fs::remove(file);
 }
