@@ -555,3 +555,180 @@ TEST(Narrative, ContagionFollowsTheBassCurve) {
 
 }  // namespace
 }  // namespace cw
+
+namespace cw {
+namespace {
+
+// --- Issue 11: storm-offs that emerge, defence that prevents them --------
+
+// Two providers; "Flagship" (prestige 4, demand 1) on P0 with a capacity
+// shortage there: P0's capacity is 1 for a requested 2 (four small labs on
+// P0 ask for 0.25 each), so everyone on P0 is served half (fill 0.5). P0's
+// quality 0.4 gives the experience sat = 2 q fill - 1 = -0.6. No neighbours
+// (no graph), w_exp = 1, lambda = 0.5: the flagship's opinion of P0 after
+// step t is o_t = -0.6 (1 - 0.5^(t+1)): -0.3, -0.45, -0.525, ... With
+// storm_opinion -0.5 it falls below at step 2, so it walks out in step 3's
+// choice. It never re-evaluates by itself (renewal 0). Its utility weighs
+// its own opinion (gamma 1, w_own 1), so leaving P0 is its choice: argmax.
+Scenario shortage_scenario() {
+  Scenario s = test::tiny(2, 5);
+  s.labs.tiers[0].renewal = Dist::fixed_at(0);
+  s.labs.tiers[0].demand = Dist::fixed_at(0.25);
+  s.labs.tiers[0].gamma = Dist::fixed_at(1.0);
+  s.labs.tiers[0].w_own = Dist::fixed_at(1.0);
+  s.labs.named.push_back(named("Flagship", 4.0, 1.0, "P0"));
+  s.labs.initial = InitialAllocation::uniform;
+  s.choice.allocation = AllocationRule::argmax;
+  s.choice.partial_adjustment = 0.2;  // a walk-out moves all the way regardless
+  s.providers[0].quality = 0.4;
+  s.providers[1].quality = 0.4;
+  s.providers[0].capacity = 1.0;
+  s.narrative.enabled = true;
+  s.narrative.lambda = 0.5;
+  s.narrative.w_exp = 1.0;
+  s.narrative.storm_opinion = -0.5;
+  s.narrative.storm_dependence = 0.5;
+  s.narrative.storm_threshold = 0.5;
+  s.narrative.phi = 0.0;
+  s.steps = 6;
+  return s;
+}
+
+// The small labs sit on P0 only (uniform would split them).
+Scenario with_small_labs_on_p0(Scenario s) {
+  for (int i = 0; i < 4; ++i) {
+    NamedLabParams n = named("small-" + std::to_string(i), 0.0, 0.25, "P0");
+    n.gamma = 0.0;  // they do not mind: only the flagship's story is told
+    s.labs.named.push_back(n);
+  }
+  return s;
+}
+
+struct StormLog {
+  std::int64_t storm_step = -1;
+  double weight = 0;
+  std::int64_t deals = 0;
+  bool priority = false;
+};
+
+StormLog run_storm(const Scenario& s) {
+  Simulation sim(s);
+  StormLog out;
+  while (!sim.done()) {
+    const std::int64_t t = sim.state().step;
+    sim.step();
+    for (const EventRecord& e : sim.state().log) {
+      if (e.type == "storm_off" && e.lab == "Flagship" && out.storm_step < 0) {
+        out.storm_step = t;
+        out.weight = e.magnitude;
+      }
+      if (e.type == "deal" && e.lab == "Flagship") ++out.deals;
+    }
+    for (const Deal& d : sim.state().deals) out.priority = out.priority || d.priority;
+  }
+  return out;
+}
+
+TEST(StormOff, ACapacityShortageMakesTheFlagshipStormOffWhenTheHandComputationSays) {
+  const Scenario s = with_small_labs_on_p0(shortage_scenario());
+  std::vector<Problem> problems;
+  ASSERT_TRUE(check_scenario(s, problems)) << problems[0].path << ": " << problems[0].message;
+  Simulation sim(s);
+  // Opinions of P0 by hand: -0.3, -0.45, -0.525.
+  const double expected[] = {-0.3, -0.45, -0.525};
+  for (int t = 0; t < 3; ++t) {
+    sim.step();
+    const auto f = static_cast<std::size_t>(sim.state().slot_of_named("Flagship"));
+    EXPECT_NEAR(sim.state().labs.opinion.at(f, 0), expected[t], 1e-12) << "step " << t;
+    EXPECT_EQ(sim.state().labs.x.at(f, 0), 1.0) << "step " << t;  // still on P0
+  }
+  const auto r = run_storm(s);
+  EXPECT_EQ(r.storm_step, 3);  // walks out in step 3's choice, all the way
+  // Criticism weighted by prestige: storm_amplification x v = 5 x 4.
+  EXPECT_EQ(r.weight, 20.0);
+}
+
+TEST(StormOff, ASatisfiedFlagshipDoesNotStormOff) {
+  Scenario s = with_small_labs_on_p0(shortage_scenario());
+  s.providers[0].capacity = 2.0;  // no shortage: fill 1, sat = 2 x 0.4 - 1 = -0.2
+  EXPECT_EQ(run_storm(s).storm_step, -1);
+  s.providers[0].quality = 0.9;  // and satisfied: sat = 0.8
+  s.providers[0].capacity = 1.0;  // even half served: sat = 2 x 0.9 x 0.5 - 1 = -0.1
+  EXPECT_EQ(run_storm(s).storm_step, -1);
+}
+
+// P0 defends: at step 2's courting the flagship's opinion -0.45 is below
+// storm_opinion + warning = -0.3, so it is at risk. P0 offers priority
+// capacity (the flagship is served first: fill 1, sat = 2 x 0.4 - 1 = -0.2)
+// and the smallest credit that keeps P0 its top choice by the margin. Its
+// opinion then climbs back toward -0.2 and it never walks out. (The small
+// labs are at risk too; with one offer a step the flagship's larger loss
+// ranks first. Offers to all five at once would give all five priority,
+// which is no priority: fill 0.5 again.)
+TEST(StormOff, DefensiveInvestmentPreventsTheStormOff) {
+  Scenario s = with_small_labs_on_p0(shortage_scenario());
+  auto& inv = s.providers[0].investment;
+  inv.policy = InvestmentPolicy::defensive;
+  inv.budget = 100;
+  inv.budget_cap = 100;
+  inv.max_credit = 0.9;
+  inv.credit_steps = 12;
+  inv.max_offers = 1;  // the flagship only: priority for everyone is priority for no one
+  s.courting.warning = 0.2;
+  const auto undefended = run_storm(with_small_labs_on_p0(shortage_scenario()));
+  ASSERT_EQ(undefended.storm_step, 3);
+  const auto defended = run_storm(s);
+  EXPECT_EQ(defended.storm_step, -1);
+  EXPECT_EQ(defended.deals, 1);
+  EXPECT_TRUE(defended.priority);
+}
+
+// The deal threshold above the margin: the offer now clears it. The lab
+// prefers P1 by 0.2 (quality 0.7 vs 0.5), the threshold is 0.5 > margin
+// 0.1: c = 1 - exp(-(0.2 + 0.5)) (alpha 1), and the lab accepts.
+TEST(Courting, AnOfferClearsADealThresholdAboveTheMargin) {
+  Scenario s = courting_scenario(InvestmentPolicy::revenue);
+  s.labs.tiers[0].deal_threshold = Dist::fixed_at(0.5);
+  for (auto& n : s.labs.named) n.deal_threshold = 0.5;
+  Simulation sim(s);
+  sim.step();
+  ASSERT_EQ(sim.state().deals.size(), 1u);
+  EXPECT_NEAR(sim.state().deals[0].credit, 1 - std::exp(-0.7), 1e-15);
+}
+
+// McFadden's discrete choice: single-homing labs under `logit` each hold one
+// provider, drawn with the logit probabilities over all options. 3 providers
+// at prices 1, 1.5, 2 (alpha 1, tau 0.5): U_p = -ln price_p, p_i ∝ price^-2:
+// 1, 0.444..., 0.25 over 1.6944. 20000 fresh labs choose once; each
+// frequency is within 5 sd of its probability (sd = sqrt(p(1-p)/N) <= 0.0036;
+// false-failure rate below 2e-6 over the three).
+TEST(Choice, SingleHomingLogitDrawsWithTheLogitProbabilities) {
+  Scenario s = test::tiny(3, 20000);
+  s.providers[1].price = 1.5;
+  s.providers[2].price = 2.0;
+  s.choice.tau = 0.5;
+  s.labs.initial = InitialAllocation::choice;
+  s.steps = 1;
+  Simulation sim(s);
+  sim.step();
+  const LabState& L = sim.state().labs;
+  std::array<double, 3> count{};
+  for (std::size_t l = 0; l < L.n; ++l) {
+    double held = 0;
+    for (std::size_t p = 0; p < 3; ++p) {
+      held += L.x.at(l, p);
+      if (L.x.at(l, p) == 1.0) count[p] += 1;
+    }
+    ASSERT_EQ(held, 1.0);  // one provider, wholly
+  }
+  const double z = 1.0 + 1.0 / 2.25 + 0.25;
+  const std::array<double, 3> prob = {1.0 / z, (1.0 / 2.25) / z, 0.25 / z};
+  for (std::size_t p = 0; p < 3; ++p) {
+    const double f = count[p] / 20000.0;
+    const double sd = std::sqrt(prob[p] * (1 - prob[p]) / 20000.0);
+    EXPECT_NEAR(f, prob[p], 5 * sd) << "provider " << p;
+  }
+}
+
+}  // namespace
+}  // namespace cw

@@ -73,7 +73,8 @@ void describe(FieldVisitor& v, InvestmentParams& i) {
   v.number("w_narr", i.w_narr, kNonNegative,
            {"weight of v_l x (share of l's demand on rivals) in the value score"});
   v.number("w_def", i.w_def, kNonNegative,
-           {"weight of v_l x_lp [l leans away] in the value score"});
+           {"weight of the expected loss if an at-risk lab storms off from p (its revenue "
+            "over T_c plus the revenue a public criticism's reputation cost puts at risk)"});
   v.integer("max_offers", i.max_offers, range(0, 1e6), {"offers made per step at most"});
 }
 
@@ -93,6 +94,9 @@ void describe(FieldVisitor& v, EventParams& e) {
   v.integer("exclusivity_steps", e.exclusivity_steps, range(0, 1e7),
             {"deal: steps of exclusivity; 0 = none"});
   v.number("equity", e.equity, kUnit, {"deal: equity share taken (recorded)"});
+  v.flag("priority", e.priority,
+         {"deal: priority capacity: the lab is served first by the provider while the deal "
+          "lasts"});
   v.number("amount", e.amount, kNonNegative, {"deal: headline value (recorded)", "money"});
   v.number("volume", e.volume, kNonNegative,
            {"capacity_contract: volume committed per step", "compute units per step"});
@@ -273,10 +277,12 @@ void describe(FieldVisitor& v, Scenario& s) {
            {"capacity rationing (SPEC §2.2 step 4)"});
   v.object("courting",
            [&s](FieldVisitor& w) {
-             w.number("margin", s.courting.margin, kNonNegative,
-                      {"utility margin over the best rival that an offer must give, and within "
-                       "which a lab 'leans away'",
-                       "utility"});
+             w.number(
+                 "margin", s.courting.margin, kNonNegative,
+                 {"utility margin over the best rival that a courting offer must give", "utility"});
+             w.number("warning", s.courting.warning, kNonNegative,
+                      {"a lab depending on p is at risk, and may get p's defensive offer, when "
+                       "its opinion of p is below narrative.storm_opinion + warning"});
            },
            {"courting (SPEC §2.2 step 2); budgets and policies are per provider"});
   v.object(
@@ -296,6 +302,12 @@ void describe(FieldVisitor& v, Scenario& s) {
                  {"theta: share of demand moved away from p in a step that is a storm-off"});
         w.number("storm_amplification", n.storm_amplification, kNonNegative,
                  {"weight multiplier of a storm-off's criticism"});
+        w.number("storm_opinion", n.storm_opinion, range(-1, 0),
+                 {"a lab whose opinion of a provider it depends on falls below this walks "
+                  "out: it re-evaluates at the next choice, whatever its renewal and "
+                  "exclusivity, moving all the way (mu = 1)"});
+        w.number("storm_dependence", n.storm_dependence, Bounds{0, 1, true, false},
+                 {"x_lp from which a lab depends on p (storm-offs, defensive offers)"});
         w.number("inattention", n.inattention, kNonNegative,
                  {"v_0: the public's inattention weight"});
         w.number("rho", n.rho, kUnit, {"reputation update speed"});

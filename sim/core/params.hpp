@@ -76,7 +76,7 @@ struct InvestmentParams {
   double equity_per_credit = 0.0;      // equity share per unit of credit value
   double w_rev = 1.0;                  // weight of expected revenue in a lab's value score
   double w_narr = 1.0;                 // weight of the narrative term v_l x (share on rivals)
-  double w_def = 1.0;                  // weight of the defensive term
+  double w_def = 1.0;                  // weight of the expected loss from a storm-off
   std::int64_t max_offers = 3;         // offers made per step at most
 };
 
@@ -239,7 +239,8 @@ inline constexpr std::array<std::string_view, 2> kRationingRuleNames = {"pro_rat
 // Courting (SPEC §2.2 step 2): market-wide terms; budgets and policies are
 // per provider (ProviderParams::investment).
 struct CourtingParams {
-  double margin = 0.1;  // utility margin a deal must give p over the best rival
+  double margin = 0.1;   // utility margin a deal must give p over the best rival
+  double warning = 0.2;  // a dependent lab is at risk when o_lp < storm_opinion + warning
 };
 
 enum class NarrativeMode { opinion, contagion };
@@ -255,6 +256,8 @@ struct NarrativeParams {
   double statement_threshold = 0.5;    // |o| a statement needs
   double storm_threshold = 0.5;        // theta: share of demand moved away that is a storm-off
   double storm_amplification = 5.0;    // weight multiplier of a storm-off statement
+  double storm_opinion = -0.4;         // o_lp below which a lab dependent on p walks out
+  double storm_dependence = 0.5;       // x_lp from which a lab depends on p
   double inattention = 10.0;           // v_0: the public's inattention
   double rho = 0.2;                    // reputation update speed
   double phi = 1.0;                    // weight of the narrative-share term
@@ -300,6 +303,7 @@ struct EventParams {
   std::int64_t credit_steps = 12;      // deal
   std::int64_t exclusivity_steps = 0;  // deal
   double equity = 0.0;                 // deal: equity share taken (recorded)
+  bool priority = false;               // deal: the lab is served first (priority capacity)
   double amount = 0.0;                 // deal: headline value (money; recorded)
   double volume = 0.0;                 // capacity_contract: compute units per step
   std::int64_t steps = 12;             // capacity_contract, capacity_outage: duration

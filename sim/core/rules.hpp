@@ -44,8 +44,9 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c);
 // (none with a decentralized provider), an investment edge, the credits'
 // value added to p's credits_spent; logged with `headline` as magnitude.
 void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, double credit,
-                 std::int64_t credit_steps, std::int64_t exclusivity_steps, double value,
-                 double equity, const std::string& name, double headline, StepCounters& c);
+                 std::int64_t credit_steps, std::int64_t exclusivity_steps, bool priority,
+                 double value, double equity, const std::string& name, double headline,
+                 StepCounters& c);
 
 // Step 6. Narrative: experience, synchronous opinion update over the
 // influence graph, statements and storm-offs, reputation; or contagion.
@@ -67,6 +68,10 @@ void rule_population(const Scenario& s, State& st, StepCounters& c);
 // Settles lab l's main provider after its allocation moved: a change from
 // one provider to another is a switch (counted, and logged when events are).
 void settle_main_provider(const Scenario& s, State& st, std::size_t l, StepCounters& c);
+
+// Ends lab l's exclusivity now (its deals' exclusive_end too): the
+// end_exclusivity event, and a lab walking out of an exclusive deal (§6).
+void end_exclusivity(State& st, std::size_t l);
 
 // Step 3. Choice: labs that re-evaluate (probability h, stream renewal; always
 // when fresh) score every option and move part way to the allocation rule's

@@ -127,8 +127,11 @@ inline void set_lab_value(Column<std::int32_t>& v, std::size_t l, double x) {
   v.set(l, static_cast<std::int32_t>(x));
 }
 
-// kReevaluate: a forced re-evaluation this step (a deal, an eviction).
-inline constexpr std::uint8_t kReevaluate = 1;
+// kReevaluate: a forced re-evaluation in the next choice rule (a deal, an
+// eviction). kWalkOut: the lab is dissatisfied with a provider it depends on
+// (§6): it re-evaluates in the next choice rule whatever its renewal and
+// exclusivity, and moves all the way to its choice (mu = 1).
+inline constexpr std::uint8_t kReevaluate = 1, kWalkOut = 2;
 
 struct LabState {
   std::size_t n = 0;
@@ -142,7 +145,7 @@ struct LabState {
   std::vector<std::uint8_t> fresh;            // arrived and not yet chosen: choose with mu = 1
   std::vector<std::int32_t> main_provider;    // largest allocation (-1: none/outside)
   std::vector<std::int64_t> exclusive_until;  // no re-evaluation before this step
-  std::vector<std::uint8_t> reevaluate;       // kReevaluate flags
+  std::vector<std::uint8_t> reevaluate;       // kReevaluate, kWalkOut flags
   std::vector<double> spend;  // this step's spend, sum_p served_lp price_p (lock-in ratio)
   Rows affinity, x, lock, opinion, credit;  // affinity and credit are lazy
 
@@ -250,7 +253,8 @@ struct Deal {
   std::int64_t exclusive_end = 0;  // exclusivity in steps [start, exclusive_end)
   double value = 0;                // credits' value charged to the budget (money)
   double equity = 0;
-  double served = 0;  // served to the lab by the provider this step (capacity rule)
+  bool priority = false;  // priority capacity: served first while the deal is active
+  double served = 0;      // served to the lab by the provider this step (capacity rule)
 };
 
 // A capacity contract: the lab keeps at least volume/d_l of its demand on p.
@@ -302,6 +306,12 @@ struct Handoff {
   // step's allocations; narrative invalidates them (step = -1) when a
   // contagion adoption moves allocations.
   LabTotals totals;
+  // capacity (§4) -> narrative (§6): this step's fill rates per provider,
+  // for the labs served first (`first`: partners under partners_first
+  // rationing, or under a deal with priority capacity) and for the others,
+  // and the (slot, provider) pairs served first, sorted.
+  std::array<double, kMaxProviders> fill_first{}, fill_other{};
+  std::vector<std::pair<std::size_t, std::size_t>> served_first;
   // narrative (§6): this step's statements (the pending ones first), kept
   // until the next narrative rule for inspection (tests).
   std::vector<Statement> statements;

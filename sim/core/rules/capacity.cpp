@@ -84,16 +84,19 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
     const double lost = st.step < Pv.outage_until[p] ? Pv.outage_fraction[p] : 0.0;
     Pv.capacity_offered[p] = Pv.active[p] ? Pv.capacity[p] * (1.0 - lost) : 0.0;
   }
-  // Partners (labs with an active deal) for partners_first rationing.
-  const bool partners_first = s.capacity.rationing == RationingRule::partners_first;
-  std::vector<std::pair<std::size_t, std::size_t>> partner;  // (slot, provider)
-  if (partners_first) {
-    for (const Deal& d : st.deals) {
-      const std::int64_t slot = st.slot_of(d.lab);
-      if (slot >= 0) partner.emplace_back(static_cast<std::size_t>(slot), d.provider);
-    }
-    std::sort(partner.begin(), partner.end());
+  // The labs served first by a provider: its partners (labs with an active
+  // deal) under partners_first rationing, and under any rationing the labs
+  // whose deal gives priority capacity.
+  const bool all_partners = s.capacity.rationing == RationingRule::partners_first;
+  std::vector<std::pair<std::size_t, std::size_t>>& partner = st.handoff.served_first;
+  partner.clear();
+  for (const Deal& d : st.deals) {
+    if (!all_partners && !d.priority) continue;
+    const std::int64_t slot = st.slot_of(d.lab);
+    if (slot >= 0) partner.emplace_back(static_cast<std::size_t>(slot), d.provider);
   }
+  std::sort(partner.begin(), partner.end());
+  const bool partners_first = !partner.empty();
   auto is_partner = [&partner](std::size_t l, std::size_t p) {
     return std::binary_search(partner.begin(), partner.end(), std::make_pair(l, p));
   };
@@ -129,8 +132,11 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
       fill_other[p] = req_other[p] > left ? left / req_other[p] : 1.0;
     } else {
       fill_other[p] = Pv.requested[p] > cap ? cap / Pv.requested[p] : 1.0;
+      fill_partner[p] = fill_other[p];
     }
   }
+  st.handoff.fill_first = fill_partner;
+  st.handoff.fill_other = fill_other;
   // Served volumes, and step 5 (lock-in) in the same pass over the labs:
   // served_lp = d_l x_lp fill, k_lp <- (1 - decay) k_lp + kappa_p served_lp.
   // Served volumes are not kept per lab: what later rules need of them is

@@ -180,10 +180,11 @@ ChoiceView choice_view(const Scenario& s, const State& st) {
   return v;
 }
 
-// The labs that re-evaluate in this step, in lab order: fresh labs and labs
-// whose re-evaluation is forced (a deal, an eviction) always, the others
-// with probability h_l (stream renewal); none while exclusive. Clears the
-// forcing flags.
+// The labs that re-evaluate in this step, in lab order: a lab walking out
+// (kWalkOut, §6) always, even while exclusive (its exclusivity ends now);
+// otherwise none while exclusive; fresh labs and labs whose re-evaluation
+// is forced (a deal, an eviction) always, the others with probability h_l
+// (stream renewal). Clears kReevaluate; kWalkOut is cleared by the choice.
 void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& chosen) {
   LabState& L = st.labs;
   LabDraws renewal(static_cast<std::uint64_t>(s.seed), Stream::renewal,
@@ -191,7 +192,12 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
   chosen.clear();
   for (std::size_t l = 0; l < L.n; ++l) {
     const std::uint8_t flags = L.reevaluate[l];
-    L.reevaluate[l] = 0;
+    L.reevaluate[l] = flags & kWalkOut;
+    if (flags & kWalkOut) {
+      if (L.exclusive_until[l] > st.step) end_exclusivity(st, l);
+      chosen.push_back(static_cast<std::uint32_t>(l));
+      continue;
+    }
     if (L.exclusive_until[l] > st.step) continue;  // exclusivity blocks re-evaluation
     if (!L.fresh[l] && !(flags & kReevaluate)) {
       if (L.renewal[l] <= 0) continue;
@@ -224,7 +230,14 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
     for (std::size_t p = 0; p <= P; ++p) u[p] += ch.noise * r.normal();
   }
   std::array<std::size_t, kMaxProviders + 8> order{};
-  const std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(L.max_providers[l]), P);
+  std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(L.max_providers[l]), P);
+  // One option drawn from the logit probabilities: always with `sample`;
+  // with `logit` for a single-homing lab, over all its options (McFadden's
+  // discrete choice). A multi-homing lab under `logit` holds fractional
+  // shares over its top k.
+  const bool draw_one =
+      ch.allocation == AllocationRule::sample || (ch.allocation == AllocationRule::logit && k == 1);
+  if (ch.allocation == AllocationRule::logit && k == 1) k = P;
   std::iota(order.begin(), order.begin() + P, std::size_t{0});
   if (k < P) {  // with every provider an option, their order does not matter
     std::stable_sort(order.begin(), order.begin() + P,
@@ -262,7 +275,7 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
         }
         for (std::size_t i = 0; i < n_opt; ++i) target[order[i]] /= z;
       }
-      if (ch.allocation == AllocationRule::sample) {
+      if (draw_one) {
         Draws r(seed, Stream::choice_sample, t, L.id[l]);
         const double draw = r.uniform();
         double acc = 0;
@@ -358,8 +371,11 @@ CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
       }
     }
     choice_target(s, st, view, l, u.data(), target.data());
-    // Partial adjustment x <- (1 - mu) x + mu x*; a fresh lab moves all the way.
-    const double mu = L.fresh[l] ? 1.0 : s.choice.partial_adjustment;
+    // Partial adjustment x <- (1 - mu) x + mu x*; a fresh lab and a lab
+    // walking out (§6) move all the way.
+    const bool walk_out = (L.reevaluate[l] & kWalkOut) != 0;
+    L.reevaluate[l] &= static_cast<std::uint8_t>(~kWalkOut);
+    const double mu = L.fresh[l] || walk_out ? 1.0 : s.choice.partial_adjustment;
     double* x = L.x.row(l);
     std::copy(x, x + P + 1, before.begin());
     for (std::size_t p = 0; p <= P; ++p) x[p] = (1.0 - mu) * x[p] + mu * target[p];

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <optional>
 
 #include "core/rules.hpp"
 #include "core/vmath.hpp"
@@ -9,8 +10,9 @@
 namespace cw {
 
 void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, double credit,
-                 std::int64_t credit_steps, std::int64_t exclusivity_steps, double value,
-                 double equity, const std::string& name, double headline, StepCounters& c) {
+                 std::int64_t credit_steps, std::int64_t exclusivity_steps, bool priority,
+                 double value, double equity, const std::string& name, double headline,
+                 StepCounters& c) {
   LabState& L = st.labs;
   ProviderState& Pv = st.providers;
   const std::uint64_t lab = L.id[slot];
@@ -28,6 +30,7 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
   d.exclusive_end = exclusive ? st.step + exclusivity_steps : st.step;
   d.value = value;
   d.equity = equity;
+  d.priority = priority;
   st.deals.push_back(d);
   Pv.credits_spent[p] += value;
   if (credit > 0 && credit_steps > 0) {
@@ -51,12 +54,37 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
   if (exclusive) settle_main_provider(s, st, slot, c);
 }
 
+void end_exclusivity(State& st, std::size_t l) {
+  LabState& L = st.labs;
+  for (Deal& d : st.deals) {
+    if (d.lab == L.id[l]) d.exclusive_end = std::min(d.exclusive_end, st.step);
+  }
+  L.exclusive_until[l] = std::min(L.exclusive_until[l], st.step);
+}
+
 namespace {
 
 struct Offer {
   std::size_t provider = 0, slot = 0;
   double credit = 0, value = 0, score = 0;
+  bool defensive = false;  // to an at-risk lab on p: priority capacity
 };
+
+// The smallest credit c (a price discount) after which p is the lab's top
+// choice by at least max(margin, threshold) over its best rival, and the
+// lab gains at least its threshold over its best option now:
+//   U_p - alpha ln(1 - c) >= rival + max(margin, threshold)
+//   U_p - alpha ln(1 - c) >= max(U_p, rival) + threshold.
+// 0 when p already is (nothing to buy); above c_max: no offer (nullopt).
+std::optional<double> smallest_credit(double u_p, double rival, double margin, double threshold,
+                                      double alpha, double max_credit) {
+  const double boost =
+      std::max(rival + std::max(margin, threshold) - u_p, std::max(u_p, rival) + threshold - u_p);
+  if (!(boost > 0)) return 0.0;
+  const double credit = 1.0 - vmath::exp(-boost / alpha);
+  if (credit > max_credit) return std::nullopt;
+  return credit;
+}
 
 // Deals whose credit and exclusivity have both ended are removed; expired
 // credits are cleared from the lab's row.
@@ -100,15 +128,16 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
 
   std::vector<Offer> offers;
   std::vector<Offer> candidates;
+  const NarrativeParams& n = s.narrative;
+  const bool opinions = n.enabled && n.mode == NarrativeMode::opinion;
   for (std::size_t p = 0; p < P; ++p) {
     const InvestmentParams& inv = s.providers[p].investment;
     if (inv.policy == InvestmentPolicy::none || !Pv.active[p] || Pv.budget[p] <= 0) continue;
-    const double w_rev = inv.policy == InvestmentPolicy::defensive ? 0.0 : inv.w_rev;
+    // revenue: courts; defensive: defends; narrative: both (SPEC §2.2 step 2).
+    const bool courts = inv.policy != InvestmentPolicy::defensive;
+    const bool defends = inv.policy != InvestmentPolicy::revenue && opinions;
+    const double w_rev = inv.w_rev;
     const double w_narr = inv.policy == InvestmentPolicy::narrative ? inv.w_narr : 0.0;
-    const double w_def =
-        inv.policy == InvestmentPolicy::narrative || inv.policy == InvestmentPolicy::defensive
-            ? inv.w_def
-            : 0.0;
     const double T = static_cast<double>(inv.credit_steps);
     candidates.clear();
     // Labs already under a deal with p (ids, sorted): no new offer to them.
@@ -126,21 +155,33 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
       for (std::size_t q = 0; q < P; ++q) {
         if (q != p) rival = std::max(rival, ul[q]);
       }
-      // The smallest credit that makes p the top choice by the margin:
-      // U_p - alpha ln(1 - c) >= rival + margin.
-      const double gap = rival + margin - ul[p];
-      if (!(gap > 0)) continue;  // already chosen with the margin: nothing to buy
-      const double credit = 1.0 - vmath::exp(-gap / L.alpha[l]);
-      if (credit > inv.max_credit) continue;
-      // Every candidate "leans away": its best rival is within the margin
-      // of p (gap > 0), so the defensive term is v_l x_lp for all of them.
       const double* x = L.x.row(l);
       const double v = L.prestige[l];
-      const double score = w_rev * L.demand[l] * Pv.price[p] * T +
-                           w_narr * v * (1.0 - x[p] - x[P]) + w_def * v * x[p];
+      const auto credit =
+          smallest_credit(ul[p], rival, margin, L.deal_threshold[l], L.alpha[l], inv.max_credit);
+      if (!credit) continue;
+      const double value = *credit * Pv.price[p] * L.demand[l] * T;
+      // Defence: a lab depending on p whose opinion of p is near the storm
+      // threshold is at risk of walking out in public (§6). What p stands to
+      // lose: the lab's revenue over T_c, plus the AI revenue that the
+      // reputation drop of its public criticism, rho amp v / (v_0 + amp v),
+      // puts at risk over T_c. p offers priority capacity and the smallest
+      // sufficient credit if their value is below that loss.
+      const bool at_risk = defends && x[p] >= n.storm_dependence &&
+                           L.opinion.at(l, p) < n.storm_opinion + s.courting.warning;
+      if (at_risk) {
+        const double criticism = n.storm_amplification * v;
+        const double drop = n.rho * criticism / (n.inattention + criticism);
+        const double loss = T * (L.demand[l] * x[p] * Pv.price[p] + drop * Pv.ai_revenue[p]);
+        if (!(loss > 0) || value > loss) continue;
+        candidates.push_back({p, l, *credit, value, inv.w_def * loss, true});
+        continue;
+      }
+      // Courting: a lab p is not the top choice of (by the margin) is bought.
+      if (!courts || !(*credit > 0)) continue;
+      const double score = w_rev * L.demand[l] * Pv.price[p] * T + w_narr * v * (1.0 - x[p] - x[P]);
       if (!(score > 0)) continue;
-      const double value = credit * Pv.price[p] * L.demand[l] * T;
-      candidates.push_back({p, l, credit, value, score});
+      candidates.push_back({p, l, *credit, value, score, false});
     }
     // The best-scoring labs, ties by slot; offers fit the budget together.
     std::stable_sort(candidates.begin(), candidates.end(),
@@ -179,7 +220,8 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
       const InvestmentParams& inv = s.providers[best->provider].investment;
       Pv.budget[best->provider] -= best->value;
       accept_deal(s, st, best->provider, l, best->credit, inv.credit_steps, inv.exclusivity_steps,
-                  best->value, inv.equity_per_credit * best->value, "", best->value, c);
+                  best->defensive, best->value, inv.equity_per_credit * best->value,
+                  best->defensive ? "defensive" : "", best->value, c);
     }
   }
 }

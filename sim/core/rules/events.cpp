@@ -130,7 +130,7 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
       }
       case EventType::deal:
         // The credits' value, as for courting; the headline amount is logged.
-        accept_deal(s, st, p, l, e.credit, e.credit_steps, e.exclusivity_steps,
+        accept_deal(s, st, p, l, e.credit, e.credit_steps, e.exclusivity_steps, e.priority,
                     e.credit * Pv.price[p] * L.demand[l] * static_cast<double>(e.credit_steps),
                     e.equity, e.name, e.amount, c);
         continue;  // accept_deal logs it

@@ -181,11 +181,13 @@ CW_CLONES void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
   const auto seed = static_cast<std::uint64_t>(s.seed);
   const auto t = static_cast<std::uint64_t>(st.step);
 
-  // Experience: sat_lp = 2 q_p fill_p - 1, fill_p = served / requested.
-  std::array<double, kMaxProviders + 8> sat{};
+  // Experience: sat_lp = 2 q_p fill_lp - 1, with this step's fill of lab l
+  // at p (§4): the labs served first by p (partners_first, priority
+  // capacity) have their own fill; the others share p's.
+  std::array<double, kMaxProviders + 8> sat{}, sat_first{};
   for (std::size_t p = 0; p < P; ++p) {
-    const double fill = Pv.requested[p] > 0 ? Pv.served[p] / Pv.requested[p] : 1.0;
-    sat[p] = 2.0 * Pv.quality[p] * fill - 1.0;
+    sat[p] = 2.0 * Pv.quality[p] * st.handoff.fill_other[p] - 1.0;
+    sat_first[p] = 2.0 * Pv.quality[p] * st.handoff.fill_first[p] - 1.0;
   }
 
   // Opinions, synchronous (every lab reads the opinions of the step's start):
@@ -199,7 +201,36 @@ CW_CLONES void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
       })) {
     update_opinions_any(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
   }
+  // The labs served first by some provider: their rows again, with their
+  // own experience of that provider (the same arithmetic, row by row).
+  const auto& first = st.handoff.served_first;  // (slot, provider), sorted
+  for (std::size_t i = 0; i < first.size();) {
+    const std::size_t l = first[i].first;
+    std::array<double, kMaxProviders + 8> own = sat, heard{};
+    for (; i < first.size() && first[i].first == l; ++i)
+      own[first[i].second] = sat_first[first[i].second];
+    if (l >= L.n) continue;
+    gather(st.influence, L.opinion, l, heard.data());
+    update_row(n, L.opinion.row(l), L.x.row(l), heard.data(), own.data(), L.opinion.stride,
+               next.row(l));
+  }
   std::swap(L.opinion.data, next.data);
+
+  // Walking out (SPEC §2.2 step 6): a lab whose opinion of a provider it
+  // depends on (x_lp >= storm_dependence) fell below storm_opinion
+  // re-evaluates at the next choice rule, whatever its renewal and
+  // exclusivity, all the way (mu = 1); if it then moves theta or more off
+  // p, that is a storm-off (below).
+  for (std::size_t l = 0; l < L.n; ++l) {
+    const double* x = L.x.row(l);
+    const double* o = L.opinion.row(l);
+    for (std::size_t p = 0; p < P; ++p) {
+      if (Pv.active[p] && x[p] >= n.storm_dependence && o[p] < n.storm_opinion) {
+        L.reevaluate[l] |= kWalkOut;
+        break;
+      }
+    }
+  }
 
   // Statements: with probability pi_l a lab speaks about the provider of its
   // most extreme opinion, if |o| reaches the threshold.
