@@ -67,7 +67,8 @@ TEST(MarketPower, SymmetricFirmsReachTheClosedFormInOneStepAtSpeedOne) {
   // n = 3, alpha/tau = 3: m = 1/(3 * 2/3) = 1/2 (p* = 2c);
   // n = 4, alpha/tau = 4: m = 1/(4 * 3/4) = 1/3 (p* = 1.5c);
   // n = 2, alpha/tau = 5: m = 1/(5 * 1/2) = 2/5 (p* = 5c/3).
-  for (const Case& k : {Case{3, 3.0, 1.0, 0.5}, Case{4, 2.0, 0.5, 1.0 / 3}, Case{2, 1.5, 0.3, 0.4}}) {
+  for (const Case& k :
+       {Case{3, 3.0, 1.0, 0.5}, Case{4, 2.0, 0.5, 1.0 / 3}, Case{2, 1.5, 0.3, 0.4}}) {
     const double c = 0.3;
     const Scenario s = symmetric(k.n, 5, k.alpha, k.tau, c, 1.0, 1.0);
     State st = init_state(s);
@@ -85,7 +86,7 @@ TEST(MarketPower, SymmetricFirmsReachTheClosedFormInOneStepAtSpeedOne) {
 
 TEST(MarketPower, LogDistanceShrinksByOneMinusSpeedPerStep) {
   const double c = 0.3, speed = 0.25;
-  const double target = 2 * c;  // n = 3, alpha/tau = 3: m = 1/2
+  const double target = 2 * c;        // n = 3, alpha/tau = 3: m = 1/2
   for (double start : {1.5, 0.45}) {  // from above and from below (0.45 > c)
     const Scenario s = symmetric(3, 4, 3.0, 1.0, c, start, speed);
     State st = init_state(s);
@@ -249,8 +250,8 @@ TEST(CapacityFollow, SupplyRespondsToThePrice) {
   };
   // cf = 0.5, unmet 10: ratio 1 -> 5; 1.5, e 1 -> 7.5; 1.5, e 2 -> 10 (1.125 capped);
   // 0.5, e 2 -> 1.25.
-  for (const Case& k : {Case{1.0, 1.0, 5.0}, Case{1.5, 1.0, 7.5}, Case{1.5, 2.0, 10.0},
-                        Case{0.5, 2.0, 1.25}}) {
+  for (const Case& k :
+       {Case{1.0, 1.0, 5.0}, Case{1.5, 1.0, 7.5}, Case{1.5, 2.0, 10.0}, Case{0.5, 2.0, 1.25}}) {
     Scenario s = test::tiny(1, 1);
     s.providers[0].capacity = 10.0;
     s.providers[0].capacity_follow = 0.5;
