@@ -455,6 +455,25 @@ void check_metrics(const Scenario& s, std::vector<Problem>& out) {
   }
 }
 
+// market_power: the best response c / (1 - m) needs c > 0 (with log-price
+// utility and c = 0 no finite price maximises profit), and the log-space
+// step a speed of at most 1.
+void check_pricing(const Scenario& s, std::vector<Problem>& out) {
+  if (s.pricing.rule != PriceRule::market_power) return;
+  if (s.pricing.speed > 1) {
+    out.push_back({"pricing.speed", "must be <= 1 with pricing.rule market_power",
+                   fmt::format("{}", s.pricing.speed), {"pricing.rule"}});
+  }
+  for (std::size_t i = 0; i < s.providers.size(); ++i) {
+    if (s.providers[i].unit_cost > 0) continue;
+    out.push_back({fmt::format("providers[{}].unit_cost", i),
+                   "must be > 0 with pricing.rule market_power (no finite best-response price "
+                   "at zero cost)",
+                   fmt::format("{}", s.providers[i].unit_cost),
+                   {"pricing.rule"}});
+  }
+}
+
 // Every check of the scenario as it stands (no set event applied).
 void check_sections(const Scenario& s, std::vector<Problem>& out) {
   const auto start = parse_year_month(s.start);
@@ -468,6 +487,7 @@ void check_sections(const Scenario& s, std::vector<Problem>& out) {
   check_events(s, names, start, out);
   check_named_arrival(s, out);
   check_metrics(s, out);
+  check_pricing(s, out);
 }
 
 // The set events applied in the order they fire (by step, then file order):

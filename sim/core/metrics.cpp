@@ -49,6 +49,7 @@ void compute_step_metrics(const Scenario& s, const State& st, const StepCounters
     r.credits_outstanding = 0;
     r.partners = Pv.partners[p];
     r.budget = Pv.budget[p];
+    r.lerner = Pv.lerner[p];
     const double pct = 100.0 * r.compute_share;
     m.hhi += pct * pct;
     if (r.compute_share > best) {
@@ -81,6 +82,11 @@ OutcomeAccumulator::OutcomeAccumulator(const Scenario& s)
       tipping_window_(s.metrics.tipping_window),
       burn_in_(s.metrics.burn_in) {
   out_.providers.resize(s.providers.size());
+  for (const ProviderParams& p : s.providers) {
+    incumbent_.push_back(p.kind != ProviderKind::decentralized ? 1 : 0);
+  }
+  lerner_sum_.assign(s.providers.size(), 0.0);
+  lerner_count_.assign(s.providers.size(), 0);
 }
 
 void OutcomeAccumulator::add(const StepMetrics& m) {
@@ -123,6 +129,26 @@ void OutcomeAccumulator::add(const StepMetrics& m) {
     ai_revenue_ += m.providers[p].ai_revenue;
     served_ += m.providers[p].served;
   }
+  // Markups: each provider's Lerner index while in the market (NaN while
+  // not), and the simple mean over the incumbents of the step.
+  if (m.step >= burn_in_) {
+    double sum = 0;
+    std::int64_t count = 0;
+    for (std::size_t p = 0; p < m.providers.size(); ++p) {
+      const double lerner = m.providers[p].lerner;
+      if (std::isnan(lerner)) continue;
+      lerner_sum_[p] += lerner;
+      ++lerner_count_[p];
+      if (incumbent_[p]) {
+        sum += lerner;
+        ++count;
+      }
+    }
+    if (count > 0) {
+      incumbent_lerner_sum_ += sum / static_cast<double>(count);
+      ++incumbent_lerner_count_;
+    }
+  }
   if (!out_.decentralized_first_step_5pct && m.decentralized_share >= 0.05) {
     out_.decentralized_first_step_5pct = m.step;
   }
@@ -147,6 +173,12 @@ RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
     r.providers[p].final_share = last_.providers[p].compute_share;
     r.providers[p].final_revenue_share = last_.providers[p].revenue_share;
     r.providers[p].reputation = last_.providers[p].reputation;
+    if (lerner_count_[p] > 0) {
+      r.providers[p].mean_lerner = lerner_sum_[p] / static_cast<double>(lerner_count_[p]);
+    }
+  }
+  if (incumbent_lerner_count_ > 0) {
+    r.incumbent_lerner = incumbent_lerner_sum_ / static_cast<double>(incumbent_lerner_count_);
   }
 
   // End-of-run lab quantities.

@@ -32,6 +32,7 @@ struct ProviderStep {
   double credits_outstanding = 0;  // credit still due on active deals at this step's terms
   double partners = 0;             // labs with an active deal
   double budget = 0;               // courting budget left
+  double lerner = 0;  // (price - unit cost) / price this step; NaN while not in the market
 };
 
 // One step.
@@ -61,6 +62,8 @@ struct ProviderOutcome {
   double revenue_won = 0;                    // revenue from labs while under its deals (money)
   std::optional<double> revenue_per_credit;  // revenue_won / credits_spent
   double flagship_share = 0;                 // share of the flagship labs' demand on it, last step
+  std::optional<double> mean_lerner;         // mean Lerner index over its steps in the market
+                                             // from burn_in; empty if none
 };
 
 // One run.
@@ -84,6 +87,9 @@ struct RunOutcome {
   std::int32_t flagship_leader = -1;  // provider with most of the flagships' demand
   double flagship_leader_share = 0;
   double consumer_surplus = 0;  // sum_l d_l tau ln sum exp(U/tau) / alpha_l, last step
+  // Mean over steps from burn_in of the simple mean Lerner index of the
+  // active providers not of kind decentralized; empty if no such step.
+  std::optional<double> incumbent_lerner;
   std::vector<ProviderOutcome> providers;
 };
 
@@ -105,6 +111,11 @@ class OutcomeAccumulator {
   std::int64_t run_start_ = 0, run_length_ = 0;
   std::int32_t last_leader_ = -2;
   double requested_ = 0, unserved_ = 0, ai_revenue_ = 0, served_ = 0;
+  std::vector<std::uint8_t> incumbent_;  // provider p is not decentralized
+  std::vector<double> lerner_sum_;
+  std::vector<std::int64_t> lerner_count_;
+  double incumbent_lerner_sum_ = 0;
+  std::int64_t incumbent_lerner_count_ = 0;
   StepMetrics last_;
 };
 

@@ -139,6 +139,10 @@ void describe(FieldVisitor& v, ProviderParams& p) {
   v.number("capacity_follow", p.capacity_follow, kUnit,
            {"share of this step's unmet requests added to capacity for the next step "
             "(capacity that follows demand, e.g. a decentralized network)"});
+  v.number("supply_elasticity", p.supply_elasticity, kPositive,
+           {"e: capacity_follow's supply scales by (price / initial price)^e, at most all of "
+            "the unmet requests; the utilisation rule keeps such a provider's price <= "
+            "price0 capacity_follow^(-1/e)"});
   v.flag("active", p.active, {"false: the provider enters only with an add_provider event"});
   v.object("investment", [&p](FieldVisitor& w) { describe(w, p.investment); },
            {"courting budget and deal terms"});
@@ -321,8 +325,20 @@ void describe(FieldVisitor& v, Scenario& s) {
              auto& p = s.pricing;
              w.choice("rule", choice_ref(p.rule, kPriceRuleNames), {"price rule"});
              w.number("target", p.target, kUnit, {"utilisation target"});
-             w.number("speed", p.speed, kNonNegative, {"price <- price exp(speed (u - target))"});
+             w.number("speed", p.speed, kNonNegative,
+                      {"utilisation: price <- price exp(speed (u - target)); market_power: "
+                       "ln p <- ln p + speed (ln p* - ln p), at most 1"});
              w.number("floor", p.floor, kUnit, {"lowest price as a fraction of the initial price"});
+             w.flag("below_cost", p.below_cost,
+                    {"true: prices may fall below unit cost (down to the floor); false: the "
+                     "floor is max(floor price0, unit cost)"});
+             w.integer("horizon", p.horizon, range(1, 1e6),
+                       {"market_power: H, steps over which a lab's later re-evaluation counts; "
+                        "every lab's elasticity weight is at least 1/H",
+                        "steps"});
+             w.number("max_markup", p.max_markup, Bounds{0, 1, true, true},
+                      {"market_power: cap on the Lerner index (price - cost) / price, so price "
+                       "<= unit cost / (1 - max_markup)"});
            },
            {"price rule"});
   v.list("events",

@@ -97,6 +97,7 @@ struct ProviderParams {
   double lock_in_rate = 0.1;            // kappa_p
   double pseudo_count = 1.0;            // a_p of the log_count network effect
   double capacity_follow = 0.0;         // share of unmet requests that becomes capacity next step
+  double supply_elasticity = 1.0;       // e: followed supply scales by (price / price0)^e
   bool active = true;                   // false: enters only with an add_provider event
   InvestmentParams investment;
   LearningCurveParams learning_curve;
@@ -317,14 +318,19 @@ struct CapacityParams {
   RationingRule rationing = RationingRule::pro_rata;
 };
 
-enum class PriceRule { none, utilisation };
-inline constexpr std::array<std::string_view, 2> kPriceRuleNames = {"none", "utilisation"};
+enum class PriceRule { none, utilisation, market_power };
+inline constexpr std::array<std::string_view, 3> kPriceRuleNames = {"none", "utilisation",
+                                                                    "market_power"};
 
 struct PricingParams {
   PriceRule rule = PriceRule::none;
   double target = 0.8;  // utilisation target
-  double speed = 0.05;  // price <- price * exp(speed * (utilisation - target))
+  double speed = 0.05;  // utilisation: price <- price exp(speed (u - target));
+                        // market_power: ln p <- ln p + speed (ln p* - ln p), speed <= 1
   double floor = 0.0;   // prices never fall below floor * initial price
+  bool below_cost = false;      // false: prices never fall below unit cost either
+  std::int64_t horizon = 12;    // market_power: H, steps over which labs' responses count
+  double max_markup = 0.75;     // market_power: cap on the Lerner index (price <= c / (1 - cap))
 };
 
 struct MetricsParams {

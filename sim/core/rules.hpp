@@ -88,6 +88,13 @@ void rule_capacity(const Scenario& s, State& st, StepCounters& c);
 // time, the price rule, Wright's-law learning curves.
 void rule_providers(const Scenario& s, State& st);
 
+// The market_power best-response Lerner index m_p = min(D_p / E_p,
+// pricing.max_markup) of every provider (docs/MODEL.md §7) from the current
+// state: logit shares without noise over all active providers (and the
+// outside option when enabled), lock-in included. NaN for a provider with no
+// demand in reach (not in the market). Writes P values. Cost O(N P).
+void market_power_markups(const Scenario& s, const State& st, double* markup);
+
 // Utility of lab `l` for every option (providers 0..P-1, outside at P) with
 // the network-effect values G[p] precomputed; writes P+1 values to `u`.
 // Exposed for tests and for the consumer-surplus outcome.

@@ -215,6 +215,9 @@ struct ProviderState {
   std::vector<double> outage_fraction;     // capacity lost to an outage
   std::vector<std::int64_t> outage_until;  // outage ends before this step
   std::vector<double> partners;            // labs with an active deal
+  // Lerner index (price - unit cost) / price at this step's price and cost
+  // (NaN while not in the market).
+  std::vector<double> lerner;
 };
 
 // The provider parameters the rules keep a current value of, in one table:

@@ -47,6 +47,7 @@ void run_columns(Sink&& k, const Scenario& s, const RunOutcome& r) {
   k("flagship_leader", provider_label(s, r.flagship_leader));
   k("flagship_leader_share", r.flagship_leader_share);
   k("consumer_surplus", r.consumer_surplus);
+  k("incumbent_lerner", r.incumbent_lerner);
 }
 
 // run_providers.csv, after the keys (run_id, provider).
@@ -61,6 +62,7 @@ void run_provider_columns(Sink&& k, const ProviderOutcome& r) {
   k("revenue_won", r.revenue_won);
   k("revenue_per_credit", r.revenue_per_credit);
   k("flagship_share", r.flagship_share);
+  k("mean_lerner", r.mean_lerner);
 }
 
 // steps.csv, after the keys (run_id, step, date).
@@ -100,6 +102,7 @@ void step_provider_columns(Sink&& k, const ProviderStep& r) {
   k("credits_outstanding", r.credits_outstanding);
   k("partners", r.partners);
   k("budget", r.budget);
+  k("lerner", r.lerner);
 }
 
 // events.csv, after the keys (run_id, step, date).
