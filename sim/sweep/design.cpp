@@ -3,11 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/random/sobol.hpp>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
-
-#include <boost/random/sobol.hpp>
 
 #include "core/random.hpp"
 

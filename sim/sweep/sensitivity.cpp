@@ -30,8 +30,9 @@ std::vector<std::size_t> resample(std::size_t n, const Bootstrap& boot, std::uin
 
 // Percentile interval of the finite values of `stats` around `value`.
 Interval percentile(double value, std::vector<double> stats, double level) {
-  stats.erase(std::remove_if(stats.begin(), stats.end(), [](double x) { return !std::isfinite(x); }),
-              stats.end());
+  stats.erase(
+      std::remove_if(stats.begin(), stats.end(), [](double x) { return !std::isfinite(x); }),
+      stats.end());
   if (!std::isfinite(value) || stats.empty()) return {value, kNaN, kNaN};
   const double tail = (1 - level) / 2;
   const double lo = quantile(stats, tail);
@@ -117,7 +118,8 @@ struct MorrisStats {
   std::vector<double> mu, mu_star, sigma;
 };
 
-MorrisStats morris_stats(const MorrisSample& s, std::size_t k, const std::vector<std::size_t>& rows) {
+MorrisStats morris_stats(const MorrisSample& s, std::size_t k,
+                         const std::vector<std::size_t>& rows) {
   MorrisStats out{std::vector<double>(k, kNaN), std::vector<double>(k, kNaN),
                   std::vector<double>(k, kNaN)};
   if (rows.empty()) return out;
