@@ -306,34 +306,124 @@ TEST(DesignLhs, ValuesAreTheUnitCoordinatesMappedToTheRanges) {
 
 TEST(DesignSobol, SaltelliStructureAAndBThenABi) {
   const std::size_t n = 8, k = 3;
-  const SweepSpec s =
-      make_spec(DesignKind::sobol,
-                {sampled_param("a", 0, 1), sampled_param("b", -1, 1), sampled_param("c", 1, 10)},
-                static_cast<std::int64_t>(n), 4, 123);
-  const Design d = make_design(s, not_integer(s));
-  ASSERT_EQ(d.size(), n * (k + 2));
-  ASSERT_EQ(d.unit.size(), d.size());
-  const std::vector<std::string> roles = {"A", "B", "AB1", "AB2", "AB3"};
-  for (std::size_t j = 0; j < n; ++j) {
-    const std::size_t first = j * (k + 2);
-    for (std::size_t r = 0; r < k + 2; ++r) {
-      EXPECT_EQ(d.group[first + r], static_cast<std::int64_t>(j));
-      EXPECT_EQ(d.role[first + r], roles[r]);
-    }
-    const auto& a = d.unit[first];
-    const auto& b = d.unit[first + 1];
-    for (std::size_t c = 0; c < k; ++c) EXPECT_NE(a[c], b[c]);  // independent draws
-    for (std::size_t i = 0; i < k; ++i) {
-      const auto& ab = d.unit[first + 2 + i];
-      for (std::size_t c = 0; c < k; ++c) EXPECT_EQ(ab[c], c == i ? b[c] : a[c]);
-      // And so are the values.
-      for (std::size_t c = 0; c < k; ++c) {
-        EXPECT_EQ(d.values[first + 2 + i][c], c == i ? d.values[first + 1][c] : d.values[first][c]);
+  for (const Sampler sampler : {Sampler::quasi, Sampler::random}) {
+    SweepSpec s =
+        make_spec(DesignKind::sobol,
+                  {sampled_param("a", 0, 1), sampled_param("b", -1, 1), sampled_param("c", 1, 10)},
+                  static_cast<std::int64_t>(n), 4, 123);
+    s.design.sampler = sampler;
+    const Design d = make_design(s, not_integer(s));
+    ASSERT_EQ(d.size(), n * (k + 2));
+    ASSERT_EQ(d.unit.size(), d.size());
+    const std::vector<std::string> roles = {"A", "B", "AB1", "AB2", "AB3"};
+    for (std::size_t j = 0; j < n; ++j) {
+      const std::size_t first = j * (k + 2);
+      for (std::size_t r = 0; r < k + 2; ++r) {
+        EXPECT_EQ(d.group[first + r], static_cast<std::int64_t>(j));
+        EXPECT_EQ(d.role[first + r], roles[r]);
+      }
+      const auto& a = d.unit[first];
+      const auto& b = d.unit[first + 1];
+      EXPECT_NE(a, b);  // A_j = B_j would add nothing to any index
+      if (sampler == Sampler::random) {
+        for (std::size_t c = 0; c < k; ++c) EXPECT_NE(a[c], b[c]);  // independent draws
+      }
+      for (std::size_t i = 0; i < k; ++i) {
+        const auto& ab = d.unit[first + 2 + i];
+        for (std::size_t c = 0; c < k; ++c) EXPECT_EQ(ab[c], c == i ? b[c] : a[c]);
+        // And so are the values.
+        for (std::size_t c = 0; c < k; ++c) {
+          EXPECT_EQ(d.values[first + 2 + i][c],
+                    c == i ? d.values[first + 1][c] : d.values[first][c]);
+        }
       }
     }
+    // The base samples differ from one another.
+    EXPECT_NE(d.unit[0], d.unit[k + 2]);
   }
-  // The base samples differ from one another.
-  EXPECT_NE(d.unit[0], d.unit[k + 2]);
+}
+
+// sampler: random draws A_j and then B_j from cursor (stream 9, step 2,
+// entity j), as docs/SWEEPS.md says (and as before the quasi sampler).
+TEST(DesignSobol, RandomSamplerDrawsAThenBFromOneCursorPerBaseSample) {
+  const std::size_t n = 5, k = 2;
+  SweepSpec s = make_spec(DesignKind::sobol, {sampled_param("a", 0, 1), sampled_param("b", 0, 1)},
+                          static_cast<std::int64_t>(n), 4, 77);
+  s.design.sampler = Sampler::random;
+  const Design d = make_design(s, not_integer(s));
+  for (std::size_t j = 0; j < n; ++j) {
+    Draws r(77, Stream::design, 2, j);
+    std::vector<double> a(k), b(k);
+    for (auto& x : a) x = r.uniform();
+    for (auto& x : b) x = r.uniform();
+    EXPECT_EQ(d.unit[j * (k + 2)], a);
+    EXPECT_EQ(d.unit[j * (k + 2) + 1], b);
+  }
+}
+
+// sampler: quasi (the default) puts point j + 2 of the 2k-dimensional Sobol
+// sequence into base sample j: its first k coordinates are A_j, the last k
+// B_j. Points 0 and 1 are skipped. It uses no random numbers, so the sweep
+// seed does not change it.
+TEST(DesignSobol, QuasiSamplerTakesAAndBFromOneSobolPoint) {
+  const std::size_t n = 16, k = 3;
+  std::vector<SweepParam> params = {sampled_param("a", 0, 1), sampled_param("b", 0, 1),
+                                    sampled_param("c", 0, 1)};
+  const SweepSpec s = make_spec(DesignKind::sobol, params, static_cast<std::int64_t>(n), 4, 1);
+  EXPECT_EQ(s.design.sampler, Sampler::quasi);  // the default
+  const Design d = make_design(s, not_integer(s));
+  const auto seq = sobol_sequence(n + 1, 2 * k);  // points 1 .. n + 1
+  for (std::size_t j = 0; j < n; ++j) {
+    const std::vector<double> a(seq[j + 1].begin(), seq[j + 1].begin() + k);
+    const std::vector<double> b(seq[j + 1].begin() + k, seq[j + 1].end());
+    EXPECT_EQ(d.unit[j * (k + 2)], a);
+    EXPECT_EQ(d.unit[j * (k + 2) + 1], b);
+  }
+  EXPECT_EQ(make_design(make_spec(DesignKind::sobol, params, 16, 4, 999), not_integer(s)).unit,
+            d.unit);
+}
+
+// The first points of the 2-dimensional Sobol sequence, by hand from the
+// direction numbers (Bratley and Fox 1988; Joe and Kuo 2008). Dimension 1:
+// v_k = 2^-k. Dimension 2: primitive polynomial x + 1, m_1 = 1 and
+// m_k = 2 m_{k-1} xor m_{k-1}, so m = 1, 3, 5 and v = 1/2, 3/4, 5/8. Point
+// i is the xor of v_k over the set bits k of the Gray code i xor (i >> 1):
+// i = 1 (Gray 1): v1; i = 2 (Gray 3): v1^v2; i = 3 (Gray 2): v2;
+// i = 4 (Gray 6): v2^v3; i = 5 (Gray 7): v1^v2^v3; i = 6 (Gray 5): v1^v3;
+// i = 7 (Gray 4): v3.
+TEST(SobolSequence, FirstPointsInTwoDimensionsByHand) {
+  const std::vector<std::vector<double>> expected = {
+      {0.5, 0.5},     {0.75, 0.25},   {0.25, 0.75},  {0.375, 0.375},
+      {0.875, 0.875}, {0.625, 0.125}, {0.125, 0.625}};
+  EXPECT_EQ(sobol_sequence(7, 2), expected);
+}
+
+// Every one-dimensional projection of points 0 .. 2^m - 1 of a Sobol
+// sequence is a (0, m, 1)-net: each interval [i/2^m, (i+1)/2^m) holds
+// exactly one point (Sobol 1967). With the origin (point 0) left out,
+// points 1 .. 2^m - 1 take the values i/2^m, i = 1 .. 2^m - 1, once each.
+TEST(SobolSequence, EachCoordinateStratifiesLikeANet) {
+  const std::size_t dims = 12;
+  for (std::size_t m = 1; m <= 8; ++m) {
+    const std::size_t count = (std::size_t{1} << m) - 1;
+    const auto rows = sobol_sequence(count, dims);
+    for (std::size_t c = 0; c < dims; ++c) {
+      std::set<double> seen;
+      for (const auto& row : rows) {
+        const double scaled = row[c] * static_cast<double>(count + 1);
+        EXPECT_EQ(scaled, std::floor(scaled)) << "m " << m << " dim " << c;
+        seen.insert(scaled);
+      }
+      EXPECT_EQ(seen.size(), count);
+      EXPECT_EQ(*seen.begin(), 1.0);
+      EXPECT_EQ(*seen.rbegin(), static_cast<double>(count));
+    }
+  }
+}
+
+TEST(SobolSequence, RefusesMoreDimensionsThanTheTable) {
+  EXPECT_THROW(sobol_sequence(2, kSobolMaxDimension + 1), std::invalid_argument);
+  EXPECT_EQ(sobol_sequence(2, kSobolMaxDimension).front().size(), kSobolMaxDimension);
 }
 
 // ---------------------------------------------------------------------------

@@ -11,8 +11,10 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 
 #include "batch/runner.hpp"
+#include "batch/sensitivity_folder.hpp"
 #include "build_info.hpp"
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
@@ -174,6 +176,46 @@ int cmd_sweep(const SweepCliOptions& o) {
   return r.failed > 0 ? kExitRunsFailed : kExitOk;
 }
 
+struct SensitivityCliOptions {
+  std::string dir;
+  std::size_t resamples = 1000;
+  std::optional<std::uint64_t> seed;
+  std::vector<std::string> outcomes;
+};
+
+// `cloudwars sobol DIR` / `cloudwars morris DIR` (docs/SWEEPS.md
+// "Sensitivity indices"): indices of a finished sweep, written to
+// DIR/sobol.csv or DIR/morris.csv, and a table on stdout.
+int cmd_sensitivity(cw::SensitivityMethod method, const SensitivityCliOptions& o) {
+  cw::SensitivityOptions opt;
+  opt.resamples = o.resamples;
+  opt.seed = o.seed;
+  cw::SensitivityReport r;
+  try {
+    r = cw::analyze_sweep_folder(o.dir, method, opt);
+  } catch (const cw::SensitivityFolderError& e) {
+    fmt::print(stderr, "cloudwars: {}\n", e.what());
+    return kExitConfig;
+  }
+  for (const auto& name : o.outcomes) {
+    if (std::find(r.outcomes.begin(), r.outcomes.end(), name) == r.outcomes.end()) {
+      fmt::print(stderr, "cloudwars: --outcome {}: not a numeric outcome of {}{}\n", name, o.dir,
+                 cw::did_you_mean(name, r.outcomes));
+      return kExitUsage;
+    }
+  }
+  fmt::print("{}", cw::sensitivity_summary(r, o.outcomes));
+  const bool sobol = method == cw::SensitivityMethod::sobol;
+  if (r.runs_failed > 0) {
+    fmt::print(stderr,
+               "cloudwars: {} of {} runs failed (status failed in runs.csv); the {} {} holding "
+               "them are left out of every index\n",
+               r.runs_failed, r.runs, r.units_failed, sobol ? "base samples" : "trajectories");
+  }
+  fmt::print("indices in {}\n", r.file.string());
+  return r.runs_failed > 0 ? kExitRunsFailed : kExitOk;
+}
+
 // A number field's interval for `params --json`: infinite ends are null.
 nlohmann::ordered_json bounds_json(const cw::Bounds& b) {
   const auto end = [](double x) {
@@ -257,6 +299,27 @@ int main(int argc, char** argv) {
   params->add_flag("--json", params_json,
                    "print JSON: path, type, value, required, bounds, choices, unit, doc");
 
+  SensitivityCliOptions sens_opts;
+  cw::SensitivityMethod sens_method = cw::SensitivityMethod::sobol;
+  std::vector<CLI::App*> sens_commands;
+  for (const auto method : {cw::SensitivityMethod::sobol, cw::SensitivityMethod::morris}) {
+    const bool sobol = method == cw::SensitivityMethod::sobol;
+    auto* c = app.add_subcommand(
+        sobol ? "sobol" : "morris",
+        sobol ? "Sobol indices (S1, ST) of a finished sobol sweep, with bootstrap intervals; "
+                "writes DIR/sobol.csv"
+              : "Morris elementary effects (mu, mu*, sigma) of a finished morris sweep, with "
+                "bootstrap intervals; writes DIR/morris.csv");
+    c->add_option("dir", sens_opts.dir, "the sweep's results folder")->required();
+    c->add_option("--resamples", sens_opts.resamples, "bootstrap resamples (default 1000)")
+        ->check(CLI::Range(std::size_t{1}, std::size_t{1000000}));
+    c->add_option("--seed", sens_opts.seed, "bootstrap seed (default: the sweep seed)");
+    c->add_option("--outcome", sens_opts.outcomes,
+                  "print only this outcome's table (repeatable; the CSV has all)");
+    c->callback([&sens_method, method] { sens_method = method; });
+    sens_commands.push_back(c);
+  }
+
   // An unknown command gets its own message (CLI11 would only say that a
   // subcommand is required).
   if (argc > 1 && argv[1][0] != '-') {
@@ -288,6 +351,9 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(run_opts);
     if (*sweep) return cmd_sweep(sweep_opts);
     if (*params) return cmd_params(params_file, params_json);
+    for (const auto* c : sens_commands) {
+      if (*c) return cmd_sensitivity(sens_method, sens_opts);
+    }
   } catch (const cw::ConfigError& e) {
     for (const auto& d : e.problems()) fmt::print(stderr, "{}\n", d.str());
     return kExitConfig;

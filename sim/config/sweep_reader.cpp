@@ -143,6 +143,14 @@ std::vector<SweepParam> varied_parameters(const fs::path& file, Sweep& sw,
   if (is_sampled(kind) && spec.design.samples <= 0) {
     problem("design.samples", "must be > 0 for this design", std::to_string(spec.design.samples));
   }
+  if (kind == DesignKind::sobol && spec.design.sampler == Sampler::quasi &&
+      2 * params.size() > kSobolMaxDimension) {
+    problem("parameters",
+            fmt::format("sampler quasi takes at most {} parameters (a Sobol sequence of 2k "
+                        "dimensions); use sampler: random",
+                        kSobolMaxDimension / 2),
+            std::to_string(params.size()));
+  }
   if (kind == DesignKind::morris && spec.design.levels % 2 != 0) {
     problem("design.levels", "must be even", std::to_string(spec.design.levels));
   }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <boost/random/sobol.hpp>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -33,6 +34,26 @@ std::vector<double> grid_range(double from, double to, std::int64_t steps, Scale
 std::string format_value(double v, bool integer) {
   if (integer) return fmt::format("{}", static_cast<std::int64_t>(std::llround(v)));
   return fmt::format("{}", v);
+}
+
+static_assert(kSobolMaxDimension == boost::random::default_sobol_table::max_dimension);
+
+std::vector<std::vector<double>> sobol_sequence(std::size_t n, std::size_t dims) {
+  if (dims > kSobolMaxDimension) {
+    throw std::invalid_argument(
+        fmt::format("a Sobol sequence has at most {} dimensions", kSobolMaxDimension));
+  }
+  std::vector<std::vector<double>> rows(n, std::vector<double>(dims));
+  if (dims == 0) return rows;
+  // Boost's engine starts at point 1 of the sequence, (1/2, ..., 1/2); the
+  // origin, point 0, is never produced. Its 64-bit
+  // outputs are x / 2^64 with only the top bits set for the first 2^53
+  // points, so the conversion to double is exact.
+  boost::random::sobol engine(dims);
+  for (auto& row : rows) {
+    for (auto& u : row) u = static_cast<double>(engine()) * 0x1p-64;
+  }
+  return rows;
 }
 
 std::int64_t run_seed(std::int64_t sweep_seed, SeedMode mode, std::int64_t point,
@@ -149,14 +170,29 @@ Design make_design(const SweepSpec& s, const std::vector<bool>& integer,
       break;
     }
     case DesignKind::sobol: {
-      // Saltelli's scheme: base matrices A and B (n x k, uniform), then for
-      // each base sample j the points A_j, B_j and AB_i,j (A_j with column i
-      // taken from B_j), i = 1..k: n (k + 2) points (Saltelli et al. 2010).
+      // Saltelli's scheme: base matrices A and B (n x k), then for each base
+      // sample j the points A_j, B_j and AB_i,j (A_j with column i taken
+      // from B_j), i = 1..k: n (k + 2) points (Saltelli et al. 2010).
+      // The quasi sampler skips the sequence's points 0 (the origin) and 1
+      // ((1/2, ..., 1/2)): in both the first k coordinates equal the last
+      // k, so A_j = B_j and the base sample adds nothing to any index.
+      std::vector<std::vector<double>> ab_rows;
+      if (s.design.sampler == Sampler::quasi) {
+        ab_rows = sobol_sequence(n + 1, 2 * k);
+        ab_rows.erase(ab_rows.begin());
+      }
       for (std::size_t j = 0; j < n; ++j) {
-        Draws r(seed, Stream::design, 2, j);
         std::vector<double> a(k), b(k);
-        for (auto& x : a) x = r.uniform();
-        for (auto& x : b) x = r.uniform();
+        if (s.design.sampler == Sampler::quasi) {
+          // Point j + 2 of a 2k-dimensional Sobol sequence: A takes its
+          // first k coordinates, B the last k (Saltelli et al. 2010, §3).
+          std::copy_n(ab_rows[j].begin(), k, a.begin());
+          std::copy_n(ab_rows[j].begin() + static_cast<std::ptrdiff_t>(k), k, b.begin());
+        } else {
+          Draws r(seed, Stream::design, 2, j);
+          for (auto& x : a) x = r.uniform();
+          for (auto& x : b) x = r.uniform();
+        }
         const auto g = static_cast<std::int64_t>(j);
         add_unit_point(s, integer, d, a, g, "A");
         add_unit_point(s, integer, d, b, g, "B");

@@ -41,6 +41,13 @@ double scale_unit(double u, double low, double high, Scale scale);
 // Values of a grid range: `steps` values from `from` to `to`, linear or geometric.
 std::vector<double> grid_range(double from, double to, std::int64_t steps, Scale scale);
 
+// Points 1..n of the `dims`-dimensional Sobol sequence (Boost.Random's sobol
+// engine: Joe and Kuo's direction numbers, Gray-code order, no scrambling),
+// as unit coordinates in [0, 1): row 0 is point 1, (1/2, ..., 1/2); the
+// origin (point 0) is left out. dims <= kSobolMaxDimension.
+inline constexpr std::size_t kSobolMaxDimension = 3667;
+std::vector<std::vector<double>> sobol_sequence(std::size_t n, std::size_t dims);
+
 // The order runs are done in, as point ids: groups in van der Corput
 // (bit-reversal) order, so that any prefix of a sweep covers the design
 // evenly; points of a group together.

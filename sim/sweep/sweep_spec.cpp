@@ -30,6 +30,8 @@ void describe(FieldVisitor& v, SweepSpec& s) {
         w.integer("samples", d.samples, range(0, 1e8),
                   {"random, lhs: points; sobol: base samples N; morris: trajectories r"});
         w.integer("levels", d.levels, range(2, 1000), {"morris: levels p of the grid (even)"});
+        w.choice("sampler", choice_ref(d.sampler, kSamplerNames),
+                 {"sobol: quasi (a Sobol sequence; default) or random (Monte Carlo)"});
         w.text("file", d.file, {"csv: design file, relative to the sweep file"});
       },
       {"the design"}, true);

@@ -24,6 +24,11 @@ inline constexpr std::array<std::string_view, 2> kScaleNames = {"linear", "log"}
 enum class SeedMode { independent, common };
 inline constexpr std::array<std::string_view, 2> kSeedModeNames = {"independent", "common"};
 
+// How a sobol design draws its base matrices A and B: a quasi-random Sobol
+// sequence (Boost.Random's sobol engine, the default) or plain Monte Carlo.
+enum class Sampler { quasi, random };
+inline constexpr std::array<std::string_view, 2> kSamplerNames = {"quasi", "random"};
+
 // One varied parameter. grid: `values` or `from`/`to`/`steps`; zip: `values`;
 // random, lhs, sobol, morris: `low`/`high`; csv: taken from the file's header.
 struct SweepParam {
@@ -39,6 +44,7 @@ struct DesignSpec {
   DesignKind kind = DesignKind::grid;
   std::int64_t samples = 0;  // random, lhs: points; sobol: base samples N; morris: trajectories
   std::int64_t levels = 4;   // morris: grid levels p (even)
+  Sampler sampler = Sampler::quasi;  // sobol: Sobol sequence or Monte Carlo
   std::string file;          // csv: design rows, header = parameter paths
 };
 
