@@ -169,6 +169,25 @@ TEST(SweepExtend, MoreReplicatesInPlaceGiveTheSameBytes) {
   EXPECT_EQ(read_all(grown / "runs.csv"), before);
 }
 
+// A finished gzip sweep is unpacked, extended and compressed again.
+TEST(SweepExtend, AGzipSweepExtendsToTheSameBytes) {
+  const fs::path file = fresh("gz") += ".yaml";
+  std::ofstream(file) << "name: gz\nbase: " << CW_SOURCE_DIR << "/" << kBase
+                      << "\nseed: 3\ndesign: {kind: grid}\nparameters:\n"
+                         "  - {path: lock_in.weight, values: [0, 1]}\n"
+                         "output: {step_every: 12, gzip: true}\n";
+  const std::string sweep = "sweep " + file.string() + " --progress none";
+  const fs::path grown = fresh("gz_grown"), direct = fresh("gz_direct");
+  ASSERT_EQ(run_cli(sweep + " --replicates 1 --out " + grown.string()).status, 0);
+  ASSERT_EQ(run_cli(sweep + " --replicates 3 --out " + grown.string()).status, 0);
+  ASSERT_EQ(run_cli(sweep + " --replicates 3 --out " + direct.string()).status, 0);
+  for (const auto& f : kSweepFiles) {
+    ASSERT_TRUE(fs::exists(direct / (f + ".gz"))) << f;
+    EXPECT_FALSE(fs::exists(grown / f)) << f;
+    EXPECT_TRUE(read_all(grown / (f + ".gz")) == read_all(direct / (f + ".gz"))) << f;
+  }
+}
+
 TEST(SweepSet, ASetChangesTheBaseIsRecordedAndAnotherSetIsRefused) {
   const fs::path out = fresh("set");
   const std::string sweep =
