@@ -175,6 +175,11 @@ TEST(ConfigSuggest, NearestFollowsTheDocumentedRule) {
   EXPECT_EQ(cw::nearest("zzzzzz", keys), "");
   EXPECT_EQ(cw::did_you_mean("sede", keys), " (did you mean 'seed'?)");
   EXPECT_EQ(cw::did_you_mean("qqqq", keys), "");
+  // Case is ignored, even for words shorter than the distance rule allows.
+  EXPECT_EQ(cw::nearest("STEPS", keys), "steps");
+  EXPECT_EQ(cw::nearest("aws", {"AWS", "Azure"}), "AWS");
+  EXPECT_EQ(cw::nearest("b", {"A", "B"}), "B");
+  EXPECT_EQ(cw::nearest("c", {"A", "B"}), "");
 }
 
 // ---------------------------------------------------------------------------

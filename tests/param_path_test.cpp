@@ -80,8 +80,30 @@ TEST(ParamPath, UnknownListItemIsNamed) {
     FAIL();
   } catch (const PathError& e) {
     EXPECT_STREQ(e.what(),
-                 "providers[Azur].price: providers has no item 'Azur' (did you mean 'Azure'?)");
+                 "providers[Azur].price: providers has no item 'Azur' (did you mean "
+                 "'providers[Azure].price'?)");
   }
+}
+
+// Suggestions ignore case: a name typed in the wrong case is always found,
+// and the suggestion is the whole path.
+TEST(ParamPath, SuggestionsIgnoreCase) {
+  Scenario s = named_scenario();
+  const auto message = [&s](const std::string& path) {
+    try {
+      set_parameter(s, path, "1");
+    } catch (const PathError& e) {
+      return std::string(e.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_EQ(message("providers[aws].price"),
+            "providers[aws].price: providers has no item 'aws' (did you mean "
+            "'providers[AWS].price'?)");
+  EXPECT_EQ(message("CHOICE.TAU"),
+            "unknown parameter path 'CHOICE.TAU' (did you mean 'choice.tau'?)");
+  EXPECT_EQ(message("Providers[AWS].Price"),
+            "unknown parameter path 'Providers[AWS].Price' (did you mean 'providers[AWS].price'?)");
 }
 
 TEST(ParamPath, AMissInsideASectionDoesNotMatchALaterSection) {

@@ -1,10 +1,7 @@
 #include "batch/runner.hpp"
 
 #include <fmt/format.h>
-#include <tbb/global_control.h>
 #include <tbb/info.h>
-#include <tbb/parallel_pipeline.h>
-#include <tbb/task_arena.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -12,12 +9,12 @@
 #include <atomic>
 #include <boost/math/distributions/students_t.hpp>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <sstream>
 
+#include "batch/pipeline.hpp"
 #include "core/engine.hpp"
 #include "core/param_path.hpp"
 #include "output/columns.hpp"
@@ -49,6 +46,16 @@ Scenario run_scenario_of(const Sweep& sw, const RunKey& key) {
 
 std::string sweep_identity(const Sweep& sw) {
   SweepSpec spec = sw.spec;
+  return sweep_identity_with(sw, spec);
+}
+
+std::string sweep_identity_without_replicates(const Sweep& sw) {
+  SweepSpec spec = sw.spec;
+  spec.replicates = 0;  // not a valid count: never equal to a sweep_identity
+  return sweep_identity_with(sw, spec);
+}
+
+std::string sweep_identity_with(const Sweep& sw, SweepSpec& spec) {
   nlohmann::ordered_json j;
   j["sweep"] = described_to_json([&spec](FieldVisitor& v) { describe(v, spec); });
   j["base"] = scenario_to_json(sw.base);
@@ -58,10 +65,6 @@ std::string sweep_identity(const Sweep& sw) {
 }
 
 namespace {
-
-std::atomic<bool> g_interrupted{false};
-
-extern "C" void on_interrupt(int) { g_interrupted = true; }
 
 const char* const kRuns = "runs.csv";
 const char* const kRunProviders = "run_providers.csv";
@@ -395,6 +398,38 @@ void gzip_file(const fs::path& file) {
   fs::remove(file);
 }
 
+void gunzip_file(const fs::path& gz) {
+  if (!fs::exists(gz)) return;
+  std::ifstream in(gz, std::ios::binary);
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  std::string data = buffer.str();
+  z_stream z{};
+  if (inflateInit2(&z, 15 + 16) != Z_OK) throw std::runtime_error("zlib init failed");
+  z.next_in = reinterpret_cast<Bytef*>(data.data());
+  z.avail_in = static_cast<uInt>(data.size());
+  std::string out;
+  std::array<char, 1 << 16> chunk{};
+  int rc = Z_OK;
+  while (rc != Z_STREAM_END) {
+    z.next_out = reinterpret_cast<Bytef*>(chunk.data());
+    z.avail_out = static_cast<uInt>(chunk.size());
+    rc = inflate(&z, Z_NO_FLUSH);
+    if (rc != Z_OK && rc != Z_STREAM_END) {
+      inflateEnd(&z);
+      throw std::runtime_error("cannot decompress " + gz.string());
+    }
+    out.append(chunk.data(), chunk.size() - z.avail_out);
+  }
+  inflateEnd(&z);
+  fs::path plain = gz;
+  plain.replace_extension();
+  AtomicFile f(plain);
+  f.write(out);
+  f.commit();
+  fs::remove(gz);
+}
+
 namespace {
 
 // The data files of a sweep, compressed by output.gzip at the end.
@@ -423,20 +458,41 @@ void gzip_data_files(const fs::path& dir) {
 
 // What the results folder holds when a sweep starts.
 struct Opened {
-  enum class Kind { fresh, resume, complete } kind = Kind::fresh;
-  nlohmann::ordered_json manifest;  // the folder's manifest (resume, complete)
+  enum class Kind { fresh, resume, complete, extend } kind = Kind::fresh;
+  nlohmann::ordered_json manifest;  // the folder's manifest (resume, complete, extend)
+  std::int64_t old_replicates = 0;  // extend: the folder's replicates
 };
 
 // Looks at dir/manifest.json: a new sweep (the folder emptied of our files
 // with --restart), this sweep to resume or already complete, or refused
 // with SweepFolderError (another sweep's folder, or our files without a
 // manifest). docs/SWEEPS.md, "Resuming, interrupting, refusing".
-Opened open_folder(const fs::path& dir, const std::string& identity, bool restart) {
+Opened open_folder(const fs::path& dir, const Sweep& sw, const std::string& identity,
+                   bool restart) {
   Opened opened;
   if (fs::exists(dir / kManifest)) {
     std::ifstream in(dir / kManifest);
     nlohmann::ordered_json old = nlohmann::ordered_json::parse(in, nullptr, false);
     const bool same = !old.is_discarded() && old.value("sweep_identity", "") == identity;
+    // The same sweep but for its replicates: more extends it in place (the
+    // run order is replicate-major, so its runs are a prefix of the new ones).
+    const bool family = !same && !old.is_discarded() &&
+                        old.value("sweep_identity_without_replicates", "") ==
+                            sweep_identity_without_replicates(sw);
+    if (family && !restart) {
+      const std::int64_t had =
+          old.contains("design") ? old["design"].value("replicates", std::int64_t{0}) : 0;
+      if (had > 0 && had < sw.spec.replicates) {
+        opened.kind = Opened::Kind::extend;
+        opened.old_replicates = had;
+        opened.manifest = std::move(old);
+        return opened;
+      }
+      throw SweepFolderError(fmt::format(
+          "{} holds this sweep with {} replicates; it can be extended to more (--replicates N > "
+          "{}) but not cut to {}; use --restart to discard it, or --out to choose another folder",
+          dir.string(), had, had, sw.spec.replicates));
+    }
     if (!same && !restart) {
       throw SweepFolderError(
           fmt::format("{} holds the results of a different sweep (or a changed sweep file or base "
@@ -473,6 +529,8 @@ nlohmann::ordered_json sweep_manifest(const Sweep& sw, const SweepOptions& opt,
   start.inputs = sw.inputs;
   start.seed = sw.spec.seed;
   start.details["sweep_identity"] = identity;
+  start.details["sweep_identity_without_replicates"] = sweep_identity_without_replicates(sw);
+  start.details["overrides"] = sw.overrides;
   start.details["sweep"] = described_to_json([&spec](FieldVisitor& v) { describe(v, spec); });
   start.details["design"] = {
       {"kind", std::string(kDesignKindNames[static_cast<int>(sw.spec.design.kind)])},
@@ -574,69 +632,18 @@ class SweepFiles {
   Appender runs_, providers_, steps_, step_providers_, events_;
 };
 
-// SIGINT and SIGTERM set g_interrupted while it lives; the previous
-// handlers come back when it ends (also by an exception).
-class InterruptGuard {
- public:
-  InterruptGuard() {
-    g_interrupted = false;
-    int_ = std::signal(SIGINT, on_interrupt);
-    term_ = std::signal(SIGTERM, on_interrupt);
-  }
-  ~InterruptGuard() {
-    std::signal(SIGINT, int_);
-    std::signal(SIGTERM, term_);
-  }
-  InterruptGuard(const InterruptGuard&) = delete;
-  InterruptGuard& operator=(const InterruptGuard&) = delete;
-
- private:
-  using Handler = void (*)(int);
-  Handler int_ = nullptr, term_ = nullptr;
-};
-
-class Progress {
- public:
-  Progress(bool on, std::int64_t total, std::int64_t done)
-      : on_(on), total_(total), start_done_(done), start_(Clock::now()), last_(start_) {}
-  void update(std::int64_t done, bool final = false) {
-    if (!on_) return;
-    const auto now = Clock::now();
-    if (!final && now - last_ < std::chrono::milliseconds(250)) return;
-    last_ = now;
-    const double secs = std::chrono::duration<double>(now - start_).count();
-    const double rate = secs > 0 ? static_cast<double>(done - start_done_) / secs : 0.0;
-    const double eta = rate > 0 ? static_cast<double>(total_ - done) / rate : 0.0;
-    fmt::print(stderr, "\r{}/{} runs  {:.1f} runs/s  ETA {:.0f} s   ", done, total_, rate, eta);
-    if (final) fmt::print(stderr, "\n");
-  }
-
- private:
-  using Clock = std::chrono::steady_clock;
-  bool on_;
-  std::int64_t total_, start_done_;
-  Clock::time_point start_, last_;
-};
-
 // Runs [from, end) on `jobs` threads with a TBB ordered pipeline: read
 // run ids in order, run them in parallel, write their rows in run_id order.
 // Stops taking new runs on SIGINT/SIGTERM. Counts into result.ran and
 // result.failed; returns the number of runs now in the files.
 std::int64_t run_pipeline(const Sweep& sw, int jobs, std::int64_t from, std::int64_t end,
                           SweepFiles& files, Progress& progress, SweepResult& result) {
-  InterruptGuard interrupts;
-  std::int64_t next = from;
   std::int64_t written = from;
   auto last_sync = std::chrono::steady_clock::now();
-  auto source = [&](tbb::flow_control& fc) -> std::int64_t {
-    if (next >= end || g_interrupted) {
-      fc.stop();
-      return 0;
-    }
-    return next++;
+  const std::function<RunOutput(std::int64_t)> run = [&sw](std::int64_t k) {
+    return execute(sw, k);
   };
-  auto run = [&sw](std::int64_t k) { return execute(sw, k); };
-  auto sink = [&](const RunOutput& o) {
+  const std::function<bool(RunOutput &&)> sink = [&](RunOutput&& o) {
     files.write(o);
     ++written;
     ++result.ran;
@@ -647,19 +654,9 @@ std::int64_t run_pipeline(const Sweep& sw, int jobs, std::int64_t from, std::int
       files.sync();
       last_sync = now;
     }
+    return true;
   };
-  // Exactly `jobs` threads, also above the core count (TBB caps its
-  // workers at the cores unless told otherwise).
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
-                              static_cast<std::size_t>(jobs));
-  tbb::task_arena arena(jobs);
-  arena.execute([&] {
-    tbb::parallel_pipeline(
-        static_cast<std::size_t>(4 * jobs),
-        tbb::make_filter<void, std::int64_t>(tbb::filter_mode::serial_in_order, source) &
-            tbb::make_filter<std::int64_t, RunOutput>(tbb::filter_mode::parallel, run) &
-            tbb::make_filter<RunOutput, void>(tbb::filter_mode::serial_in_order, sink));
-  });
+  run_in_order(jobs, from, end, run, sink);
   return written;
 }
 
@@ -686,7 +683,7 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   result.total = sw.runs();
   const std::string identity = sweep_identity(sw);
 
-  Opened opened = open_folder(dir, identity, opt.restart);
+  Opened opened = open_folder(dir, sw, identity, opt.restart);
   if (opened.kind == Opened::Kind::complete) {
     result.complete = true;
     result.resumed_from = result.total;
@@ -702,6 +699,18 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
     manifest = sweep_manifest(sw, opt, identity, utc_now(), jobs);
     write_manifest(dir, manifest);
   }
+  if (opened.kind == Opened::Kind::extend) {
+    // The manifest of the larger sweep first (a kill from here on resumes
+    // it), then the finished sweep's points.csv goes and its compressed
+    // files are unpacked, to be appended to.
+    const std::string started = manifest.value("started", utc_now());
+    manifest = sweep_manifest(sw, opt, identity, started, jobs);
+    write_manifest(dir, manifest);
+    fs::remove(dir / kPoints);
+    fs::remove(dir / (std::string(kPoints) + ".gz"));
+    for (const char* f : kDataFiles) gunzip_file(dir / (std::string(f) + ".gz"));
+    result.extended_from = opened.old_replicates;
+  }
   if (!fs::exists(dir / kDesign)) write_design(sw, dir);
 
   SweepFiles files(sw, dir);
@@ -712,7 +721,7 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
     end = std::min<std::int64_t>(end, done + static_cast<std::int64_t>(opt.max_runs));
   Progress progress(opt.progress, result.total, done);
   const std::int64_t written = run_pipeline(sw, jobs, done, end, files, progress, result);
-  progress.update(written, true);
+  progress.finish(written);
   files.close();
 
   if (written < result.total) return result;  // interrupted or limited: resume later

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "batch/progress.hpp"
 #include "core/params.hpp"
 #include "sweep/sweep.hpp"
 
@@ -28,7 +29,7 @@ struct SweepOptions {
   std::filesystem::path out;       // empty: results/<name>
   int jobs = 0;                    // 0: all cores
   bool restart = false;            // discard a folder written by another sweep
-  bool progress = false;           // a progress line on stderr
+  ProgressMode progress = ProgressMode::none;  // progress reports on stderr
   std::size_t max_runs = 0;        // stop after this many new runs (tests); 0: all
   nlohmann::ordered_json program;  // version, commit, build settings
 };
@@ -36,6 +37,7 @@ struct SweepOptions {
 struct SweepResult {
   std::filesystem::path dir;
   std::int64_t total = 0, resumed_from = 0, ran = 0, failed = 0;
+  std::int64_t extended_from = 0;  // > 0: a finished sweep with this many replicates, extended
   bool complete = false;
 };
 
@@ -54,5 +56,13 @@ void gzip_file(const std::filesystem::path& file);
 
 // Identity of a sweep: SHA-256 of its resolved spec, base scenario and design.
 std::string sweep_identity(const Sweep& sw);
+// The same with the replicate count left out: a folder with this identity
+// and fewer replicates can be extended in place.
+std::string sweep_identity_without_replicates(const Sweep& sw);
+// The identity with `spec` in place of sw.spec.
+std::string sweep_identity_with(const Sweep& sw, SweepSpec& spec);
+
+// Undoes gzip_file: `file.gz` back to `file`; does nothing when absent.
+void gunzip_file(const std::filesystem::path& gz);
 
 }  // namespace cw

@@ -16,6 +16,8 @@
 #include "batch/runner.hpp"
 #include "batch/sensitivity_folder.hpp"
 #include "build_info.hpp"
+#include "cli/common.hpp"
+#include "cli/compare_cmd.hpp"
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/engine.hpp"
@@ -26,12 +28,7 @@
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
-constexpr int kExitConfig = 3;
-constexpr int kExitRunsFailed = 4;
-constexpr int kExitInterrupted = 130;
+using namespace cw::cli;  // exit codes, UsageError, apply_overrides, build_json
 
 std::string version_text() {
   return fmt::format("cloudwars {}\ncommit {}\nbuild {}", cw::build::kVersion,
@@ -58,36 +55,6 @@ int cmd_validate(const std::vector<std::string>& files) {
   return status;
 }
 
-// Applies --set path=value overrides, then the cross-field checks again.
-void apply_overrides(cw::Scenario& s, const std::vector<std::string>& sets) {
-  std::vector<cw::Diagnostic> problems;
-  for (const auto& kv : sets) {
-    const auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      problems.push_back({"--set", 0, 0, "", "expected path=value", kv});
-      continue;
-    }
-    try {
-      cw::set_parameter(s, kv.substr(0, eq), kv.substr(eq + 1));
-    } catch (const cw::PathError& e) {
-      problems.push_back({"--set", 0, 0, "", e.what(), ""});
-    }
-  }
-  if (problems.empty()) {
-    std::vector<cw::Problem> found;
-    cw::check_scenario(s, found);
-    for (const auto& p : found) problems.push_back({"--set", 0, 0, p.path, p.message, p.got});
-  }
-  if (!problems.empty()) throw cw::ConfigError(std::move(problems));
-  if (!sets.empty()) cw::load_network_file(s);
-}
-
-nlohmann::ordered_json build_json() {
-  return {{"version", cw::build::kVersion},
-          {"git_commit", cw::build::kGitCommit},
-          {"build_settings", cw::build::kSettings}};
-}
-
 struct RunOptions {
   std::string file = "configs/default.yaml";
   std::string out;
@@ -110,8 +77,9 @@ void print_summary(const cw::Scenario& s, const cw::RunOutcome& r) {
 }
 
 int cmd_run(const RunOptions& o) {
+  require_scenario_file(o.file, "run");
   cw::Scenario s = cw::load_scenario(o.file);
-  apply_overrides(s, o.sets);
+  apply_overrides(s, {{"--set", &o.sets}});
   const std::string started = cw::utc_now();
   if (o.no_output) {
     const cw::RunOutcome r = cw::run_scenario(s);
@@ -144,15 +112,22 @@ struct SweepCliOptions {
   std::string out;
   int jobs = 0;
   bool restart = false;
+  std::vector<std::string> sets;
+  std::int64_t replicates = 0;  // 0: the file's
+  cw::ProgressMode progress = cw::ProgressMode::automatic;
 };
 
 int cmd_sweep(const SweepCliOptions& o) {
-  const cw::Sweep sw = cw::load_sweep(o.file);
+  require_sweep_file(o.file);
+  cw::SweepOverrides overrides;
+  overrides.sets = o.sets;
+  if (o.replicates > 0) overrides.replicates = o.replicates;
+  const cw::Sweep sw = cw::load_sweep(o.file, overrides);
   cw::SweepOptions opt;
   opt.out = o.out;
   opt.jobs = o.jobs;
   opt.restart = o.restart;
-  opt.progress = ::isatty(STDERR_FILENO) != 0;
+  opt.progress = o.progress;
   opt.program = build_json();
   if (const char* limit = std::getenv("CLOUDWARS_MAX_RUNS")) {
     opt.max_runs = static_cast<std::size_t>(std::stoull(limit));  // tests: stop early
@@ -162,6 +137,10 @@ int cmd_sweep(const SweepCliOptions& o) {
     fmt::print("{}: {} of {} runs done; run the same command to continue\n", sw.spec.name,
                r.resumed_from + r.ran, r.total);
     return kExitInterrupted;
+  }
+  if (r.extended_from > 0) {
+    fmt::print("{}: extended from {} to {} replicates\n", sw.spec.name, r.extended_from,
+               sw.spec.replicates);
   }
   if (r.ran == 0 && r.resumed_from == r.total) {
     fmt::print("{}: already complete ({} runs)\n", sw.spec.name, r.total);
@@ -290,6 +269,16 @@ int main(int argc, char** argv) {
   sweep->add_option("--out", sweep_opts.out, "output folder (default results/<sweep name>)");
   sweep->add_flag("--restart", sweep_opts.restart,
                   "discard results in the folder that another sweep wrote");
+  sweep->add_option("--set", sweep_opts.sets,
+                    "change the base scenario for the whole sweep: path=value (repeatable)");
+  sweep->add_option("--replicates,-r", sweep_opts.replicates,
+                    "replicates per point instead of the file's; a larger N on a finished "
+                    "sweep's folder adds only the new runs")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
+  add_progress_option(*sweep, sweep_opts.progress);
+
+  CompareCliOptions compare_opts;
+  auto* compare = add_compare_command(app, compare_opts);
 
   std::string params_file = "configs/default.yaml";
   auto* params = app.add_subcommand(
@@ -350,6 +339,7 @@ int main(int argc, char** argv) {
     if (*validate) return cmd_validate(validate_files);
     if (*run) return cmd_run(run_opts);
     if (*sweep) return cmd_sweep(sweep_opts);
+    if (*compare) return cmd_compare(compare_opts);
     if (*params) return cmd_params(params_file, params_json);
     for (const auto* c : sens_commands) {
       if (*c) return cmd_sensitivity(sens_method, sens_opts);
@@ -357,6 +347,9 @@ int main(int argc, char** argv) {
   } catch (const cw::ConfigError& e) {
     for (const auto& d : e.problems()) fmt::print(stderr, "{}\n", d.str());
     return kExitConfig;
+  } catch (const UsageError& e) {
+    fmt::print(stderr, "cloudwars: {}\n", e.what());
+    return kExitUsage;
   } catch (const cw::SweepFolderError& e) {
     fmt::print(stderr, "cloudwars: {}\n", e.what());
     return kExitUsage;

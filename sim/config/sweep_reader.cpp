@@ -26,6 +26,17 @@ bool is_sweep_file(const fs::path& file) {
   }
 }
 
+bool is_scenario_file(const fs::path& file) {
+  try {
+    const YAML::Node root = YAML::LoadFile(file.string());
+    const YAML::Node& r = root;
+    return r.IsMap() && !r["base"].IsDefined() &&
+           (r["providers"].IsDefined() || r["labs"].IsDefined());
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 namespace {
 
 // Reads a csv design: header = parameter paths, then one row of values per point.
@@ -290,14 +301,85 @@ void check_points(const Sweep& sw, const std::string& name, const MarkMap& marks
   if (!bad_points.empty()) throw ConfigError(std::move(bad_points));
 }
 
+// The command line's changes: --replicates, and --set on the base (not the
+// seed, which the sweep sets per run), then the base checked again.
+void apply_overrides(const SweepOverrides& o, Sweep& sw) {
+  std::vector<Diagnostic> problems;
+  if (o.replicates) {
+    if (*o.replicates < 1 || *o.replicates > 10'000'000) {
+      problems.push_back({"--replicates", 0, 0, "", "must be in [1, 10000000]",
+                          std::to_string(*o.replicates)});
+    } else {
+      sw.spec.replicates = *o.replicates;
+    }
+  }
+  for (const auto& kv : o.sets) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      problems.push_back({"--set", 0, 0, "", "expected path=value", kv});
+      continue;
+    }
+    if (kv.substr(0, eq) == "seed") {
+      problems.push_back({"--set", 0, 0, "seed",
+                          "the seed is set per run by the sweep; change the sweep file's seed", ""});
+      continue;
+    }
+    try {
+      set_parameter(sw.base, kv.substr(0, eq), kv.substr(eq + 1));
+    } catch (const PathError& e) {
+      problems.push_back({"--set", 0, 0, "", e.what(), ""});
+    }
+  }
+  if (problems.empty() && !o.sets.empty()) {
+    std::vector<Problem> found;
+    check_scenario(sw.base, found);
+    for (const auto& p : found) problems.push_back({"--set", 0, 0, p.path, p.message, p.got});
+  }
+  if (!problems.empty()) throw ConfigError(std::move(problems));
+  if (!o.sets.empty()) load_network_file(sw.base);
+  sw.overrides = o.sets;
+}
+
+// A --set on a varied path would be overwritten by every point: refused.
+void check_sets_not_varied(const Sweep& sw, const std::vector<SweepParam>& params) {
+  std::vector<Diagnostic> problems;
+  for (const auto& kv : sw.overrides) {
+    const std::string path = kv.substr(0, kv.find('='));
+    for (const auto& p : params) {
+      if (p.path == path) {
+        problems.push_back(
+            {"--set", 0, 0, path, "is varied by the sweep; every point sets its own value", ""});
+      }
+    }
+  }
+  if (!problems.empty()) throw ConfigError(std::move(problems));
+}
+
+// Graph files are a single run's output: a sweep would write one set per
+// run. They are refused rather than skipped without a word.
+void check_no_graphs(const Sweep& sw, const std::string& name, const MarkMap& marks) {
+  if (sw.base.output.graph_steps.empty()) return;
+  std::vector<Diagnostic> all;
+  locate({{"base",
+           "the base scenario sets output.graph_steps, but a sweep writes no graph files; "
+           "remove output.graph_steps from the base (or --set output.graph_steps=), and "
+           "replay the runs whose graphs you want with cloudwars run (docs/SWEEPS.md, "
+           "\"Replaying one run\")",
+           sw.spec.base}},
+         name, marks, all);
+  throw ConfigError(std::move(all));
+}
+
 }  // namespace
 
-Sweep load_sweep(const fs::path& file) {
+Sweep load_sweep(const fs::path& file, const SweepOverrides& overrides) {
   const std::string name = file.string();
   Sweep sw;
   MarkMap marks;
   read_spec(file, sw, marks);
   load_base(file, sw, marks);
+  apply_overrides(overrides, sw);
+  check_no_graphs(sw, name, marks);
 
   Found problem;
   std::vector<std::vector<std::string>> csv_rows;
@@ -308,6 +390,7 @@ Sweep load_sweep(const fs::path& file) {
     integer.push_back(check_parameter(sw, params, i, seen, problem));
   }
   if (!problem.list.empty()) throw_located(problem.list, name, marks);
+  check_sets_not_varied(sw, params);
 
   sw.spec.parameters = params;
   sw.design = make_design(sw.spec, integer, csv_rows);

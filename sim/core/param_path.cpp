@@ -212,8 +212,21 @@ class PathWalker final : public FieldVisitor {
     if (x && is_whole(*x) && *x >= 0 && *x < static_cast<double>(n)) {
       return static_cast<std::size_t>(*x);
     }
+    // The suggestion is the whole path with the nearest item name in place.
+    const std::string near = nearest(selector, names);
     fail(fmt::format("{} has no item '{}'{}", std::string(key), selector,
-                     did_you_mean(selector, names)));
+                     near.empty() ? std::string()
+                                  : fmt::format(" (did you mean '{}'?)", path_with(pos_, near))));
+  }
+  // The path with segment `at`'s selector replaced by `selector`.
+  std::string path_with(std::size_t at, const std::string& selector) const {
+    std::string out;
+    for (std::size_t i = 0; i < segs_.size(); ++i) {
+      if (i) out += '.';
+      out += segs_[i].key;
+      if (segs_[i].has_selector) out += "[" + (i == at ? selector : segs_[i].selector) + "]";
+    }
+    return out;
   }
   [[noreturn]] void fail(const std::string& why) const {
     throw PathError(fmt::format("{}: {}", path_, why));

@@ -1,9 +1,19 @@
 #include "core/suggest.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 
 namespace cw {
+
+namespace {
+
+std::string lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+}  // namespace
 
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
@@ -24,13 +34,17 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
   std::string best;
   std::size_t best_distance = std::numeric_limits<std::size_t>::max();
   const std::size_t limit = std::max<std::size_t>(2, word.size() / 3);
-  for (const auto& c : candidates) {
-    std::size_t d = edit_distance(word, c);
-    const bool prefix = word.size() >= 3 && (c.rfind(word, 0) == 0 || word.rfind(c, 0) == 0);
+  // Case is ignored: 'aws' finds 'AWS', 'CHOICE.TAU' finds 'choice.tau'.
+  const std::string w = lower(word);
+  for (const auto& candidate : candidates) {
+    const std::string c = lower(candidate);
+    std::size_t d = edit_distance(w, c);
+    const bool prefix = w.size() >= 3 && (c.rfind(w, 0) == 0 || w.rfind(c, 0) == 0);
     if (prefix) d = std::min<std::size_t>(d, 1);
-    // d < |word|: a suggestion must keep something of what was typed ('C' is not 'A').
-    if (d < best_distance && ((d <= limit && d < word.size()) || prefix)) {
-      best = c;
+    // d < |word|: a suggestion must keep something of what was typed ('C' is not 'A');
+    // a word that differs only in case is always suggested.
+    if (d < best_distance && ((d <= limit && d < w.size()) || prefix || d == 0)) {
+      best = candidate;
       best_distance = d;
     }
   }

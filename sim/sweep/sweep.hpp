@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <vector>
 
 #include "core/params.hpp"
@@ -21,6 +22,8 @@ struct Sweep {
   std::vector<std::int64_t> order;  // point ids in run order (point_order)
   // Files whose hashes go in the manifest.
   std::vector<std::filesystem::path> inputs;
+  // --set path=value arguments applied to the base, verbatim (manifest).
+  std::vector<std::string> overrides;
 
   std::int64_t points() const { return static_cast<std::int64_t>(design.size()); }
   std::int64_t runs() const { return points() * spec.replicates; }

@@ -1,0 +1,430 @@
+#include "batch/compare.hpp"
+
+#include <fmt/format.h>
+#include <tbb/info.h>
+
+#include <algorithm>
+#include <boost/math/distributions/students_t.hpp>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <memory>
+#include <type_traits>
+
+#include "batch/pipeline.hpp"
+#include "core/engine.hpp"
+#include "output/columns.hpp"
+#include "output/csv.hpp"
+#include "output/manifest.hpp"
+#include "output/step_rows.hpp"
+#include "sweep/design.hpp"
+
+namespace cw {
+
+namespace fs = std::filesystem;
+
+std::int64_t compare_seed(std::int64_t seed, std::int64_t replicate) {
+  return run_seed(seed, SeedMode::common, 0, replicate);
+}
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+const char* const kSideNames[2] = {"A", "B"};
+
+// The numeric columns' values as doubles, in column order: booleans as 0/1,
+// an empty cell (a missing whole number, NaN) as NaN; text columns skipped
+// (they are not outcomes with a mean).
+struct NumberSink {
+  std::vector<double>& out;
+  template <class T>
+  void operator()(const char*, const T& v) {
+    if constexpr (std::is_same_v<T, std::string>) {
+      return;
+    } else if constexpr (std::is_same_v<T, bool>) {
+      out.push_back(v ? 1.0 : 0.0);
+    } else if constexpr (std::is_same_v<T, std::optional<std::int64_t>> ||
+                         std::is_same_v<T, std::optional<double>>) {
+      out.push_back(v ? static_cast<double>(*v) : kNaN);
+    } else {
+      out.push_back(static_cast<double>(v));
+    }
+  }
+};
+
+// Names of the numeric columns of a column list.
+template <class F>
+std::vector<std::string> numeric_names(F&& columns) {
+  std::vector<std::string> names;
+  std::vector<bool> numeric;
+  columns(HeaderSink{names});
+  columns(NumericSink{numeric});
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (numeric[i]) out.push_back(names[i]);
+  }
+  return out;
+}
+
+// One run of A or B: its rows, formatted in the parallel stage, and its
+// numbers for the statistics.
+struct CompareRun {
+  std::int64_t run_id = 0;
+  bool failed = false;
+  std::string runs, providers, steps, step_providers;
+  std::vector<double> outcomes;                        // numeric runs.csv columns
+  std::vector<std::vector<double>> provider_outcomes;  // [provider][column]
+  // [step]: the numeric steps.csv columns, then compute_share per provider.
+  std::vector<std::vector<double>> series;
+};
+
+class SeriesCollector final : public Observer {
+ public:
+  explicit SeriesCollector(CompareRun& out) : out_(out) {}
+  bool wants_events() const override { return false; }
+  void on_step(const Scenario& s, const State& st, const StepMetrics& m) override {
+    append_step_rows(out_.steps, out_.step_providers, out_.run_id, s, st, m);
+    std::vector<double> row;
+    step_columns(NumberSink{row}, s, m);
+    for (const auto& p : m.providers) row.push_back(p.compute_share);
+    out_.series.push_back(std::move(row));
+  }
+
+ private:
+  CompareRun& out_;
+};
+
+CompareRun execute(const CompareSpec& spec, std::int64_t k) {
+  const std::int64_t replicate = k / 2;
+  const int side = static_cast<int>(k % 2);
+  Scenario s = side == 0 ? spec.a : spec.b;
+  s.seed = compare_seed(spec.seed, replicate);
+  CompareRun out;
+  out.run_id = k;
+  std::string message;
+  RunOutcome outcome;
+  try {
+    if (spec.steps) {
+      SeriesCollector obs(out);
+      outcome = run_scenario(s, &obs);
+    } else {
+      outcome = run_scenario(s);
+    }
+  } catch (const std::exception& e) {
+    out.failed = true;
+    message = e.what();
+    std::replace(message.begin(), message.end(), '\n', ' ');
+    std::replace(message.begin(), message.end(), '\r', ' ');
+    out.steps.clear();
+    out.step_providers.clear();
+    out.series.clear();
+  }
+  CsvLine line(out.runs);
+  line.cell(k).cell(kSideNames[side]).cell(replicate).cell(static_cast<std::int64_t>(s.seed));
+  line.cell(out.failed ? "failed" : "ok").cell(std::string_view(message));
+  if (out.failed) {
+    run_columns(EmptySink<CsvLine>{line}, s, outcome);
+  } else {
+    run_columns(CellSink<CsvLine>{line}, s, outcome);
+    run_columns(NumberSink{out.outcomes}, s, outcome);
+  }
+  line.end();
+  for (std::size_t p = 0; p < s.providers.size(); ++p) {
+    CsvLine pl(out.providers);
+    pl.cell(k).cell(std::string_view(s.providers[p].name));
+    if (out.failed) {
+      ProviderOutcome none;
+      run_provider_columns(EmptySink<CsvLine>{pl}, none);
+    } else {
+      run_provider_columns(CellSink<CsvLine>{pl}, outcome.providers[p]);
+      out.provider_outcomes.emplace_back();
+      run_provider_columns(NumberSink{out.provider_outcomes.back()}, outcome.providers[p]);
+    }
+    pl.end();
+  }
+  return out;
+}
+
+// Running sums of one outcome over the pairs (A, B) where both are present:
+// Welford's mean and sum of squared deviations of A, of B and of B - A.
+struct PairAcc {
+  std::int64_t n = 0;
+  double ma = 0, sa = 0, mb = 0, sb = 0, md = 0, sd = 0;
+  void add(double a, double b) {
+    if (std::isnan(a) || std::isnan(b)) return;
+    ++n;
+    const double w = 1.0 / static_cast<double>(n);
+    const auto step = [w](double x, double& m, double& s) {
+      const double d = x - m;
+      m += d * w;
+      s += d * (x - m);
+    };
+    step(a, ma, sa);
+    step(b, mb, sb);
+    step(b - a, md, sd);
+  }
+};
+
+double t975(double df) {
+  const boost::math::students_t t(df);
+  return boost::math::quantile(t, 0.975);
+}
+
+CompareRow row_of(std::string outcome, std::string provider, const PairAcc& a) {
+  CompareRow r;
+  r.outcome = std::move(outcome);
+  r.provider = std::move(provider);
+  r.n = a.n;
+  if (a.n == 0) {
+    r.mean_a = r.mean_b = r.diff = r.sd_a = r.sd_b = r.sd_diff = kNaN;
+    return r;
+  }
+  r.mean_a = a.ma;
+  r.mean_b = a.mb;
+  r.diff = a.md;
+  if (a.n < 2) {
+    r.sd_a = r.sd_b = r.sd_diff = kNaN;
+    return r;
+  }
+  const double n = static_cast<double>(a.n);
+  const double va = a.sa / (n - 1), vb = a.sb / (n - 1), vd = a.sd / (n - 1);
+  r.sd_a = std::sqrt(va);
+  r.sd_b = std::sqrt(vb);
+  r.sd_diff = std::sqrt(vd);
+  const double half = t975(n - 1) * r.sd_diff / std::sqrt(n);
+  r.diff_lo = r.diff - half;
+  r.diff_hi = r.diff + half;
+  if (va + vb > 0) {
+    // Welch: the same difference of means, as if A and B were independent.
+    const double df = (n - 1) * (va + vb) * (va + vb) / (va * va + vb * vb);
+    const double uhalf = t975(df) * std::sqrt((va + vb) / n);
+    r.unpaired_lo = r.diff - uhalf;
+    r.unpaired_hi = r.diff + uhalf;
+    r.variance_reduction = 1 - vd / (va + vb);
+  } else {
+    r.unpaired_lo = r.unpaired_hi = r.diff;
+  }
+  return r;
+}
+
+std::vector<std::string> compare_header() {
+  return {"outcome",     "provider",          "n",    "mean_a", "mean_b",  "diff",
+          "diff_lo",     "diff_hi",           "sd_a", "sd_b",   "sd_diff", "unpaired_lo",
+          "unpaired_hi", "variance_reduction"};
+}
+
+void write_row(CsvWriter& w, const CompareRow& r) {
+  w.cell(std::string_view(r.outcome)).cell(std::string_view(r.provider)).cell(r.n);
+  w.cell(r.mean_a).cell(r.mean_b).cell(r.diff).cell(r.diff_lo).cell(r.diff_hi);
+  w.cell(r.sd_a).cell(r.sd_b).cell(r.sd_diff).cell(r.unpaired_lo).cell(r.unpaired_hi);
+  w.cell(r.variance_reduction);
+  w.end_row();
+}
+
+// Which providers both sides have, by name, in A's order.
+struct CommonProviders {
+  std::vector<std::string> names;
+  std::vector<std::size_t> a, b;  // their indices in A and in B
+};
+
+CommonProviders common_providers(const Scenario& a, const Scenario& b) {
+  CommonProviders c;
+  for (std::size_t i = 0; i < a.providers.size(); ++i) {
+    for (std::size_t j = 0; j < b.providers.size(); ++j) {
+      if (a.providers[i].name == b.providers[j].name) {
+        c.names.push_back(a.providers[i].name);
+        c.a.push_back(i);
+        c.b.push_back(j);
+      }
+    }
+  }
+  return c;
+}
+
+// The statistics, fed one pair at a time in replicate order.
+class Stats {
+ public:
+  Stats(const CompareSpec& spec, CommonProviders common)
+      : common_(std::move(common)),
+        run_names_(numeric_names([&](auto&& k) { run_columns(k, spec.a, RunOutcome{}); })),
+        provider_names_(
+            numeric_names([](auto&& k) { run_provider_columns(k, ProviderOutcome{}); })),
+        step_names_(numeric_names([&](auto&& k) { step_columns(k, spec.a, StepMetrics{}); })),
+        runs_(run_names_.size()),
+        providers_(common_.names.size(), std::vector<PairAcc>(provider_names_.size())) {
+    if (spec.steps) {
+      const std::int64_t steps = std::min(spec.a.steps, spec.b.steps);
+      series_.assign(static_cast<std::size_t>(steps),
+                     std::vector<PairAcc>(step_names_.size() + common_.names.size()));
+    }
+  }
+
+  void add(const CompareRun& a, const CompareRun& b) {
+    if (a.failed || b.failed) return;
+    for (std::size_t c = 0; c < runs_.size(); ++c) runs_[c].add(a.outcomes[c], b.outcomes[c]);
+    for (std::size_t p = 0; p < common_.names.size(); ++p) {
+      const auto& pa = a.provider_outcomes[common_.a[p]];
+      const auto& pb = b.provider_outcomes[common_.b[p]];
+      for (std::size_t c = 0; c < provider_names_.size(); ++c) providers_[p][c].add(pa[c], pb[c]);
+    }
+    const std::size_t m = step_names_.size();
+    for (std::size_t t = 0; t < series_.size(); ++t) {
+      const auto& sa = a.series[t];
+      const auto& sb = b.series[t];
+      for (std::size_t c = 0; c < m; ++c) series_[t][c].add(sa[c], sb[c]);
+      for (std::size_t p = 0; p < common_.names.size(); ++p) {
+        series_[t][m + p].add(sa[m + common_.a[p]], sb[m + common_.b[p]]);
+      }
+    }
+  }
+
+  std::vector<CompareRow> rows() const {
+    std::vector<CompareRow> out;
+    for (std::size_t c = 0; c < runs_.size(); ++c)
+      out.push_back(row_of(run_names_[c], "", runs_[c]));
+    for (std::size_t p = 0; p < common_.names.size(); ++p) {
+      for (std::size_t c = 0; c < provider_names_.size(); ++c) {
+        out.push_back(row_of(provider_names_[c], common_.names[p], providers_[p][c]));
+      }
+    }
+    return out;
+  }
+
+  // compare_steps.csv: per step, the market columns, then compute_share per provider.
+  void write_steps(const fs::path& file, std::int64_t start_month) const {
+    CsvWriter w(file, {"step", "date", "outcome", "provider", "n", "mean_a", "mean_b", "diff",
+                       "diff_lo", "diff_hi"});
+    const std::size_t m = step_names_.size();
+    for (std::size_t t = 0; t < series_.size(); ++t) {
+      const std::string date = format_year_month(start_month + static_cast<std::int64_t>(t));
+      for (std::size_t c = 0; c < series_[t].size(); ++c) {
+        const bool provider = c >= m;
+        const CompareRow r = row_of(provider ? "compute_share" : step_names_[c],
+                                    provider ? common_.names[c - m] : "", series_[t][c]);
+        w.cell(static_cast<std::int64_t>(t)).cell(std::string_view(date));
+        w.cell(std::string_view(r.outcome)).cell(std::string_view(r.provider)).cell(r.n);
+        w.cell(r.mean_a).cell(r.mean_b).cell(r.diff).cell(r.diff_lo).cell(r.diff_hi);
+        w.end_row();
+      }
+    }
+    w.commit();
+  }
+
+ private:
+  CommonProviders common_;
+  std::vector<std::string> run_names_, provider_names_, step_names_;
+  std::vector<PairAcc> runs_;
+  std::vector<std::vector<PairAcc>> providers_;
+  std::vector<std::vector<PairAcc>> series_;
+};
+
+nlohmann::ordered_json compare_manifest(const CompareSpec& spec, const CompareOptions& opt,
+                                        const std::string& started, int jobs) {
+  ManifestStart start;
+  start.program = opt.program;
+  start.command = "compare";
+  start.file = spec.file_a;
+  start.inputs = {spec.file_a};
+  if (spec.file_b != spec.file_a) start.inputs.push_back(spec.file_b);
+  for (const Scenario* s : {&spec.a, &spec.b}) {
+    if (!s->network.file.empty() && std::find(start.inputs.begin(), start.inputs.end(),
+                                              fs::path(s->network.file)) == start.inputs.end()) {
+      start.inputs.emplace_back(s->network.file);
+    }
+  }
+  start.seed = spec.seed;
+  start.details["compare"] = {{"file_b", spec.file_b.string()},
+                              {"replicates", spec.replicates},
+                              {"steps", spec.steps},
+                              {"set", spec.sets},
+                              {"set_a", spec.sets_a},
+                              {"set_b", spec.sets_b}};
+  start.details["scenario_b"] = scenario_to_json(spec.b);
+  start.scenario = &spec.a;
+  start.started = started;
+  start.jobs = jobs;
+  return start_manifest(start);
+}
+
+}  // namespace
+
+CompareResult run_compare(const CompareSpec& spec, const CompareOptions& opt) {
+  CompareResult result;
+  result.dir = opt.out;
+  result.runs = 2 * spec.replicates;
+  const fs::path& dir = result.dir;
+  const std::string started = utc_now();
+  const int jobs = opt.jobs > 0 ? opt.jobs : tbb::info::default_concurrency();
+  fs::create_directories(dir);
+
+  // Rows go to temporary files, renamed into place only when every run is
+  // done (output/csv.hpp): an interrupted compare leaves nothing half-written.
+  const std::vector<std::string> runs_header =
+      header_of({"run_id", "side", "replicate", "seed", "status", "message"},
+                [&](auto&& k) { run_columns(k, spec.a, RunOutcome{}); });
+  CsvWriter runs(dir / "runs.csv", runs_header);
+  CsvWriter providers(dir / "run_providers.csv", header_of({"run_id", "provider"}, [](auto&& k) {
+                        run_provider_columns(k, ProviderOutcome{});
+                      }));
+  std::unique_ptr<CsvWriter> steps, step_providers;
+  if (spec.steps) {
+    // The two sides' headers are the same (scenario-independent columns).
+    steps = std::make_unique<CsvWriter>(dir / "steps.csv", steps_header(spec.a));
+    step_providers =
+        std::make_unique<CsvWriter>(dir / "step_providers.csv", step_providers_header());
+  }
+
+  Stats stats(spec, common_providers(spec.a, spec.b));
+  Progress progress(opt.progress, result.runs, 0);
+  std::int64_t done = 0;
+  CompareRun pending_a;
+  const std::function<CompareRun(std::int64_t)> run = [&spec](std::int64_t k) {
+    return execute(spec, k);
+  };
+  const std::function<bool(CompareRun &&)> sink = [&](CompareRun&& r) {
+    runs.append_rows(r.runs);
+    providers.append_rows(r.providers);
+    if (steps) {
+      steps->append_rows(r.steps);
+      step_providers->append_rows(r.step_providers);
+    }
+    if (r.failed) ++result.failed;
+    if (r.run_id % 2 == 0) {
+      pending_a = std::move(r);
+    } else {
+      stats.add(pending_a, r);
+    }
+    progress.update(++done);
+    return true;
+  };
+  run_in_order(jobs, 0, result.runs, run, sink);
+  progress.finish(done);
+  if (done < result.runs) return result;  // interrupted: the writers discard their files
+
+  runs.commit();
+  providers.commit();
+  result.rows = stats.rows();
+  {
+    CsvWriter w(dir / "compare.csv", compare_header());
+    for (const auto& r : result.rows) write_row(w, r);
+    w.commit();
+  }
+  if (spec.steps) {
+    steps->commit();
+    step_providers->commit();
+    stats.write_steps(dir / "compare_steps.csv", parse_year_month(spec.a.start).value_or(0));
+  } else {
+    // Files of an earlier compare with --steps would not match this one.
+    for (const char* f : {"steps.csv", "step_providers.csv", "compare_steps.csv"}) {
+      fs::remove(dir / f);
+    }
+  }
+  nlohmann::ordered_json manifest = compare_manifest(spec, opt, started, jobs);
+  finish_manifest(manifest, jobs);
+  manifest["runs_failed"] = result.failed;
+  write_manifest(dir, manifest);
+  result.complete = true;
+  return result;
+}
+
+}  // namespace cw

@@ -1,0 +1,62 @@
+// `cloudwars compare` (SPEC §4, docs/ANALYSIS.md): two scenarios run over
+// the same replicates with common random numbers (replicate r of A and of B
+// share one seed), and every outcome's paired difference B - A with its 95%
+// t-interval, beside the unpaired interval and the variance reduction that
+// the pairing bought.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "batch/progress.hpp"
+#include "core/params.hpp"
+
+namespace cw {
+
+struct CompareSpec {
+  Scenario a, b;                                  // resolved, overrides applied; seeds are replaced
+  std::filesystem::path file_a, file_b;           // as given (file_b = file_a when B was left out)
+  std::vector<std::string> sets, sets_a, sets_b;  // the --set arguments, verbatim
+  std::int64_t replicates = 20;
+  std::int64_t seed = 1;  // the compare seed: run seeds derive from it and the replicate
+  bool steps = false;     // also the time series of the difference (compare_steps.csv)
+};
+
+struct CompareOptions {
+  std::filesystem::path out;
+  int jobs = 0;  // 0: all cores
+  ProgressMode progress = ProgressMode::none;
+  nlohmann::ordered_json program;  // version, commit, build settings
+};
+
+// One row of compare.csv: an outcome (per provider for run_providers.csv).
+// Statistics over the n replicates where both runs are ok and both cells
+// are non-empty; intervals are empty for n < 2.
+struct CompareRow {
+  std::string outcome, provider;
+  std::int64_t n = 0;
+  double mean_a = 0, mean_b = 0, sd_a = 0, sd_b = 0;
+  double diff = 0, sd_diff = 0;
+  std::optional<double> diff_lo, diff_hi;          // paired t-interval, n - 1 df
+  std::optional<double> unpaired_lo, unpaired_hi;  // Welch interval, as if independent
+  std::optional<double> variance_reduction;        // 1 - var(B-A) / (var(A) + var(B))
+};
+
+struct CompareResult {
+  std::filesystem::path dir;
+  std::int64_t runs = 0, failed = 0;
+  bool complete = false;  // false: interrupted, nothing written
+  std::vector<CompareRow> rows;
+};
+
+// The seed of replicate r (the same for A and B): run_seed of the sweep's
+// `common` mode, keyed by the compare seed.
+std::int64_t compare_seed(std::int64_t seed, std::int64_t replicate);
+
+CompareResult run_compare(const CompareSpec& spec, const CompareOptions& options);
+
+}  // namespace cw

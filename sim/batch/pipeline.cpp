@@ -1,0 +1,34 @@
+#include "batch/pipeline.hpp"
+
+#include <csignal>
+
+namespace cw {
+
+namespace {
+
+std::atomic<bool> g_interrupted{false};
+
+extern "C" void on_interrupt(int) { g_interrupted = true; }
+
+}  // namespace
+
+bool interrupted() { return g_interrupted; }
+
+namespace detail {
+
+bool interrupt_flag() { return g_interrupted; }
+
+InterruptGuard::InterruptGuard() {
+  g_interrupted = false;
+  int_ = std::signal(SIGINT, on_interrupt);
+  term_ = std::signal(SIGTERM, on_interrupt);
+}
+
+InterruptGuard::~InterruptGuard() {
+  std::signal(SIGINT, int_);
+  std::signal(SIGTERM, term_);
+}
+
+}  // namespace detail
+
+}  // namespace cw

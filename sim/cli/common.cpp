@@ -1,0 +1,70 @@
+#include "cli/common.hpp"
+
+#include <fmt/format.h>
+
+#include "build_info.hpp"
+#include "config/sweep_reader.hpp"
+#include "config/yaml_reader.hpp"
+#include "core/param_path.hpp"
+
+namespace cw::cli {
+
+nlohmann::ordered_json build_json() {
+  return {{"version", cw::build::kVersion},
+          {"git_commit", cw::build::kGitCommit},
+          {"build_settings", cw::build::kSettings}};
+}
+
+void apply_overrides(Scenario& s, std::initializer_list<SetArgs> groups,
+                     const std::string& seed_owner) {
+  std::vector<Diagnostic> problems;
+  bool any = false;
+  for (const SetArgs& g : groups) {
+    for (const auto& kv : *g.values) {
+      any = true;
+      const auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) {
+        problems.push_back({g.option, 0, 0, "", "expected path=value", kv});
+        continue;
+      }
+      const std::string path = kv.substr(0, eq);
+      if (!seed_owner.empty() && path == "seed") {
+        problems.push_back({g.option, 0, 0, "seed", seed_owner, ""});
+        continue;
+      }
+      try {
+        set_parameter(s, path, kv.substr(eq + 1));
+      } catch (const PathError& e) {
+        problems.push_back({g.option, 0, 0, "", e.what(), ""});
+      }
+    }
+  }
+  if (problems.empty()) {
+    std::vector<Problem> found;
+    check_scenario(s, found);
+    const char* label = groups.size() > 0 ? groups.begin()->option : "--set";
+    for (const auto& p : found) problems.push_back({label, 0, 0, p.path, p.message, p.got});
+  }
+  if (!problems.empty()) throw ConfigError(std::move(problems));
+  if (any) load_network_file(s);
+}
+
+void require_scenario_file(const std::filesystem::path& file, const std::string& command) {
+  if (is_sweep_file(file)) {
+    throw UsageError(fmt::format(
+        "{} is a sweep file (it has a top-level 'base' key), not a scenario: {} takes scenarios; "
+        "run it with: cloudwars sweep {}",
+        file.string(), command, file.string()));
+  }
+}
+
+void require_sweep_file(const std::filesystem::path& file) {
+  if (is_scenario_file(file)) {
+    throw UsageError(fmt::format(
+        "{} is a scenario file, not a sweep file (it has no top-level 'base' key): run it with: "
+        "cloudwars run {} (or write a sweep file with base: {}; docs/SWEEPS.md)",
+        file.string(), file.string(), file.string()));
+  }
+}
+
+}  // namespace cw::cli

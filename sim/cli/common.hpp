@@ -1,0 +1,50 @@
+// What the subcommands of the cloudwars program share: exit codes, usage
+// errors, --set overrides, the program's identity for manifests.
+#pragma once
+
+#include <filesystem>
+#include <initializer_list>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "core/params.hpp"
+
+namespace cw::cli {
+
+// Exit codes (README, docs/CONFIG.md).
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitConfig = 3;
+constexpr int kExitRunsFailed = 4;
+constexpr int kExitInterrupted = 130;
+
+// A command used the wrong way (exit 2): one line on stderr.
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// {version, git_commit, build_settings} for manifest.json.
+nlohmann::ordered_json build_json();
+
+// One option's --set arguments (path=value), e.g. {"--set-b", &sets_b}.
+struct SetArgs {
+  const char* option;
+  const std::vector<std::string>* values;
+};
+
+// Applies the overrides in order, then the cross-field checks again; throws
+// ConfigError naming the option and path of every problem. `seed_owner`
+// non-empty: `seed` may not be set (the command sets the seeds; the text says how).
+void apply_overrides(Scenario& s, std::initializer_list<SetArgs> groups,
+                     const std::string& seed_owner = "");
+
+// Throws UsageError when `file` is a sweep file (for `run`, `compare`).
+void require_scenario_file(const std::filesystem::path& file, const std::string& command);
+// Throws UsageError when `file` is a scenario file (for `sweep`).
+void require_sweep_file(const std::filesystem::path& file);
+
+}  // namespace cw::cli

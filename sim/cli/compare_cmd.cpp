@@ -1,0 +1,142 @@
+#include "cli/compare_cmd.hpp"
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <map>
+
+#include "batch/compare.hpp"
+#include "cli/common.hpp"
+#include "config/diagnostics.hpp"
+#include "config/yaml_reader.hpp"
+
+namespace cw::cli {
+
+namespace {
+
+// A number for the table: 4 significant digits, "-" for none.
+std::string num(std::optional<double> v) {
+  if (!v || std::isnan(*v)) return "-";
+  return fmt::format("{:.4g}", *v);
+}
+
+// outcome, A, B, diff [lo, hi], variance reduction: one line per row.
+void print_table(const CompareSpec& spec, const CompareResult& r) {
+  fmt::print(
+      "A: {} ({}){}\n", spec.file_a.string(), spec.a.name,
+      spec.sets_a.empty() ? "" : fmt::format(" with --set-a {}", fmt::join(spec.sets_a, " ")));
+  fmt::print(
+      "B: {} ({}){}\n", spec.file_b.string(), spec.b.name,
+      spec.sets_b.empty() ? "" : fmt::format(" with --set-b {}", fmt::join(spec.sets_b, " ")));
+  fmt::print("{} replicates, common random numbers (seed {}); diff = B - A, 95% t-interval\n",
+             spec.replicates, spec.seed);
+  std::vector<std::array<std::string, 5>> lines;
+  lines.push_back({"outcome", "A", "B", "B - A [95% interval]", "var. reduction"});
+  for (const auto& row : r.rows) {
+    const std::string name =
+        row.provider.empty() ? row.outcome : fmt::format("{}[{}]", row.outcome, row.provider);
+    std::string diff = num(row.n > 0 ? std::optional<double>(row.diff) : std::nullopt);
+    if (row.diff_lo) diff += fmt::format(" [{}, {}]", num(row.diff_lo), num(row.diff_hi));
+    lines.push_back({name, num(row.n > 0 ? std::optional<double>(row.mean_a) : std::nullopt),
+                     num(row.n > 0 ? std::optional<double>(row.mean_b) : std::nullopt), diff,
+                     num(row.variance_reduction)});
+  }
+  std::array<std::size_t, 5> width{};
+  for (const auto& l : lines) {
+    for (std::size_t i = 0; i < 5; ++i) width[i] = std::max(width[i], l[i].size());
+  }
+  for (const auto& l : lines) {
+    fmt::print("{:<{}}  {:>{}}  {:>{}}  {:<{}}  {:>{}}\n", l[0], width[0], l[1], width[1], l[2],
+               width[2], l[3], width[3], l[4], width[4]);
+  }
+}
+
+}  // namespace
+
+void add_progress_option(CLI::App& sub, ProgressMode& mode) {
+  std::map<std::string, ProgressMode> names;
+  for (std::size_t i = 0; i < kProgressModeNames.size(); ++i) {
+    names[std::string(kProgressModeNames[i])] = static_cast<ProgressMode>(i);
+  }
+  sub.add_option("--progress", mode,
+                 "progress on stderr: auto (a line redrawn on a terminal, else a line every few "
+                 "seconds), plain, json (JSON lines), none")
+      ->transform(CLI::CheckedTransformer(names, CLI::ignore_case))
+      ->default_str("auto");
+}
+
+CLI::App* add_compare_command(CLI::App& app, CompareCliOptions& o) {
+  auto* c = app.add_subcommand(
+      "compare",
+      "Run two scenarios over the same replicates (common random numbers); every outcome's "
+      "paired difference B - A with its 95% interval -> compare.csv");
+  c->add_option("a", o.file_a, "scenario A (YAML)")->required();
+  c->add_option("b", o.file_b, "scenario B (YAML); default: A with the --set-b changes");
+  c->add_option("--replicates,-r", o.replicates, "replicates (pairs of runs); default 20")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
+  c->add_option("--seed", o.seed, "compare seed; replicate r of A and B share one seed; default 1")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{9'007'199'254'740'992}));
+  c->add_option("--jobs,-j", o.jobs, "parallel runs (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--out", o.out, "output folder (default results/compare-<A name>-vs-<B name>)");
+  c->add_option("--set", o.sets, "override a parameter in A and B: path=value (repeatable)");
+  c->add_option("--set-a", o.sets_a, "override a parameter in A only (repeatable)");
+  c->add_option("--set-b", o.sets_b, "override a parameter in B only (repeatable)");
+  c->add_flag("--steps", o.steps,
+              "also the difference per step (compare_steps.csv) and every run's steps");
+  add_progress_option(*c, o.progress);
+  return c;
+}
+
+int cmd_compare(const CompareCliOptions& o) {
+  if (o.file_b.empty() && o.sets_b.empty()) {
+    throw UsageError(
+        "compare needs scenario B, or --set-b PATH=VALUE to make B from A (compare A.yaml "
+        "A.yaml compares A with itself)");
+  }
+  CompareSpec spec;
+  spec.file_a = o.file_a;
+  spec.file_b = o.file_b.empty() ? o.file_a : o.file_b;
+  require_scenario_file(spec.file_a, "compare");
+  require_scenario_file(spec.file_b, "compare");
+  const std::string seed_owner = "compare sets each replicate's seed from --seed";
+  spec.a = load_scenario(spec.file_a);
+  apply_overrides(spec.a, {{"--set", &o.sets}, {"--set-a", &o.sets_a}}, seed_owner);
+  spec.b = load_scenario(spec.file_b);
+  apply_overrides(spec.b, {{"--set", &o.sets}, {"--set-b", &o.sets_b}}, seed_owner);
+  for (const auto* s : {&spec.a, &spec.b}) {
+    if (!s->output.graph_steps.empty()) {
+      throw ConfigError(
+          {{s == &spec.a ? spec.file_a.string() : spec.file_b.string(), 0, 0, "output.graph_steps",
+            "compare writes no graph files; remove output.graph_steps (or --set "
+            "output.graph_steps=) and export graphs with cloudwars run",
+            ""}});
+    }
+  }
+  spec.sets = o.sets;
+  spec.sets_a = o.sets_a;
+  spec.sets_b = o.sets_b;
+  spec.replicates = o.replicates;
+  spec.seed = o.seed;
+  spec.steps = o.steps;
+
+  CompareOptions opt;
+  opt.out =
+      o.out.empty() ? fmt::format("results/compare-{}-vs-{}", spec.a.name, spec.b.name) : o.out;
+  opt.jobs = o.jobs;
+  opt.progress = o.progress;
+  opt.program = build_json();
+  const CompareResult r = run_compare(spec, opt);
+  if (!r.complete) {
+    fmt::print("compare interrupted; nothing written\n");
+    return kExitInterrupted;
+  }
+  print_table(spec, r);
+  if (r.failed > 0) {
+    fmt::print("{} runs failed: see status and message in runs.csv\n", r.failed);
+  }
+  fmt::print("results in {}/\n", r.dir.string());
+  return r.failed > 0 ? kExitRunsFailed : kExitOk;
+}
+
+}  // namespace cw::cli
