@@ -38,8 +38,11 @@ class InvariantObserver final : public Observer {
       // Served never exceeds capacity (up to rounding of the pro-rata sum).
       ASSERT_LE(r.served, r.capacity * (1 + 1e-12)) << s.providers[p].name << " " << m.step;
       ASSERT_LE(r.served, r.requested * (1 + 1e-12));
-      // Revenue = price x served (- credits, none yet) + background.
-      ASSERT_NEAR(r.revenue, r.price * r.served + st.providers.background[p],
+      // Revenue = price x served - credits + background; the credits are
+      // the discounts of this step's deals: between 0 and what was billed.
+      ASSERT_GE(r.credits, 0.0);
+      ASSERT_LE(r.credits, r.price * r.served * (1 + 1e-12));
+      ASSERT_NEAR(r.revenue, r.price * r.served - r.credits + st.providers.background[p],
                   1e-12 * (1 + r.revenue));
       share_total += r.compute_share;
     }
