@@ -108,10 +108,11 @@ TEST(Outcomes, BadDeclarationsAreLocatedErrors) {
 
 // A valid declaration loads, and a --set can change it like any parameter.
 TEST(Outcomes, AValidDeclarationLoads) {
-  EXPECT_TRUE(problems_of(scenario_with(
-                  "  - {name: s, metric: compute_share, provider: AWS, from: 2021-01, to: 23, "
-                  "stat: first_below, level: 0.5}\n"))
-                  .empty());
+  EXPECT_TRUE(
+      problems_of(scenario_with(
+                      "  - {name: s, metric: compute_share, provider: AWS, from: 2021-01, to: 23, "
+                      "stat: first_below, level: 0.5}\n"))
+          .empty());
 }
 
 // The sweep file's outcomes join the base's; their problems name the sweep file.
@@ -155,12 +156,10 @@ TEST(Outcomes, DeclaredColumnsEndRunsCsv) {
 // outcomes; every file is the same bytes for 1 and 2 jobs.
 TEST(Outcomes, SweepFilesAreTheSameForAnyJobs) {
   const fs::path j1 = fresh("j1"), j2 = fresh("j2");
-  ASSERT_EQ(cloudwars("sweep " + kData + "sweep.yaml --jobs 1 --progress none --out " +
-                      j1.string())
+  ASSERT_EQ(cloudwars("sweep " + kData + "sweep.yaml --jobs 1 --progress none --out " + j1.string())
                 .status,
             0);
-  ASSERT_EQ(cloudwars("sweep " + kData + "sweep.yaml --jobs 2 --progress none --out " +
-                      j2.string())
+  ASSERT_EQ(cloudwars("sweep " + kData + "sweep.yaml --jobs 2 --progress none --out " + j2.string())
                 .status,
             0);
   for (const char* f : {"runs.csv", "run_providers.csv", "run_labs.csv", "step_labs.csv",
@@ -186,9 +185,8 @@ TEST(Outcomes, SweepFilesAreTheSameForAnyJobs) {
 // the bytes of an uninterrupted sweep.
 TEST(Outcomes, ASweepResumesFromTornLabFiles) {
   const fs::path clean = fresh("clean"), torn = fresh("torn");
-  ASSERT_EQ(cloudwars("sweep " + kData + "sweep.yaml --progress none --out " + clean.string())
-                .status,
-            0);
+  ASSERT_EQ(
+      cloudwars("sweep " + kData + "sweep.yaml --progress none --out " + clean.string()).status, 0);
   fs::copy(clean, torn, fs::copy_options::recursive);
   // Rebuild the torn state from the clean files: runs 0..3 in runs.csv and
   // run_providers.csv, run 3 cut short in run_labs.csv and step_labs.csv.

@@ -101,8 +101,11 @@ struct RunOutput {
 class SeriesObserver final : public Observer {
  public:
   SeriesObserver(std::int64_t run_id, const SweepSpec& spec, RunOutput& out)
-      : run_id_(run_id), every_(spec.step_every), events_(spec.events),
-        lab_steps_(spec.lab_steps), out_(out) {}
+      : run_id_(run_id),
+        every_(spec.step_every),
+        events_(spec.events),
+        lab_steps_(spec.lab_steps),
+        out_(out) {}
   bool wants_events() const override { return events_; }
   void on_step(const Scenario& s, const State& st, const StepMetrics& m) override {
     if (events_) append_event_rows(out_.events, run_id_, st, m);

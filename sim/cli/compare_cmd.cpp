@@ -134,8 +134,8 @@ int cmd_compare(const CompareCliOptions& o) {
     check_scenario(*s, found);
     std::vector<Diagnostic> problems;
     for (const auto& p : found) {
-      problems.push_back({s == &spec.a ? spec.file_a.string() : spec.file_b.string(), 0, 0,
-                          p.path, p.message + " (outcomes of the other side)", p.got});
+      problems.push_back({s == &spec.a ? spec.file_a.string() : spec.file_b.string(), 0, 0, p.path,
+                          p.message + " (outcomes of the other side)", p.got});
     }
     if (!problems.empty()) throw ConfigError(std::move(problems));
   }

@@ -308,8 +308,7 @@ void add_outcomes(Sweep& sw, const std::string& name, const MarkMap& marks) {
   Found problem;
   if (sw.spec.lab_steps && sw.spec.step_every <= 0) {
     problem("output.lab_steps",
-            "needs output.step_every > 0 (step_labs.csv has rows at the step_every steps)",
-            "true");
+            "needs output.step_every > 0 (step_labs.csv has rows at the step_every steps)", "true");
   }
   const std::size_t before = sw.base.outcomes.size();
   for (const auto& o : sw.spec.outcomes) sw.base.outcomes.push_back(o);

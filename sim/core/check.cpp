@@ -509,18 +509,18 @@ void check_outcomes(const Scenario& s, const Names& names, std::optional<std::in
     if (!o.name.empty() && !identifier) {
       out.push_back({path + ".name", "must be letters, digits and _ only", o.name});
     } else if (std::find(reserved.begin(), reserved.end(), o.name) != reserved.end()) {
-      out.push_back({path + ".name", "is already a column of runs.csv; choose another name",
-                     o.name});
+      out.push_back(
+          {path + ".name", "is already a column of runs.csv; choose another name", o.name});
     }
     const bool in_market = std::find(market.begin(), market.end(), o.metric) != market.end();
     const bool in_provider =
         std::find(provider.begin(), provider.end(), o.metric) != provider.end();
     if (o.provider.empty()) {
       if (in_provider && !in_market) {
-        out.push_back({path + ".provider",
-                       fmt::format("metric {} is a step_providers.csv column: name the provider",
-                                   o.metric),
-                       ""});
+        out.push_back(
+            {path + ".provider",
+             fmt::format("metric {} is a step_providers.csv column: name the provider", o.metric),
+             ""});
       } else if (!in_market) {
         std::vector<std::string> all = market;
         all.insert(all.end(), provider.begin(), provider.end());

@@ -164,8 +164,8 @@ OutcomeAccumulator::OutcomeAccumulator(const Scenario& s)
     Declared d;
     d.per_provider = !o.provider.empty();
     const auto& names = d.per_provider ? provider : market;
-    d.column = static_cast<std::size_t>(std::find(names.begin(), names.end(), o.metric) -
-                                        names.begin());
+    d.column =
+        static_cast<std::size_t>(std::find(names.begin(), names.end(), o.metric) - names.begin());
     for (std::size_t p = 0; p < s.providers.size(); ++p) {
       if (s.providers[p].name == o.provider) d.provider = p;
     }

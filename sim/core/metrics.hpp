@@ -68,10 +68,10 @@ struct ProviderOutcome {
 
 // One named lab over a run (run_labs.csv), in the order of labs.named.
 struct LabOutcome {
-  bool present = false;          // in the market at the end
-  std::string provider;          // main provider at the end ("" when none: outside, absent)
-  double provider_share = 0;     // its x_lp at the end
-  std::int64_t storm_offs = 0;   // storm_off events naming it
+  bool present = false;         // in the market at the end
+  std::string provider;         // main provider at the end ("" when none: outside, absent)
+  double provider_share = 0;    // its x_lp at the end
+  std::int64_t storm_offs = 0;  // storm_off events naming it
   std::optional<std::int64_t> storm_off_step;  // the first one's step
   std::string storm_off_from;                  // the provider it left then
   std::int64_t deals = 0;                      // deals it accepted (courting and deal events)
@@ -152,7 +152,7 @@ class OutcomeAccumulator {
     std::int64_t n = 0;
   };
   std::vector<Declared> declared_;
-  Scenario names_;  // the provider names only, for step_columns' text columns
+  Scenario names_;                      // the provider names only, for step_columns' text columns
   std::vector<std::string> lab_names_;  // labs.named, in order
 };
 

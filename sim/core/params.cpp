@@ -183,12 +183,11 @@ void describe(FieldVisitor& v, OutcomeParams& o) {
   v.text("name", o.name, {"unique column name in runs.csv (letters, digits, _)", "", kStartOnly},
          true);
   v.text("metric", o.metric,
-         {"a numeric column of steps.csv, or of step_providers.csv with provider", "",
-          kStartOnly},
+         {"a numeric column of steps.csv, or of step_providers.csv with provider", "", kStartOnly},
          true);
-  v.text("provider", o.provider,
-         {"the provider of a step_providers.csv metric (empty for a steps.csv one)", "",
-          kStartOnly});
+  v.text(
+      "provider", o.provider,
+      {"the provider of a step_providers.csv metric (empty for a steps.csv one)", "", kStartOnly});
   v.text("from", o.from,
          {"first step counted: YYYY-MM or a step number; empty: step 0", "", kStartOnly});
   v.text("to", o.to,
