@@ -71,6 +71,8 @@ const char* const kRunProviders = "run_providers.csv";
 const char* const kSteps = "steps.csv";
 const char* const kStepProviders = "step_providers.csv";
 const char* const kEvents = "events.csv";
+const char* const kRunLabs = "run_labs.csv";
+const char* const kStepLabs = "step_labs.csv";
 const char* const kPoints = "points.csv";
 const char* const kDesign = "design.csv";
 const char* const kManifest = "manifest.json";
@@ -92,25 +94,30 @@ std::vector<std::string> run_providers_header() {
 struct RunOutput {
   std::int64_t run_id = -1;
   bool failed = false;
-  std::string runs, providers, steps, step_providers, events;
+  std::string runs, providers, labs, steps, step_providers, step_labs, events;
 };
 
 // Collects time-series rows every K steps (K > 0) and events (when asked).
 class SeriesObserver final : public Observer {
  public:
-  SeriesObserver(std::int64_t run_id, std::int64_t every, bool events, RunOutput& out)
-      : run_id_(run_id), every_(every), events_(events), out_(out) {}
+  SeriesObserver(std::int64_t run_id, const SweepSpec& spec, RunOutput& out)
+      : run_id_(run_id),
+        every_(spec.step_every),
+        events_(spec.events),
+        lab_steps_(spec.lab_steps),
+        out_(out) {}
   bool wants_events() const override { return events_; }
   void on_step(const Scenario& s, const State& st, const StepMetrics& m) override {
     if (events_) append_event_rows(out_.events, run_id_, st, m);
     if (every_ > 0 && m.step % every_ == 0) {
       append_step_rows(out_.steps, out_.step_providers, run_id_, s, st, m);
+      if (lab_steps_) append_lab_step_rows(out_.step_labs, run_id_, s, st, m);
     }
   }
 
  private:
   std::int64_t run_id_, every_;
-  bool events_;
+  bool events_, lab_steps_;
   RunOutput& out_;
 };
 
@@ -123,7 +130,7 @@ RunOutput execute(const Sweep& sw, std::int64_t run_id) {
   try {
     const Scenario s = run_scenario_of(sw, key);
     if (sw.spec.step_every > 0 || sw.spec.events) {
-      SeriesObserver obs(run_id, sw.spec.step_every, sw.spec.events, out);
+      SeriesObserver obs(run_id, sw.spec, out);
       outcome = run_scenario(s, &obs);
     } else {
       outcome = run_scenario(s);
@@ -135,7 +142,13 @@ RunOutput execute(const Sweep& sw, std::int64_t run_id) {
     std::replace(message.begin(), message.end(), '\r', ' ');
     out.steps.clear();
     out.step_providers.clear();
+    out.step_labs.clear();
     out.events.clear();
+  }
+  if (out.failed) {
+    append_failed_run_lab_rows(out.labs, run_id, sw.base);
+  } else {
+    append_run_lab_rows(out.labs, run_id, sw.base, outcome);
   }
   CsvLine line(out.runs);
   line.cell(key.run_id).cell(key.point_id).cell(key.replicate).cell(key.seed);
@@ -433,8 +446,8 @@ void gunzip_file(const fs::path& gz) {
 namespace {
 
 // The data files of a sweep, compressed by output.gzip at the end.
-constexpr std::array<const char*, 7> kDataFiles = {kRuns,   kRunProviders, kSteps, kStepProviders,
-                                                   kEvents, kPoints,       kDesign};
+constexpr std::array<const char*, 9> kDataFiles = {
+    kRuns, kRunProviders, kRunLabs, kSteps, kStepProviders, kStepLabs, kEvents, kPoints, kDesign};
 
 bool folder_has_our_files(const fs::path& dir) {
   for (const char* f : kDataFiles) {
@@ -551,24 +564,33 @@ nlohmann::ordered_json sweep_manifest(const Sweep& sw, const SweepOptions& opt,
 class SweepFiles {
  public:
   SweepFiles(const Sweep& sw, const fs::path& dir)
-      : series_(sw.spec.step_every > 0), events_on_(sw.spec.events) {
+      : series_(sw.spec.step_every > 0),
+        lab_series_(sw.spec.step_every > 0 && sw.spec.lab_steps),
+        events_on_(sw.spec.events) {
     const std::string h_runs = csv_header(runs_header(sw));
     const std::string h_providers = csv_header(run_providers_header());
+    const std::string h_labs = csv_header(run_labs_header(sw.base));
     const std::string h_steps = csv_header(steps_header(sw.base));
     const std::string h_step_providers = csv_header(step_providers_header());
+    const std::string h_step_labs = csv_header(step_labs_header());
     const std::string h_events = csv_header(events_header());
     const std::int64_t P = static_cast<std::int64_t>(sw.base.providers.size());
+    const std::int64_t N = static_cast<std::int64_t>(sw.base.labs.named.size());
     Scan s_runs = scan_rows(dir / kRuns, sw.runs(), h_runs);
     done_ = 0;
     while (s_runs.rows.count(done_)) ++done_;
+    // A run is done when its runs.csv row and all its run_providers.csv and
+    // run_labs.csv rows are complete (a power loss can tear any of them).
     Scan s_prov = scan_rows(dir / kRunProviders, done_, h_providers);
-    std::int64_t with_providers = 0;
-    while (with_providers < done_ && s_prov.rows[with_providers] == P) ++with_providers;
-    if (with_providers < done_) {  // torn by a power loss: redo from there
-      done_ = with_providers;
+    Scan s_labs = scan_rows(dir / kRunLabs, done_, h_labs);
+    std::int64_t complete = 0;
+    while (complete < done_ && s_prov.rows[complete] == P && s_labs.rows[complete] == N) {
+      ++complete;
     }
+    done_ = complete;
     s_runs = scan_rows(dir / kRuns, done_, h_runs);
     s_prov = scan_rows(dir / kRunProviders, done_, h_providers);
+    s_labs = scan_rows(dir / kRunLabs, done_, h_labs);
 
     if (events_on_) {
       const Scan sc = scan_rows(dir / kEvents, done_, h_events);
@@ -576,11 +598,16 @@ class SweepFiles {
     }
     runs_.open(dir / kRuns, h_runs, s_runs.keep_bytes, s_runs.has_header);
     providers_.open(dir / kRunProviders, h_providers, s_prov.keep_bytes, s_prov.has_header);
+    labs_.open(dir / kRunLabs, h_labs, s_labs.keep_bytes, s_labs.has_header);
     if (series_) {
       const Scan a = scan_rows(dir / kSteps, done_, h_steps);
       const Scan b = scan_rows(dir / kStepProviders, done_, h_step_providers);
       steps_.open(dir / kSteps, h_steps, a.keep_bytes, a.has_header);
       step_providers_.open(dir / kStepProviders, h_step_providers, b.keep_bytes, b.has_header);
+    }
+    if (lab_series_) {
+      const Scan c = scan_rows(dir / kStepLabs, done_, h_step_labs);
+      step_labs_.open(dir / kStepLabs, h_step_labs, c.keep_bytes, c.has_header);
     }
   }
 
@@ -596,12 +623,18 @@ class SweepFiles {
       steps_.flush();
       step_providers_.flush();
     }
+    if (lab_series_) {
+      step_labs_.write(o.step_labs);
+      step_labs_.flush();
+    }
     if (events_on_) {
       events_.write(o.events);
       events_.flush();
     }
     providers_.write(o.providers);
     providers_.flush();
+    labs_.write(o.labs);
+    labs_.flush();
     runs_.write(o.runs);
     runs_.flush();
   }
@@ -611,8 +644,10 @@ class SweepFiles {
       steps_.sync();
       step_providers_.sync();
     }
+    if (lab_series_) step_labs_.sync();
     if (events_on_) events_.sync();
     providers_.sync();
+    labs_.sync();
     runs_.sync();
   }
 
@@ -621,15 +656,17 @@ class SweepFiles {
       steps_.close();
       step_providers_.close();
     }
+    if (lab_series_) step_labs_.close();
     if (events_on_) events_.close();
     providers_.close();
+    labs_.close();
     runs_.close();
   }
 
  private:
-  bool series_, events_on_;
+  bool series_, lab_series_, events_on_;
   std::int64_t done_ = 0;
-  Appender runs_, providers_, steps_, step_providers_, events_;
+  Appender runs_, providers_, labs_, steps_, step_providers_, step_labs_, events_;
 };
 
 // Runs [from, end) on `jobs` threads with a TBB ordered pipeline: read

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 
@@ -112,6 +113,31 @@ int cmd_compare(const CompareCliOptions& o) {
             "output.graph_steps=) and export graphs with cloudwars run",
             ""}});
     }
+  }
+  // One runs.csv holds both sides: they need the same declared outcomes. A
+  // side that declares none takes the other's (checked against its providers).
+  auto same = [](const OutcomeParams& x, const OutcomeParams& y) {
+    return x.name == y.name && x.metric == y.metric && x.provider == y.provider &&
+           x.from == y.from && x.to == y.to && x.stat == y.stat && x.level == y.level;
+  };
+  if (spec.b.outcomes.empty()) spec.b.outcomes = spec.a.outcomes;
+  if (spec.a.outcomes.empty()) spec.a.outcomes = spec.b.outcomes;
+  if (!std::equal(spec.a.outcomes.begin(), spec.a.outcomes.end(), spec.b.outcomes.begin(),
+                  spec.b.outcomes.end(), same)) {
+    throw ConfigError({{spec.file_b.string(), 0, 0, "outcomes",
+                        "declares other outcomes than A; compare writes one runs.csv, so both "
+                        "sides need the same outcomes (or none on one side: it takes the other's)",
+                        ""}});
+  }
+  for (const auto* s : {&spec.a, &spec.b}) {
+    std::vector<Problem> found;
+    check_scenario(*s, found);
+    std::vector<Diagnostic> problems;
+    for (const auto& p : found) {
+      problems.push_back({s == &spec.a ? spec.file_a.string() : spec.file_b.string(), 0, 0, p.path,
+                          p.message + " (outcomes of the other side)", p.got});
+    }
+    if (!problems.empty()) throw ConfigError(std::move(problems));
   }
   spec.sets = o.sets;
   spec.sets_a = o.sets_a;

@@ -301,6 +301,35 @@ void check_points(const Sweep& sw, const std::string& name, const MarkMap& marks
   if (!bad_points.empty()) throw ConfigError(std::move(bad_points));
 }
 
+// The sweep file's declared outcomes join the base scenario's (after them,
+// in file order) and are checked with it; their problems are located in the
+// sweep file. A sweep's step_labs.csv rows follow its step_every.
+void add_outcomes(Sweep& sw, const std::string& name, const MarkMap& marks) {
+  Found problem;
+  if (sw.spec.lab_steps && sw.spec.step_every <= 0) {
+    problem("output.lab_steps",
+            "needs output.step_every > 0 (step_labs.csv has rows at the step_every steps)", "true");
+  }
+  const std::size_t before = sw.base.outcomes.size();
+  for (const auto& o : sw.spec.outcomes) sw.base.outcomes.push_back(o);
+  if (!sw.spec.outcomes.empty()) {
+    std::vector<Problem> found;
+    check_scenario(sw.base, found);
+    for (Problem& p : found) {
+      // outcomes[K]... with K >= before is the sweep file's outcomes[K - before].
+      std::size_t k = 0, i = 9;
+      if (p.path.rfind("outcomes[", 0) == 0) {
+        for (; i < p.path.size() && p.path[i] >= '0' && p.path[i] <= '9'; ++i) {
+          k = k * 10 + static_cast<std::size_t>(p.path[i] - '0');
+        }
+        if (k >= before) p.path = fmt::format("outcomes[{}{}", k - before, p.path.substr(i));
+      }
+      problem(p.path, p.message, p.got);
+    }
+  }
+  if (!problem.list.empty()) throw_located(problem.list, name, marks);
+}
+
 // The command line's changes: --replicates, and --set on the base (not the
 // seed, which the sweep sets per run), then the base checked again.
 void apply_overrides(const SweepOverrides& o, Sweep& sw) {
@@ -378,6 +407,7 @@ Sweep load_sweep(const fs::path& file, const SweepOverrides& overrides) {
   MarkMap marks;
   read_spec(file, sw, marks);
   load_base(file, sw, marks);
+  add_outcomes(sw, name, marks);
   apply_overrides(overrides, sw);
   check_no_graphs(sw, name, marks);
 
@@ -388,6 +418,14 @@ Sweep load_sweep(const fs::path& file, const SweepOverrides& overrides) {
   std::set<std::string> seen;
   for (std::size_t i = 0; i < params.size(); ++i) {
     integer.push_back(check_parameter(sw, params, i, seen, problem));
+  }
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    for (const auto& o : sw.base.outcomes) {
+      if (o.name == params[i].path) {
+        problem(fmt::format("parameters[{}].path", i),
+                "is also the name of a declared outcome (one runs.csv column each)", o.name);
+      }
+    }
   }
   if (!problem.list.empty()) throw_located(problem.list, name, marks);
   check_sets_not_varied(sw, params);

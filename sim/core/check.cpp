@@ -8,6 +8,7 @@
 #include <cmath>
 #include <set>
 
+#include "core/columns.hpp"
 #include "core/param_path.hpp"
 #include "core/params.hpp"
 #include "core/rules.hpp"
@@ -474,6 +475,107 @@ void check_pricing(const Scenario& s, std::vector<Problem>& out) {
   }
 }
 
+// The column names runs.csv has before the declared outcomes (keys of
+// single runs, sweeps and compare, and the built-in outcomes).
+std::vector<std::string> reserved_run_columns(const Scenario& s) {
+  std::vector<std::string> names = {"run_id", "point_id", "replicate", "seed",
+                                    "status", "message",  "side"};
+  Scenario without = s;
+  without.outcomes.clear();
+  run_columns([&names](const char* name, const auto&) { names.emplace_back(name); }, without,
+              RunOutcome{});
+  return names;
+}
+
+// Declared outcomes (docs/OUTPUTS.md, "Declared outcomes"): a new column
+// name, a metric of steps.csv (or of step_providers.csv with a provider), a
+// window inside the horizon, and a level exactly when the statistic takes one.
+void check_outcomes(const Scenario& s, const Names& names, std::optional<std::int64_t> start,
+                    std::vector<Problem>& out) {
+  check_unique(
+      s.outcomes, [](const OutcomeParams& o) { return o.name; }, "outcomes", out);
+  if (s.outcomes.empty()) return;
+  const auto reserved = reserved_run_columns(s);
+  const auto market = step_metric_names(s, false);
+  const auto provider = step_metric_names(s, true);
+  for (std::size_t i = 0; i < s.outcomes.size(); ++i) {
+    const OutcomeParams& o = s.outcomes[i];
+    const std::string path = fmt::format("outcomes[{}]", i);
+    const bool identifier =
+        !o.name.empty() && std::all_of(o.name.begin(), o.name.end(), [](char c) {
+          return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_';
+        });
+    if (!o.name.empty() && !identifier) {
+      out.push_back({path + ".name", "must be letters, digits and _ only", o.name});
+    } else if (std::find(reserved.begin(), reserved.end(), o.name) != reserved.end()) {
+      out.push_back(
+          {path + ".name", "is already a column of runs.csv; choose another name", o.name});
+    }
+    const bool in_market = std::find(market.begin(), market.end(), o.metric) != market.end();
+    const bool in_provider =
+        std::find(provider.begin(), provider.end(), o.metric) != provider.end();
+    if (o.provider.empty()) {
+      if (in_provider && !in_market) {
+        out.push_back(
+            {path + ".provider",
+             fmt::format("metric {} is a step_providers.csv column: name the provider", o.metric),
+             ""});
+      } else if (!in_market) {
+        std::vector<std::string> all = market;
+        all.insert(all.end(), provider.begin(), provider.end());
+        out.push_back({path + ".metric",
+                       "is not a numeric column of steps.csv or step_providers.csv" +
+                           did_you_mean(o.metric, all),
+                       o.metric});
+      }
+    } else {
+      if (!names.providers.count(o.provider)) {
+        out.push_back({path + ".provider", names.no_provider(o.provider), o.provider});
+      }
+      if (!in_provider) {
+        out.push_back({path + ".metric",
+                       (in_market ? std::string("is a steps.csv column (the whole market): "
+                                                "remove provider")
+                                  : "is not a numeric column of step_providers.csv" +
+                                        did_you_mean(o.metric, provider)),
+                       o.metric});
+      }
+    }
+    std::optional<std::int64_t> window[2];
+    const std::string* ends[2] = {&o.from, &o.to};
+    const char* keys[2] = {"from", "to"};
+    for (int e = 0; e < 2; ++e) {
+      if (ends[e]->empty()) continue;
+      const std::string at = path + "." + keys[e];
+      window[e] = outcome_step(s, *ends[e]);
+      if (!window[e]) {
+        out.push_back({at, "must be a date YYYY-MM or a step number", *ends[e]});
+      } else if (start && (*window[e] < 0 || *window[e] >= s.steps)) {
+        out.push_back({at,
+                       fmt::format("is outside the horizon ({} to {}, steps 0 to {})", s.start,
+                                   format_year_month(*start + s.steps - 1), s.steps - 1),
+                       *ends[e],
+                       {"start", "steps"}});
+        window[e].reset();
+      }
+    }
+    if (window[0] && window[1] && *window[0] > *window[1]) {
+      out.push_back({path + ".to", fmt::format("must not be before from ({})", o.from), o.to});
+    }
+    const bool needs_level =
+        o.stat == OutcomeStat::first_above || o.stat == OutcomeStat::first_below;
+    const std::string stat(kOutcomeStatNames[static_cast<std::size_t>(o.stat)]);
+    if (needs_level && !o.level) {
+      out.push_back({path + ".level", fmt::format("is required by stat {}", stat), ""});
+    } else if (!needs_level && o.level) {
+      out.push_back({path + ".level",
+                     fmt::format("is only for first_above and first_below, not {}", stat),
+                     fmt::format("{}", *o.level)});
+    }
+  }
+}
+
 // Every check of the scenario as it stands (no set event applied).
 void check_sections(const Scenario& s, std::vector<Problem>& out) {
   const auto start = parse_year_month(s.start);
@@ -488,6 +590,7 @@ void check_sections(const Scenario& s, std::vector<Problem>& out) {
   check_named_arrival(s, out);
   check_metrics(s, out);
   check_pricing(s, out);
+  check_outcomes(s, names, start, out);
 }
 
 // The set events applied in the order they fire (by step, then file order):

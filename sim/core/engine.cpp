@@ -22,7 +22,7 @@ const StepMetrics& Simulation::step() {
   rule_events(s_, st_, c);                     // 8. scheduled events
   compute_step_metrics(s_, st_, c, metrics_);  // 9. record
   check_finite();
-  acc_.add(metrics_);
+  acc_.add(metrics_, st_.log);
   ++st_.step;
   return metrics_;
 }

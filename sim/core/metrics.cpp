@@ -4,9 +4,78 @@
 #include <cmath>
 #include <limits>
 
+#include "core/columns.hpp"
 #include "core/vmath.hpp"
 
 namespace cw {
+
+namespace {
+
+// A column's value as a number (booleans 0/1, a missing value NaN); text
+// columns are not numeric.
+template <class T>
+constexpr bool is_numeric_column = !std::is_same_v<T, std::string>;
+
+template <class T>
+double column_number(const T& v) {
+  if constexpr (std::is_same_v<T, std::optional<std::int64_t>> ||
+                std::is_same_v<T, std::optional<double>>) {
+    return v ? static_cast<double>(*v) : std::numeric_limits<double>::quiet_NaN();
+  } else if constexpr (std::is_same_v<T, bool>) {
+    return v ? 1.0 : 0.0;
+  } else {
+    return static_cast<double>(v);
+  }
+}
+
+// Collects the numeric columns' names.
+struct NumericNames {
+  std::vector<std::string>& names;
+  template <class T>
+  void operator()(const char* name, const T&) {
+    if constexpr (is_numeric_column<T>) names.emplace_back(name);
+  }
+};
+
+// The value of the numeric column number `want` (counting numeric columns only).
+struct NumericAt {
+  std::size_t want, i = 0;
+  double value = 0;
+  template <class T>
+  void operator()(const char*, const T& v) {
+    if constexpr (is_numeric_column<T>) {
+      if (i++ == want) value = column_number(v);
+    }
+  }
+};
+
+}  // namespace
+
+std::vector<std::string> step_metric_names(const Scenario& s, bool per_provider) {
+  std::vector<std::string> names;
+  if (per_provider) {
+    step_provider_columns(NumericNames{names}, ProviderStep{});
+  } else {
+    step_columns(NumericNames{names}, s, StepMetrics{});
+  }
+  return names;
+}
+
+std::optional<std::int64_t> outcome_step(const Scenario& s, const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  if (text.find('-') != std::string::npos) {
+    const auto when = parse_year_month(text);
+    const auto start = parse_year_month(s.start);
+    if (!when || !start) return std::nullopt;
+    return *when - *start;
+  }
+  std::int64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9' || v > 1'000'000'000) return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  return v;
+}
 
 void compute_step_metrics(const Scenario& s, const State& st, const StepCounters& c,
                           StepMetrics& m) {
@@ -87,9 +156,93 @@ OutcomeAccumulator::OutcomeAccumulator(const Scenario& s)
   }
   lerner_sum_.assign(s.providers.size(), 0.0);
   lerner_count_.assign(s.providers.size(), 0);
+
+  // Declared outcomes: resolved once (check_scenario has vetted them).
+  const auto market = step_metric_names(s, false);
+  const auto provider = step_metric_names(s, true);
+  for (const OutcomeParams& o : s.outcomes) {
+    Declared d;
+    d.per_provider = !o.provider.empty();
+    const auto& names = d.per_provider ? provider : market;
+    d.column =
+        static_cast<std::size_t>(std::find(names.begin(), names.end(), o.metric) - names.begin());
+    for (std::size_t p = 0; p < s.providers.size(); ++p) {
+      if (s.providers[p].name == o.provider) d.provider = p;
+    }
+    d.from = outcome_step(s, o.from).value_or(0);
+    d.to = outcome_step(s, o.to).value_or(s.steps - 1);
+    d.stat = o.stat;
+    d.level = o.level.value_or(0.0);
+    declared_.push_back(d);
+  }
+  out_.declared.resize(s.outcomes.size());
+  for (const ProviderParams& p : s.providers) {
+    names_.providers.emplace_back();
+    names_.providers.back().name = p.name;
+  }
+  for (const NamedLabParams& l : s.labs.named) lab_names_.push_back(l.name);
+  out_.labs.resize(s.labs.named.size());
 }
 
-void OutcomeAccumulator::add(const StepMetrics& m) {
+void OutcomeAccumulator::add(const StepMetrics& m, const std::vector<EventRecord>& log) {
+  for (std::size_t i = 0; i < declared_.size(); ++i) {
+    Declared& d = declared_[i];
+    if (m.step < d.from || m.step > d.to) continue;
+    NumericAt pick{d.column};
+    if (d.per_provider) {
+      step_provider_columns(pick, m.providers[d.provider]);
+    } else {
+      step_columns(pick, names_, m);
+    }
+    const double x = pick.value;
+    DeclaredValue& out = out_.declared[i];
+    const bool have = !std::isnan(x);
+    switch (d.stat) {
+      case OutcomeStat::mean:
+      case OutcomeStat::sum:
+        if (have) {
+          d.sum += x;
+          ++d.n;
+        }
+        break;
+      case OutcomeStat::first:
+        if (m.step == d.from && have) out.value = x;
+        break;
+      case OutcomeStat::last:
+        out.value = have ? std::optional<double>(x) : std::nullopt;
+        break;
+      case OutcomeStat::max:
+        if (have && (!out.value || x > *out.value)) out.value = x;
+        break;
+      case OutcomeStat::min:
+        if (have && (!out.value || x < *out.value)) out.value = x;
+        break;
+      case OutcomeStat::first_above:
+        if (!out.step && have && x >= d.level) out.step = m.step;
+        break;
+      case OutcomeStat::first_below:
+        if (!out.step && have && x <= d.level) out.step = m.step;
+        break;
+    }
+  }
+  // Named labs: their deals and storm-offs, from the step's events.
+  for (const EventRecord& e : log) {
+    const bool deal = e.type == "deal", storm = e.type == "storm_off";
+    if (!deal && !storm) continue;
+    const auto it = std::find(lab_names_.begin(), lab_names_.end(), e.lab);
+    if (it == lab_names_.end()) continue;
+    LabOutcome& lab = out_.labs[static_cast<std::size_t>(it - lab_names_.begin())];
+    if (deal) {
+      ++lab.deals;
+    } else {
+      if (!lab.storm_off_step) {
+        lab.storm_off_step = m.step;
+        lab.storm_off_from = e.provider;
+      }
+      ++lab.storm_offs;
+    }
+  }
+
   if (m.step >= burn_in_) {
     out_.hhi_max = std::max(out_.hhi_max, m.hhi);
     hhi_sum_ += m.hhi;
@@ -180,6 +333,12 @@ RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
   if (incumbent_lerner_count_ > 0) {
     r.incumbent_lerner = incumbent_lerner_sum_ / static_cast<double>(incumbent_lerner_count_);
   }
+  for (std::size_t i = 0; i < declared_.size(); ++i) {
+    const Declared& d = declared_[i];
+    if ((d.stat == OutcomeStat::mean || d.stat == OutcomeStat::sum) && d.n > 0) {
+      r.declared[i].value = d.stat == OutcomeStat::sum ? d.sum : d.sum / static_cast<double>(d.n);
+    }
+  }
 
   // End-of-run lab quantities.
   const LabState& L = st.labs;
@@ -251,6 +410,22 @@ RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
     double z = s.outside.enabled ? vmath::exp((u[P] - top) / s.choice.tau) : 0.0;
     for (std::size_t p = 0; p < P; ++p) z += vmath::exp((u[p] - top) / s.choice.tau);
     r.consumer_surplus += L.demand[l] * (top + s.choice.tau * vmath::log(z)) / L.alpha[l];
+  }
+
+  // Named labs at the end: where they are and what they think of it.
+  for (std::size_t i = 0; i < lab_names_.size(); ++i) {
+    LabOutcome& lab = r.labs[i];
+    const std::int64_t slot = st.slot_of_named(lab_names_[i]);
+    if (slot < 0) continue;
+    const auto l = static_cast<std::size_t>(slot);
+    lab.present = true;
+    lab.demand = L.demand[l];
+    const std::int32_t main = main_provider_of(L.x.row(l), P);
+    if (main < 0) continue;
+    const auto p = static_cast<std::size_t>(main);
+    lab.provider = s.providers[p].name;
+    lab.provider_share = L.x.at(l, p);
+    lab.opinion = L.opinion.allocated() && !L.opinion.data.empty() ? L.opinion.at(l, p) : 0.0;
   }
   return r;
 }

@@ -66,6 +66,25 @@ struct ProviderOutcome {
                                              // from burn_in; empty if none
 };
 
+// One named lab over a run (run_labs.csv), in the order of labs.named.
+struct LabOutcome {
+  bool present = false;         // in the market at the end
+  std::string provider;         // main provider at the end ("" when none: outside, absent)
+  double provider_share = 0;    // its x_lp at the end
+  std::int64_t storm_offs = 0;  // storm_off events naming it
+  std::optional<std::int64_t> storm_off_step;  // the first one's step
+  std::string storm_off_from;                  // the provider it left then
+  std::int64_t deals = 0;                      // deals it accepted (courting and deal events)
+  std::optional<double> demand;                // d_l at the end (empty when absent)
+  std::optional<double> opinion;               // o_lp of its main provider at the end
+};
+
+// A declared outcome's value: a statistic, or a step (first_above/below).
+struct DeclaredValue {
+  std::optional<double> value;
+  std::optional<std::int64_t> step;
+};
+
 // One run.
 struct RunOutcome {
   double hhi_final = 0, hhi_max = 0, hhi_mean = 0;  // hhi_mean over steps >= burn_in
@@ -91,13 +110,18 @@ struct RunOutcome {
   // active providers not of kind decentralized; empty if no such step.
   std::optional<double> incumbent_lerner;
   std::vector<ProviderOutcome> providers;
+  std::vector<DeclaredValue> declared;  // Scenario::outcomes, in order
+  std::vector<LabOutcome> labs;         // Scenario::labs.named, in order
 };
 
-// Folds steps into a RunOutcome as they happen (O(P) per step).
+// Folds steps into a RunOutcome as they happen (O(P) per step, plus
+// O(columns) per declared outcome and O(events) for the named labs).
 class OutcomeAccumulator {
  public:
   explicit OutcomeAccumulator(const Scenario& s);
-  void add(const StepMetrics& m);
+  // m: this step's metrics; log: its events (deal and storm_off records
+  // are always logged, whatever State::log_events).
+  void add(const StepMetrics& m, const std::vector<EventRecord>& log = {});
   // Completes the outcome with end-of-run quantities read from the state.
   RunOutcome finish(const Scenario& s, const State& st);
 
@@ -117,6 +141,27 @@ class OutcomeAccumulator {
   double incumbent_lerner_sum_ = 0;
   std::int64_t incumbent_lerner_count_ = 0;
   StepMetrics last_;
+  // A declared outcome, resolved: which column of which file, the steps.
+  struct Declared {
+    bool per_provider = false;
+    std::size_t column = 0, provider = 0;
+    std::int64_t from = 0, to = 0;
+    OutcomeStat stat = OutcomeStat::mean;
+    double level = 0;
+    double sum = 0;
+    std::int64_t n = 0;
+  };
+  std::vector<Declared> declared_;
+  Scenario names_;                      // the provider names only, for step_columns' text columns
+  std::vector<std::string> lab_names_;  // labs.named, in order
 };
+
+// The numeric columns of steps.csv (per_provider false) or of
+// step_providers.csv (true): the metrics a declared outcome may name.
+std::vector<std::string> step_metric_names(const Scenario& s, bool per_provider);
+
+// A declared outcome's `from` / `to`: a date YYYY-MM (a step from the
+// scenario's start) or a whole step number; nullopt when it is neither.
+std::optional<std::int64_t> outcome_step(const Scenario& s, const std::string& text);
 
 }  // namespace cw

@@ -179,6 +179,28 @@ void describe(FieldVisitor& v, NamedLabParams& l) {
          {"false: the lab appears only with an add_lab event", "", kStartOnly});
 }
 
+void describe(FieldVisitor& v, OutcomeParams& o) {
+  v.text("name", o.name, {"unique column name in runs.csv (letters, digits, _)", "", kStartOnly},
+         true);
+  v.text("metric", o.metric,
+         {"a numeric column of steps.csv, or of step_providers.csv with provider", "", kStartOnly},
+         true);
+  v.text(
+      "provider", o.provider,
+      {"the provider of a step_providers.csv metric (empty for a steps.csv one)", "", kStartOnly});
+  v.text("from", o.from,
+         {"first step counted: YYYY-MM or a step number; empty: step 0", "", kStartOnly});
+  v.text("to", o.to,
+         {"last step counted: YYYY-MM or a step number; empty: the last step", "", kStartOnly});
+  v.choice("stat", choice_ref(o.stat, kOutcomeStatNames),
+           {"mean, last, first, max, min, sum over the steps (empty cells left out); "
+            "first_above / first_below: the first step with the metric >= / <= level, empty "
+            "if none",
+            "", kStartOnly});
+  v.maybe_number("level", o.level, kAnyNumber,
+                 {"first_above, first_below: the threshold", "", kStartOnly});
+}
+
 void describe(FieldVisitor& v, Scenario& s) {
   v.text("name", s.name, {"scenario name (output folder)", "", kStartOnly});
   v.text("start", s.start, {"date of step 0, YYYY-MM; one step is one month", "", kStartOnly});
@@ -361,11 +383,18 @@ void describe(FieldVisitor& v, Scenario& s) {
                        {"the top labs by prestige whose hosts are 'flagship capture'"});
            },
            {"outcome definitions"});
+  v.list("outcomes",
+         list_ref(
+             s.outcomes, [](FieldVisitor& w, OutcomeParams& o) { describe(w, o); },
+             [](const OutcomeParams& o) { return o.name; }, true),
+         {"declared outcomes: extra runs.csv columns (docs/OUTPUTS.md)", "", kStartOnly});
   v.object("output",
            [&s](FieldVisitor& w) {
              auto& o = s.output;
              w.flag("step_files", o.step_files, {"write the per-step files"});
              w.flag("events", o.events, {"write the events file"});
+             w.flag("lab_steps", o.lab_steps,
+                    {"write step_labs.csv: each named lab's allocation and opinions per step"});
              w.integers("graph_steps", o.graph_steps, range(0, 1e7),
                         {"steps to export the graph at"});
              w.choice("graph_format", choice_ref(o.graph_format, kGraphFormatNames),

@@ -347,8 +347,25 @@ inline constexpr std::array<std::string_view, 3> kGraphFormatNames = {"graphml",
 struct OutputParams {
   bool step_files = true;                 // per-step and per-step-provider files
   bool events = true;                     // the events file
+  bool lab_steps = false;                 // step_labs.csv: named labs per step
   std::vector<std::int64_t> graph_steps;  // steps at which the market graph is exported
   GraphFormat graph_format = GraphFormat::graphml;
+};
+
+// A declared outcome (docs/OUTPUTS.md, "Declared outcomes"): one more
+// column of runs.csv, a statistic of one per-step column (steps.csv, or
+// step_providers.csv for `provider`) over the steps from `from` to `to`.
+enum class OutcomeStat { mean, last, first, max, min, sum, first_above, first_below };
+inline constexpr std::array<std::string_view, 8> kOutcomeStatNames = {
+    "mean", "last", "first", "max", "min", "sum", "first_above", "first_below"};
+
+struct OutcomeParams {
+  std::string name;      // the runs.csv column
+  std::string metric;    // a numeric column of steps.csv or step_providers.csv
+  std::string provider;  // for a step_providers.csv column
+  std::string from, to;  // YYYY-MM or a step number; empty: the first / last step
+  OutcomeStat stat = OutcomeStat::mean;
+  std::optional<double> level;  // first_above, first_below
 };
 
 struct Scenario {
@@ -370,6 +387,7 @@ struct Scenario {
   PricingParams pricing;
   std::vector<EventParams> events;
   MetricsParams metrics;
+  std::vector<OutcomeParams> outcomes;
   OutputParams output;
 };
 
@@ -378,6 +396,7 @@ void describe(FieldVisitor& v, Dist& d);
 void describe(FieldVisitor& v, ProviderParams& p);
 void describe(FieldVisitor& v, TierParams& t);
 void describe(FieldVisitor& v, NamedLabParams& l);
+void describe(FieldVisitor& v, OutcomeParams& o);
 void describe(FieldVisitor& v, Scenario& s);
 
 // A problem found in parameters, located by its parameter path (SPEC §2.3,

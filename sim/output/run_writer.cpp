@@ -24,6 +24,9 @@ void RunWriter::on_start(const Scenario& s, const State& st) {
   if (s.output.events) {
     events_ = std::make_unique<CsvWriter>(dir_ / "events.csv", events_header());
   }
+  if (s.output.lab_steps) {
+    step_labs_ = std::make_unique<CsvWriter>(dir_ / "step_labs.csv", step_labs_header());
+  }
   (void)st;
 }
 
@@ -39,6 +42,11 @@ void RunWriter::on_step(const Scenario& s, const State& st, const StepMetrics& m
     rows_.clear();
     append_event_rows(rows_, run_id_, st, m);
     events_->append_rows(rows_);
+  }
+  if (step_labs_) {
+    rows_.clear();
+    append_lab_step_rows(rows_, run_id_, s, st, m);
+    step_labs_->append_rows(rows_);
   }
   const auto& gs = s.output.graph_steps;
   if (std::find(gs.begin(), gs.end(), m.step) != gs.end()) export_graph(s, st, m.step);
@@ -83,10 +91,17 @@ void RunWriter::on_end(const Scenario& s, const State& st, const RunOutcome& r) 
     providers.end_row();
   }
 
+  CsvWriter labs(dir_ / "run_labs.csv", run_labs_header(s));
+  rows_.clear();
+  append_run_lab_rows(rows_, run_id_, s, r);
+  labs.append_rows(rows_);
+
   runs.commit();
   files_.push_back(dir_ / "runs.csv");
   providers.commit();
   files_.push_back(dir_ / "run_providers.csv");
+  labs.commit();
+  files_.push_back(dir_ / "run_labs.csv");
   if (steps_) {
     steps_->commit();
     files_.push_back(dir_ / "steps.csv");
@@ -97,6 +112,10 @@ void RunWriter::on_end(const Scenario& s, const State& st, const RunOutcome& r) 
     events_->commit();
     files_.push_back(dir_ / "events.csv");
   }
+  if (step_labs_) {
+    step_labs_->commit();
+    files_.push_back(dir_ / "step_labs.csv");
+  }
   for (auto& g : graphs_) {
     g->commit();
     files_.push_back(g->target());
@@ -106,6 +125,7 @@ void RunWriter::on_end(const Scenario& s, const State& st, const RunOutcome& r) 
   for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
     const std::string name = entry.path().filename().string();
     const bool ours = name == "steps.csv" || name == "step_providers.csv" || name == "events.csv" ||
+                      name == "step_labs.csv" ||
                       (name.rfind("graph_step", 0) == 0 &&
                        (name.ends_with(".graphml") || name.ends_with(".dot")));
     if (ours && std::find(files_.begin(), files_.end(), entry.path()) == files_.end()) {

@@ -1,6 +1,7 @@
 // Writes one run's tidy files (docs/OUTPUTS.md) as an engine Observer:
 // steps.csv and step_providers.csv as the run goes (when output.step_files),
-// runs.csv and run_providers.csv at its end, and graph exports at the steps
+// step_labs.csv (when output.lab_steps), runs.csv, run_providers.csv and
+// run_labs.csv at its end, and graph exports at the steps
 // of output.graph_steps. Every file is committed only when the run ends well.
 #pragma once
 
@@ -31,7 +32,7 @@ class RunWriter final : public Observer {
 
   std::filesystem::path dir_;
   std::int64_t run_id_;
-  std::unique_ptr<CsvWriter> steps_, step_providers_, events_;
+  std::unique_ptr<CsvWriter> steps_, step_providers_, events_, step_labs_;
   std::vector<std::unique_ptr<AtomicFile>> graphs_;
   std::vector<std::filesystem::path> files_;
   std::string rows_, provider_rows_;  // one step's rows, reused

@@ -40,11 +40,18 @@ void describe(FieldVisitor& v, SweepSpec& s) {
              s.parameters, [](FieldVisitor& w, SweepParam& p) { describe(w, p); },
              [](const SweepParam& p) { return p.path; }, true),
          {"the varied parameters"});
+  v.list("outcomes",
+         list_ref(
+             s.outcomes, [](FieldVisitor& w, OutcomeParams& o) { describe(w, o); },
+             [](const OutcomeParams& o) { return o.name; }, true),
+         {"declared outcomes added to the base scenario's (docs/OUTPUTS.md)"});
   v.object("output",
            [&s](FieldVisitor& w) {
              w.integer("step_every", s.step_every, range(0, 1e7),
                        {"write steps.csv and step_providers.csv rows every K steps; 0: none"});
              w.flag("events", s.events, {"write events.csv: every run's events, keyed by run_id"});
+             w.flag("lab_steps", s.lab_steps,
+                    {"write step_labs.csv: the named labs' rows at the step_every steps"});
              w.flag("gzip", s.gzip, {"gzip the finished CSV files"});
            },
            {"outputs"});

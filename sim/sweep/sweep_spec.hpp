@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "core/params.hpp"
 #include "core/schema.hpp"
 
 namespace cw {
@@ -56,8 +57,10 @@ struct SweepSpec {
   std::int64_t replicates = 1;
   DesignSpec design;
   std::vector<SweepParam> parameters;
+  std::vector<OutcomeParams> outcomes;  // declared outcomes, added to the base's
   std::int64_t step_every = 0;  // time series every K steps; 0: none
   bool events = false;          // write events.csv (every run's events, with run_id)
+  bool lab_steps = false;       // write step_labs.csv rows at the step_every steps
   bool gzip = false;            // compress the finished CSVs
 };
 
