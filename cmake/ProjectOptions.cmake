@@ -12,9 +12,21 @@ option(CW_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
 option(CW_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(CW_NATIVE "Build for the host CPU (-march=native); results may differ between machines" OFF)
 
+option(CW_BUILD_PYTHON "Build the Python module cloudwars (pybind11, for /usr/bin/python3) when pybind11 is found" ON)
+
 option(CW_CLONES "Compile the rules' hot functions also for x86-64-v3 (AVX2), picked at load time (GCC target_clones)" ON)
 
 set(CW_MARCH "x86-64-v2" CACHE STRING "-march value of the portable default build")
+
+# The Python module links the engine's static libraries into a shared
+# object, so their code is position independent then. Debian's GCC builds
+# position-independent executables by default anyway; with
+# -fno-semantic-interposition the code of the program is unchanged in
+# substance (calls inside the libraries stay direct and inlinable).
+if(CW_BUILD_PYTHON)
+  set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+  add_compile_options(-fno-semantic-interposition)
+endif()
 
 add_library(cw_warnings INTERFACE)
 target_compile_options(cw_warnings INTERFACE

@@ -18,6 +18,7 @@
 #include "build_info.hpp"
 #include "cli/common.hpp"
 #include "cli/compare_cmd.hpp"
+#include "cli/plot_cmd.hpp"
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/engine.hpp"
@@ -280,6 +281,11 @@ int main(int argc, char** argv) {
   CompareCliOptions compare_opts;
   auto* compare = add_compare_command(app, compare_opts);
 
+  std::string plot_dir;
+  auto* plot = app.add_subcommand(
+      "plot", "Draw the figures that fit a run, sweep or compare folder into DIR/plots/ (Python)");
+  plot->add_option("dir", plot_dir, "the results folder")->required();
+
   std::string params_file = "configs/default.yaml";
   auto* params = app.add_subcommand(
       "params", "List every parameter path of a scenario with its value, type and bounds");
@@ -341,6 +347,7 @@ int main(int argc, char** argv) {
     if (*sweep) return cmd_sweep(sweep_opts);
     if (*compare) return cmd_compare(compare_opts);
     if (*params) return cmd_params(params_file, params_json);
+    if (*plot) return cmd_plot(plot_dir);
     for (const auto* c : sens_commands) {
       if (*c) return cmd_sensitivity(sens_method, sens_opts);
     }

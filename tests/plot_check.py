@@ -1,0 +1,80 @@
+"""`cloudwars plot DIR` draws the figures that fit each kind of folder.
+
+Usage: plot_check.py CLOUDWARS_BINARY WORK_DIR. For a run, a sweep with
+steps, a compare with --steps, a sobol sweep with its indices, and the main
+job (configs/sweeps/tipping-grid.yaml, as README "The main job" shows): the
+command lists exactly the expected PNG files, each exists and is a PNG.
+"""
+
+import os
+import re
+import subprocess
+import sys
+
+BIN, WORK = sys.argv[1], sys.argv[2]
+os.makedirs(WORK, exist_ok=True)
+failures = []
+
+
+def run(*args):
+    p = subprocess.run([BIN, *args], capture_output=True, text=True)
+    if p.returncode != 0:
+        failures.append(f"{' '.join(args)}: exit {p.returncode}: {p.stderr}")
+    return p.stdout
+
+
+def expect(dir, names):
+    listed = run("plot", dir).split()
+    want = [os.path.join(dir, "plots", n) for n in names]
+    if listed != want:
+        failures.append(f"plot {dir}: listed {listed}, expected {want}")
+    for path in want:
+        if not os.path.isfile(path):
+            failures.append(f"{path}: missing")
+            continue
+        with open(path, "rb") as f:
+            if f.read(8) != b"\x89PNG\r\n\x1a\n":
+                failures.append(f"{path}: not a PNG")
+
+
+d = os.path.join(WORK, "run")
+run("run", "tests/data/sweeps/base.yaml", "--out", d)
+expect(d, ["shares.png"])
+
+d = os.path.join(WORK, "sweep")
+run("sweep", "tests/data/sweeps/small.yaml", "--out", d, "--replicates", "2", "--progress", "none")
+expect(d, ["shares.png", "tipping.png", "hhi_final.png"])
+
+d = os.path.join(WORK, "compare")
+run("compare", "tests/data/sweeps/base.yaml", "--set-b", "providers[A].price=0.85",
+    "--replicates", "3", "--steps", "--progress", "none", "--out", d)
+expect(d, ["differences.png", "difference_steps.png"])
+
+d = os.path.join(WORK, "sobol")
+run("sweep", "tests/data/sweeps/sobol-small.yaml", "--out", d, "--progress", "none")
+run("sobol", d, "--resamples", "50")
+expect(d, ["tipping.png", "hhi_final.png", "sobol.png"])
+
+# The main job, and the list of figures README.md shows for it.
+with open("README.md") as f:
+    readme = f.read()
+block = re.search(r"<!-- plot-example.*?-->\n```text\n(.*?)```", readme, re.S)
+if block is None:
+    failures.append("README.md: no plot-example block")
+else:
+    shown = [line.split()[0] for line in block.group(1).splitlines()
+             if line.startswith("results/tipping-grid/plots/")]
+    d = os.path.join(WORK, "tipping-grid")
+    run("sweep", "configs/sweeps/tipping-grid.yaml", "--out", d, "--progress", "none")
+    expect(d, [os.path.basename(p) for p in shown])
+    if not shown:
+        failures.append("README.md: the plot-example block lists no figure")
+
+# A folder that is not a results folder: exit 3 and a message.
+p = subprocess.run([BIN, "plot", WORK], capture_output=True, text=True)
+if p.returncode != 3 or "manifest.json" not in p.stderr:
+    failures.append(f"plot on a non-results folder: exit {p.returncode}, {p.stderr!r}")
+
+for f in failures:
+    print("FAIL:", f)
+sys.exit(1 if failures else 0)
