@@ -21,6 +21,7 @@ A marker, an HTML comment on the last non-blank line before the opening
 fence, changes that:
 
   <!-- not-run: REASON -->           skipped (listed in the output)
+  <!-- python-snippet: ... -->       skipped here: Docs.PythonSnippetsRun runs it
   <!-- tested-by: CTEST_NAME -->     skipped here: the named ctest test runs
                                      it (the name must be in tests/CMakeLists.txt)
   <!-- docs-test: before: COMMAND --> COMMAND runs first (what the snippet
@@ -46,7 +47,8 @@ import sys
 
 SOURCE = pathlib.Path(__file__).resolve().parent.parent
 FENCE = re.compile(r"^```(\w*)\s*$")
-MARKER = re.compile(r"^<!--\s*(not-run|tested-by|docs-test)\s*:\s*(.*?)\s*-->\s*$")
+MARKER = re.compile(
+    r"^<!--\s*(not-run|tested-by|docs-test|python-snippet)\s*:\s*(.*?)\s*-->\s*$")
 
 
 def blocks(path):
@@ -118,6 +120,8 @@ def main():
         for line, lang, text, markers in blocks(SOURCE / doc):
             where = f"{doc}:{line}"
             kinds = {k: v for k, v in markers}
+            if "python-snippet" in kinds:  # tests/python_docs_check.py runs these
+                kinds["tested-by"] = "Docs.PythonSnippetsRun"
             if "not-run" in kinds:
                 skipped.append(f"{where}: not run: {kinds['not-run']}")
                 continue
@@ -142,7 +146,11 @@ def main():
                 run(["bash", "-e", "-c", shell_text(text, binary, work)], where, work, "sh block")
             elif lang == "python":
                 ran += 1
-                run(["/usr/bin/python3", "-c", text], where, work, "python block")
+                # The documented path to the module (README, "From Python")
+                # is this build's python folder.
+                python_dir = pathlib.Path(binary).parent.parent / "python"
+                code = text.replace("/path/to/cloudwars/build/release/python", str(python_dir))
+                run(["/usr/bin/python3", "-c", code], where, work, "python block")
             elif lang == "yaml" and target:
                 ran += 1
                 how, path = target[0][0], target[0][1].strip()

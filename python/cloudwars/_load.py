@@ -9,12 +9,14 @@ import pandas as pd
 
 # Every table a folder can hold (docs/OUTPUTS.md, docs/SWEEPS.md,
 # docs/ANALYSIS.md), in the order `Result` lists them.
-TABLES = ("runs", "run_providers", "steps", "step_providers", "events", "points", "design",
+TABLES = ("runs", "run_providers", "run_labs", "steps", "step_providers", "step_labs", "events",
+          "points", "design",
           "compare", "compare_steps", "sobol", "morris", "history_check")
 
 # Text columns holding a few repeated names: categorical. Provider-valued
 # ones take the scenario's providers, in file order, as their categories.
-_PROVIDER_COLUMNS = {"provider", "leader", "flagship_leader", "other_provider", "sim_provider"}
+_PROVIDER_COLUMNS = {"provider", "leader", "flagship_leader", "other_provider", "sim_provider",
+                     "storm_off_from"}
 _CATEGORY_COLUMNS = {"side", "status", "type", "outcome", "parameter", "group", "role"}
 _INT = re.compile(r"-?[0-9]+\Z")
 
@@ -25,7 +27,7 @@ class Result:
     Attributes: ``kind`` ("run", "sweep" or "compare"), ``manifest`` (dict),
     ``dir`` (the folder, or None when nothing was kept), ``tables`` (dict of
     every table present) and one attribute per table name (``runs``,
-    ``run_providers``, ``steps``, ``step_providers``, ``events``,
+    ``run_providers``, ``run_labs``, ``steps``, ``step_providers``, ``step_labs``, ``events``,
     ``points``, ``design``, ``compare``, ``compare_steps``, ``sobol``,
     ``morris``, ``history_check``): the DataFrame, or None when absent.
     """
