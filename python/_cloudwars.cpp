@@ -162,11 +162,11 @@ py::dict compare_into(const std::string& dir, const ScenarioSource& a,
   cw::cli::apply_overrides(spec.b, {{"set", &sets}, {"set_b", &sets_b}}, seed_owner);
   for (const auto* s : {&spec.a, &spec.b}) {
     if (!s->output.graph_steps.empty()) {
-      throw cw::ConfigError({{s == &spec.a ? spec.file_a.string() : spec.file_b.string(), 0, 0,
-                              "output.graph_steps",
-                              "compare writes no graph files; remove output.graph_steps (or set "
-                              "output.graph_steps=) and export graphs with run",
-                              ""}});
+      throw cw::ConfigError(
+          {{s == &spec.a ? spec.file_a.string() : spec.file_b.string(), 0, 0, "output.graph_steps",
+            "compare writes no graph files; remove output.graph_steps (or set "
+            "output.graph_steps=) and export graphs with run",
+            ""}});
     }
   }
   spec.sets = sets;
@@ -234,8 +234,7 @@ PYBIND11_MODULE(_cloudwars, m) {
   static py::exception<cw::ConfigError> config_error(m, "ConfigError", PyExc_ValueError);
   static py::exception<cw::cli::UsageError> usage_error(m, "UsageError", PyExc_ValueError);
   static py::exception<cw::RunError> run_error(m, "RunError", PyExc_RuntimeError);
-  static py::exception<cw::SweepFolderError> folder_error(m, "SweepFolderError",
-                                                          PyExc_ValueError);
+  static py::exception<cw::SweepFolderError> folder_error(m, "SweepFolderError", PyExc_ValueError);
   static py::exception<cw::SensitivityFolderError> sens_error(m, "SensitivityFolderError",
                                                               PyExc_ValueError);
   py::register_exception_translator([](std::exception_ptr p) {
@@ -265,20 +264,19 @@ PYBIND11_MODULE(_cloudwars, m) {
                        std::string label) {
              return ScenarioSource{std::move(file), std::move(text), std::move(label)};
            }),
-           py::arg("file") = py::none(), py::arg("text") = py::none(),
-           py::arg("label") = "<text>");
+           py::arg("file") = py::none(), py::arg("text") = py::none(), py::arg("label") = "<text>");
 
   m.def("run_into", &run_into, py::arg("dir"), py::arg("scenario"), py::arg("sets"),
         "Run one scenario into DIR as `cloudwars run --out DIR` does.");
   m.def("sweep_into", &sweep_into, py::arg("file"), py::arg("dir"), py::arg("jobs"),
         py::arg("sets"), py::arg("replicates"), py::arg("restart"), py::arg("progress"),
         "Run a sweep file into DIR as `cloudwars sweep FILE --out DIR` does.");
-  m.def("compare_into", &compare_into, py::arg("dir"), py::arg("a"), py::arg("b"),
-        py::arg("sets"), py::arg("sets_a"), py::arg("sets_b"), py::arg("replicates"),
-        py::arg("seed"), py::arg("jobs"), py::arg("steps"), py::arg("progress"),
+  m.def("compare_into", &compare_into, py::arg("dir"), py::arg("a"), py::arg("b"), py::arg("sets"),
+        py::arg("sets_a"), py::arg("sets_b"), py::arg("replicates"), py::arg("seed"),
+        py::arg("jobs"), py::arg("steps"), py::arg("progress"),
         "Compare two scenarios into DIR as `cloudwars compare --out DIR` does.");
-  m.def("sensitivity", &sensitivity, py::arg("dir"), py::arg("method"),
-        py::arg("resamples") = 1000, py::arg("seed") = py::none(),
+  m.def("sensitivity", &sensitivity, py::arg("dir"), py::arg("method"), py::arg("resamples") = 1000,
+        py::arg("seed") = py::none(),
         "Sobol or Morris indices of a finished sweep folder (writes sobol.csv or morris.csv); "
         "returns the file's path.");
   m.def("build_info", [] {
@@ -287,6 +285,7 @@ PYBIND11_MODULE(_cloudwars, m) {
     for (const auto& [k, v] : j.items()) d[py::str(k)] = v.get<std::string>();
     return d;
   });
-  m.def("_gil_held_in_engine", [] { return g_gil_held_in_engine.load(); },
-        "Tests: whether the GIL was held when the engine last started.");
+  m.def(
+      "_gil_held_in_engine", [] { return g_gil_held_in_engine.load(); },
+      "Tests: whether the GIL was held when the engine last started.");
 }

@@ -392,9 +392,9 @@ TEST(DesignSobol, QuasiSamplerTakesAAndBFromOneSobolPoint) {
 // i = 4 (Gray 6): v2^v3; i = 5 (Gray 7): v1^v2^v3; i = 6 (Gray 5): v1^v3;
 // i = 7 (Gray 4): v3.
 TEST(SobolSequence, FirstPointsInTwoDimensionsByHand) {
-  const std::vector<std::vector<double>> expected = {
-      {0.5, 0.5},     {0.75, 0.25},   {0.25, 0.75},  {0.375, 0.375},
-      {0.875, 0.875}, {0.625, 0.125}, {0.125, 0.625}};
+  const std::vector<std::vector<double>> expected = {{0.5, 0.5},     {0.75, 0.25},   {0.25, 0.75},
+                                                     {0.375, 0.375}, {0.875, 0.875}, {0.625, 0.125},
+                                                     {0.125, 0.625}};
   EXPECT_EQ(sobol_sequence(7, 2), expected);
 }
 

@@ -130,7 +130,7 @@ TEST(Gzip, HeaderHasNoNameNoTimeAndTheTrailerMatches) {
     EXPECT_EQ(static_cast<unsigned char>(gz[0]), 0x1f) << name;  // ID1
     EXPECT_EQ(static_cast<unsigned char>(gz[1]), 0x8b) << name;  // ID2
     EXPECT_EQ(gz[2], 8) << name;                                 // CM = deflate
-    EXPECT_EQ(gz[3], 0) << name;  // FLG: no FTEXT, FHCRC, FEXTRA, FNAME, FCOMMENT
+    EXPECT_EQ(gz[3], 0) << name;         // FLG: no FTEXT, FHCRC, FEXTRA, FNAME, FCOMMENT
     EXPECT_EQ(le32(gz, 4), 0u) << name;  // MTIME: none
     EXPECT_EQ(le32(gz, gz.size() - 8), crc32_bitwise(bytes)) << name;
     EXPECT_EQ(le32(gz, gz.size() - 4), static_cast<std::uint32_t>(bytes.size())) << name;
@@ -171,12 +171,12 @@ TEST(Gzip, SystemGzipReadsTheFilesOfARealSweep) {
     return f;
   };
   const fs::path plain = dir / "plain", packed = dir / "packed";
-  ASSERT_EQ(run_cli("sweep " + sweep_file(false).string() + " --jobs 2 --out " + plain.string())
-                .status,
-            0);
-  ASSERT_EQ(run_cli("sweep " + sweep_file(true).string() + " --jobs 2 --out " + packed.string())
-                .status,
-            0);
+  ASSERT_EQ(
+      run_cli("sweep " + sweep_file(false).string() + " --jobs 2 --out " + plain.string()).status,
+      0);
+  ASSERT_EQ(
+      run_cli("sweep " + sweep_file(true).string() + " --jobs 2 --out " + packed.string()).status,
+      0);
   EXPECT_TRUE(fs::exists(packed / "manifest.json"));
   int compared = 0;
   for (const char* f : {"runs.csv", "run_providers.csv", "steps.csv", "step_providers.csv",

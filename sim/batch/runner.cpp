@@ -489,9 +489,9 @@ Opened open_folder(const fs::path& dir, const Sweep& sw, const std::string& iden
     const bool same = !old.is_discarded() && old.value("sweep_identity", "") == identity;
     // The same sweep but for its replicates: more extends it in place (the
     // run order is replicate-major, so its runs are a prefix of the new ones).
-    const bool family = !same && !old.is_discarded() &&
-                        old.value("sweep_identity_without_replicates", "") ==
-                            sweep_identity_without_replicates(sw);
+    const bool family =
+        !same && !old.is_discarded() &&
+        old.value("sweep_identity_without_replicates", "") == sweep_identity_without_replicates(sw);
     if (family && !restart) {
       const std::int64_t had =
           old.contains("design") ? old["design"].value("replicates", std::int64_t{0}) : 0;

@@ -26,12 +26,12 @@ RunKey run_key(const Sweep& sw, std::int64_t run_id);
 Scenario run_scenario_of(const Sweep& sw, const RunKey& key);
 
 struct SweepOptions {
-  std::filesystem::path out;       // empty: results/<name>
-  int jobs = 0;                    // 0: all cores
-  bool restart = false;            // discard a folder written by another sweep
+  std::filesystem::path out;                   // empty: results/<name>
+  int jobs = 0;                                // 0: all cores
+  bool restart = false;                        // discard a folder written by another sweep
   ProgressMode progress = ProgressMode::none;  // progress reports on stderr
-  std::size_t max_runs = 0;        // stop after this many new runs (tests); 0: all
-  nlohmann::ordered_json program;  // version, commit, build settings
+  std::size_t max_runs = 0;                    // stop after this many new runs (tests); 0: all
+  nlohmann::ordered_json program;              // version, commit, build settings
 };
 
 struct SweepResult {

@@ -272,9 +272,10 @@ int main(int argc, char** argv) {
                   "discard results in the folder that another sweep wrote");
   sweep->add_option("--set", sweep_opts.sets,
                     "change the base scenario for the whole sweep: path=value (repeatable)");
-  sweep->add_option("--replicates,-r", sweep_opts.replicates,
-                    "replicates per point instead of the file's; a larger N on a finished "
-                    "sweep's folder adds only the new runs")
+  sweep
+      ->add_option("--replicates,-r", sweep_opts.replicates,
+                   "replicates per point instead of the file's; a larger N on a finished "
+                   "sweep's folder adds only the new runs")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
   add_progress_option(*sweep, sweep_opts.progress);
 

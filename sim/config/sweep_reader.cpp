@@ -336,8 +336,8 @@ void apply_overrides(const SweepOverrides& o, Sweep& sw) {
   std::vector<Diagnostic> problems;
   if (o.replicates) {
     if (*o.replicates < 1 || *o.replicates > 10'000'000) {
-      problems.push_back({"--replicates", 0, 0, "", "must be in [1, 10000000]",
-                          std::to_string(*o.replicates)});
+      problems.push_back(
+          {"--replicates", 0, 0, "", "must be in [1, 10000000]", std::to_string(*o.replicates)});
     } else {
       sw.spec.replicates = *o.replicates;
     }
@@ -350,7 +350,8 @@ void apply_overrides(const SweepOverrides& o, Sweep& sw) {
     }
     if (kv.substr(0, eq) == "seed") {
       problems.push_back({"--set", 0, 0, "seed",
-                          "the seed is set per run by the sweep; change the sweep file's seed", ""});
+                          "the seed is set per run by the sweep; change the sweep file's seed",
+                          ""});
       continue;
     }
     try {

@@ -462,8 +462,10 @@ void check_metrics(const Scenario& s, std::vector<Problem>& out) {
 void check_pricing(const Scenario& s, std::vector<Problem>& out) {
   if (s.pricing.rule != PriceRule::market_power) return;
   if (s.pricing.speed > 1) {
-    out.push_back({"pricing.speed", "must be <= 1 with pricing.rule market_power",
-                   fmt::format("{}", s.pricing.speed), {"pricing.rule"}});
+    out.push_back({"pricing.speed",
+                   "must be <= 1 with pricing.rule market_power",
+                   fmt::format("{}", s.pricing.speed),
+                   {"pricing.rule"}});
   }
   for (std::size_t i = 0; i < s.providers.size(); ++i) {
     if (s.providers[i].unit_cost > 0) continue;

@@ -324,13 +324,13 @@ inline constexpr std::array<std::string_view, 3> kPriceRuleNames = {"none", "uti
 
 struct PricingParams {
   PriceRule rule = PriceRule::none;
-  double target = 0.8;  // utilisation target
-  double speed = 0.05;  // utilisation: price <- price exp(speed (u - target));
-                        // market_power: ln p <- ln p + speed (ln p* - ln p), speed <= 1
-  double floor = 0.0;   // prices never fall below floor * initial price
-  bool below_cost = false;      // false: prices never fall below unit cost either
-  std::int64_t horizon = 12;    // market_power: H, steps over which labs' responses count
-  double max_markup = 0.75;     // market_power: cap on the Lerner index (price <= c / (1 - cap))
+  double target = 0.8;        // utilisation target
+  double speed = 0.05;        // utilisation: price <- price exp(speed (u - target));
+                              // market_power: ln p <- ln p + speed (ln p* - ln p), speed <= 1
+  double floor = 0.0;         // prices never fall below floor * initial price
+  bool below_cost = false;    // false: prices never fall below unit cost either
+  std::int64_t horizon = 12;  // market_power: H, steps over which labs' responses count
+  double max_markup = 0.75;   // market_power: cap on the Lerner index (price <= c / (1 - cap))
 };
 
 struct MetricsParams {

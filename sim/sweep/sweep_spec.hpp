@@ -46,7 +46,7 @@ struct DesignSpec {
   std::int64_t samples = 0;  // random, lhs: points; sobol: base samples N; morris: trajectories
   std::int64_t levels = 4;   // morris: grid levels p (even)
   Sampler sampler = Sampler::quasi;  // sobol: Sobol sequence or Monte Carlo
-  std::string file;          // csv: design rows, header = parameter paths
+  std::string file;                  // csv: design rows, header = parameter paths
 };
 
 struct SweepSpec {
@@ -58,10 +58,10 @@ struct SweepSpec {
   DesignSpec design;
   std::vector<SweepParam> parameters;
   std::vector<OutcomeParams> outcomes;  // declared outcomes, added to the base's
-  std::int64_t step_every = 0;  // time series every K steps; 0: none
-  bool events = false;          // write events.csv (every run's events, with run_id)
-  bool lab_steps = false;       // write step_labs.csv rows at the step_every steps
-  bool gzip = false;            // compress the finished CSVs
+  std::int64_t step_every = 0;          // time series every K steps; 0: none
+  bool events = false;                  // write events.csv (every run's events, with run_id)
+  bool lab_steps = false;               // write step_labs.csv rows at the step_every steps
+  bool gzip = false;                    // compress the finished CSVs
 };
 
 void describe(FieldVisitor& v, SweepParam& p);

@@ -207,10 +207,9 @@ State init_state(const Scenario& s) {
                   &Pv.outage_fraction, &Pv.partners}) {
     v->assign(st.P, 0.0);
   }
-  for (auto* v :
-       {&Pv.requested, &Pv.served, &Pv.ai_revenue, &Pv.revenue, &Pv.profit, &Pv.labs_using,
-        &Pv.narrative_share, &Pv.price_charged, &Pv.quality_offered, &Pv.capacity_offered,
-        &Pv.lerner}) {
+  for (auto* v : {&Pv.requested, &Pv.served, &Pv.ai_revenue, &Pv.revenue, &Pv.profit,
+                  &Pv.labs_using, &Pv.narrative_share, &Pv.price_charged, &Pv.quality_offered,
+                  &Pv.capacity_offered, &Pv.lerner}) {
     v->assign(st.P, 0.0);
   }
 

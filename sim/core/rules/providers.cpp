@@ -57,8 +57,7 @@ void market_power_markups(const Scenario& s, const State& st, double* markup) {
       z += u[p];
     }
     if (s.outside.enabled) z += vmath::exp((u[P] - top) / tau);
-    const double elastic =
-        response_weight(L, l, st.step, s.pricing.horizon) * d * L.alpha[l] / tau;
+    const double elastic = response_weight(L, l, st.step, s.pricing.horizon) * d * L.alpha[l] / tau;
     for (std::size_t p = 0; p < P; ++p) {
       const double share = u[p] / z;
       D[p] += d * share;
@@ -139,9 +138,8 @@ void rule_providers(const Scenario& s, State& st) {
     // scales with the price, capacity_follow (price / price0)^e, and is at
     // most all of the unmet requests.
     if (pp.capacity_follow > 0 && std::isfinite(Pv.capacity[p])) {
-      const double response =
-          std::min(1.0, pp.capacity_follow *
-                            std::pow(Pv.price[p] / Pv.price0[p], pp.supply_elasticity));
+      const double response = std::min(
+          1.0, pp.capacity_follow * std::pow(Pv.price[p] / Pv.price0[p], pp.supply_elasticity));
       Pv.capacity[p] += response * std::max(0.0, Pv.requested[p] - Pv.served[p]);
     }
     if (std::isfinite(Pv.capacity[p])) {
@@ -187,9 +185,9 @@ void rule_providers(const Scenario& s, State& st) {
         // price whose supply response covers all unmet requests,
         // price0 capacity_follow^(-1/e).
         if (pp.capacity_follow > 0) {
-          Pv.price_level[p] = std::min(
-              Pv.price_level[p],
-              std::pow(pp.capacity_follow, -1.0 / pp.supply_elasticity) / cost_factor);
+          Pv.price_level[p] =
+              std::min(Pv.price_level[p],
+                       std::pow(pp.capacity_follow, -1.0 / pp.supply_elasticity) / cost_factor);
         }
       }
       // No wind-up below the floor: the level never falls below what puts
