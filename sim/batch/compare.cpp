@@ -112,9 +112,7 @@ CompareRun execute(const CompareSpec& spec, std::int64_t k) {
     }
   } catch (const std::exception& e) {
     out.failed = true;
-    message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::replace(message.begin(), message.end(), '\r', ' ');
+    message = one_line_message(e);
     out.steps.clear();
     out.step_providers.clear();
     out.series.clear();

@@ -5,8 +5,11 @@
 // runs finish. SIGINT and SIGTERM stop new runs; runs in flight finish.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <exception>
 #include <functional>
+#include <string>
 
 namespace cw {
 
@@ -21,6 +24,15 @@ template <class Result>
 std::int64_t run_in_order(int jobs, std::int64_t from, std::int64_t end,
                           const std::function<Result(std::int64_t)>& run,
                           const std::function<bool(Result&&)>& sink);
+
+// A failed run's message on one line, as its `message` cell in runs.csv
+// (a line break would break the row).
+inline std::string one_line_message(const std::exception& e) {
+  std::string message = e.what();
+  std::replace(message.begin(), message.end(), '\n', ' ');
+  std::replace(message.begin(), message.end(), '\r', ' ');
+  return message;
+}
 
 }  // namespace cw
 

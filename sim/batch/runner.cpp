@@ -137,9 +137,7 @@ RunOutput execute(const Sweep& sw, std::int64_t run_id) {
     }
   } catch (const std::exception& e) {
     out.failed = true;
-    message = e.what();
-    std::replace(message.begin(), message.end(), '\n', ' ');
-    std::replace(message.begin(), message.end(), '\r', ' ');
+    message = one_line_message(e);
     out.steps.clear();
     out.step_providers.clear();
     out.step_labs.clear();
