@@ -168,6 +168,29 @@ TEST(Events, ExclusivityBlocksSwitchingUntilItEnds) {
   EXPECT_EQ(sim.state().labs.x.at(0, 0), 1.0);
 }
 
+// A deal's dedicated capacity joins the provider's pipeline beside the
+// deal step's capex: with lead time 2 and no capex, K = 3 ordered at step 1
+// is there from step 4 (t + L + 1) and stays. By hand: 10, 10, 10, 10, 13, 13.
+TEST(Events, DedicatedCapacityArrivesAfterTheLeadTimeAndStays) {
+  Scenario s = test::tiny(1, 1);
+  s.providers[0].capacity = 10.0;
+  s.providers[0].capex_ratio = 0.0;
+  s.providers[0].capacity_lead_time = 2;
+  s.labs.named.push_back(named("L", 1.0, 1.0, "P0"));
+  EventParams deal = event("deal", EventType::deal, 1);
+  deal.lab = "L";
+  deal.provider = "P0";
+  deal.capacity = 3.0;
+  s.events.push_back(deal);
+  s.steps = 6;
+  Simulation sim(s);
+  const double expected_at_start[] = {10, 10, 10, 10, 13, 13};
+  for (int t = 0; t < 6; ++t) {
+    EXPECT_DOUBLE_EQ(sim.state().providers.capacity[0], expected_at_start[t]) << "step " << t;
+    sim.step();
+  }
+}
+
 // An exported graph shows where the lab's compute is at the end of the step,
 // even when an event moved it after the choice rule (the exclusive deal of
 // step 0 moves the lab from P0 to P1).

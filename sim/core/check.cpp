@@ -401,6 +401,16 @@ void check_events(const Scenario& s, const Names& names, std::optional<std::int6
         check_set_event(s, e, path, out);
         break;
       case EventType::deal:
+        if (e.capacity > 0) {
+          for (const auto& p : s.providers) {
+            if (p.name == e.provider && !p.capacity && !p.capacity_per_lab) {
+              out.push_back({path + ".capacity",
+                             "the provider's capacity is unlimited (set its capacity or "
+                             "capacity_per_lab), so dedicated capacity means nothing",
+                             fmt::format("{}", e.capacity)});
+            }
+          }
+        }
         if (e.exclusivity_steps > 0) {
           for (const auto& p : s.providers) {
             if (p.name == e.provider && p.kind == ProviderKind::decentralized) {

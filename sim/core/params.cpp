@@ -97,6 +97,10 @@ void describe(FieldVisitor& v, EventParams& e) {
   v.flag("priority", e.priority,
          {"deal: priority capacity: the lab is served first by the provider while the deal "
           "lasts"});
+  v.number("capacity", e.capacity, kNonNegative,
+           {"deal: dedicated capacity the provider builds for the deal (joins its capacity after "
+            "its capacity_lead_time, as capex does, and stays)",
+            "compute units per step"});
   v.number("amount", e.amount, kNonNegative, {"deal: headline value (recorded)", "money"});
   v.number("volume", e.volume, kNonNegative,
            {"capacity_contract: volume committed per step", "compute units per step"});

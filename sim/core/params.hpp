@@ -305,6 +305,7 @@ struct EventParams {
   std::int64_t exclusivity_steps = 0;  // deal
   double equity = 0.0;                 // deal: equity share taken (recorded)
   bool priority = false;               // deal: the lab is served first (priority capacity)
+  double capacity = 0.0;               // deal: dedicated capacity built (compute units per step)
   double amount = 0.0;                 // deal: headline value (money; recorded)
   double volume = 0.0;                 // capacity_contract: compute units per step
   std::int64_t steps = 12;             // capacity_contract, capacity_outage: duration

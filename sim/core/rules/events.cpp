@@ -133,6 +133,12 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
         accept_deal(s, st, p, l, e.credit, e.credit_steps, e.exclusivity_steps, e.priority,
                     e.credit * Pv.price[p] * L.demand[l] * static_cast<double>(e.credit_steps),
                     e.equity, e.name, e.amount, c);
+        // Dedicated capacity joins the pipeline beside this step's capex (the
+        // provider rule ran earlier in the step): available after the lead time.
+        if (e.capacity > 0 && std::isfinite(Pv.capacity[p])) {
+          auto& pipe = Pv.pipeline[p];
+          (pipe.empty() ? Pv.capacity[p] : pipe.back()) += e.capacity;
+        }
         continue;  // accept_deal logs it
       case EventType::capacity_contract:
         // In force in the next `steps` steps (the event fires at the end of this one).
