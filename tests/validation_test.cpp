@@ -111,6 +111,29 @@ double mean_of(const std::vector<double>& v) {
   return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
 }
 
+// A number as text, exactly (for set_parameter).
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.17g", v);
+  return buf;
+}
+
+// Prints a simulated value (the numbers of docs/VALIDATION.md come from
+// these lines: build/ci/tests/validation_test | grep value) and records it
+// in the test's XML properties.
+void report(const std::string& key, double v) {
+  std::printf("[ value    ] %s = %.6g\n", key.c_str(), v);
+  ::testing::Test::RecordProperty(key, num(v));
+}
+// A mean and its two-sided 95% interval half-width.
+void report_mean(const std::string& key, const std::vector<double>& x) {
+  const double m = mean_of(x), R = static_cast<double>(x.size());
+  double v = 0;
+  for (double y : x) v += (y - m) * (y - m);
+  report(key + ".mean", m);
+  report(key + ".ci95", z_crit(0.05) * std::sqrt(v / (R - 1) / R));
+}
+
 // ---------------------------------------------------------------------------
 // Pólya urn (configs/validation/polya.yaml, polya-dirichlet.yaml)
 
@@ -175,7 +198,11 @@ TEST(Validation, PolyaShareIsBetaDistributed) {
   const auto shares = urn_shares(config("polya.yaml"), kUrnRuns);
   const Ks k = urn_ks(shares, 0, 1, 2, 400, 1e-4);
   EXPECT_TRUE(k.pass()) << "D = " << k.d << " > " << k.crit;
-  RecordProperty("ks_d", std::to_string(k.d));
+  report("polya.ks_d", k.d);
+  report("polya.ks_crit", k.crit);
+  std::vector<double> xa;
+  for (const auto& row : shares) xa.push_back(row[0]);
+  report_mean("polya.share_A", xa);  // Beta(1, 2) mean 1/3
 }
 
 // Mis-set: tau = 2 makes the choice probability (a_p + n_p)^(1/2) / sum,
@@ -184,6 +211,8 @@ TEST(Validation, PolyaMisSetTauFailsTheKsTest) {
   const auto shares = urn_shares(with(config("polya.yaml"), {{"choice.tau", "2"}}), 300);
   const Ks k = urn_ks(shares, 0, 1, 2, 400, 1e-4);
   EXPECT_FALSE(k.pass()) << "D = " << k.d << " <= " << k.crit;
+  report("polya_misset.ks_d", k.d);
+  report("polya_misset.ks_crit", k.crit);
 }
 
 // The finite-n variance: after n = 20 arrivals, n_A is Beta-binomial(n, a, b)
@@ -218,6 +247,8 @@ TEST(Validation, PolyaFiniteNVarianceIsBetaBinomial) {
   const double exact = beta_binomial_share_var(20, 1, 2);
   const double limit = 1.0 * 2 / (9 * 4);
   EXPECT_NEAR(v.var, exact, z_crit(1e-4) * v.se) << "se " << v.se;
+  report("polya20.var", v.var);
+  report("polya20.var_se", v.se);
   // And the test tells the finite-n variance from the limit's (power).
   EXPECT_GT(std::abs(v.var - limit), z_crit(1e-4) * v.se);
 }
@@ -229,6 +260,7 @@ TEST(Validation, PolyaMisSetFractionalLogitFailsTheVariance) {
       with(config("polya.yaml"), {{"steps", "20"}, {"choice.allocation", "logit"}}), 200);
   EXPECT_GT(std::abs(v.var - beta_binomial_share_var(20, 1, 2)), z_crit(1e-4) * v.se)
       << "var " << v.var;
+  report("polya20_logit.var", v.var);
 }
 
 // K = 3 providers, pseudo-counts (1, 2, 3): each marginal of Dirichlet(1, 2, 3)
@@ -245,6 +277,8 @@ TEST(Validation, PolyaDirichletMarginalsAndCovariance) {
   for (std::size_t p = 0; p < 3; ++p) {
     const Ks k = urn_ks(shares, p, a[p], 6 - a[p], 400, 1e-4 / 3);
     EXPECT_TRUE(k.pass()) << "provider " << p << ": D = " << k.d << " > " << k.crit;
+    report("dirichlet.ks_d." + std::to_string(p), k.d);
+    report("dirichlet.ks_crit." + std::to_string(p), k.crit);
   }
   std::vector<double> xa, xb;
   for (const auto& row : shares) {
@@ -262,6 +296,8 @@ TEST(Validation, PolyaDirichletMarginalsAndCovariance) {
   const double n = 400;
   const double exact = -a[0] * a[1] * (6 + n) / (n * 36 * 7);
   EXPECT_NEAR(cov, exact, z_crit(1e-4) * se);
+  report("dirichlet.cov", cov);
+  report("dirichlet.cov_se", se);
 }
 
 // Mis-set: C's pseudo-count 1 instead of 3 (the test still expects
@@ -271,6 +307,8 @@ TEST(Validation, PolyaDirichletMisSetPseudoCountFailsTheKsTest) {
       urn_shares(with(config("polya-dirichlet.yaml"), {{"providers[C].pseudo_count", "1"}}), 300);
   const Ks k = urn_ks(shares, 2, 3, 3, 400, 1e-4 / 3);
   EXPECT_FALSE(k.pass()) << "D = " << k.d << " <= " << k.crit;
+  report("dirichlet_misset.ks_d", k.d);
+  report("dirichlet_misset.ks_crit", k.crit);
 }
 
 // ---------------------------------------------------------------------------
@@ -344,6 +382,9 @@ TEST(Validation, ArthurIncreasingReturnsLockIn) {
   double v = 0;
   for (double t : T) v += (t - mt) * (t - mt);
   EXPECT_NEAR(mt, arthur_time(), z_crit(1e-4) * std::sqrt(v / (R - 1) / R));
+  report("arthur.win", wins / R);
+  report("arthur.win_se", std::sqrt(pw * (1 - pw) / R));
+  report_mean("arthur.T", T);
 }
 
 // Mis-set: r = -0.4 (decreasing returns): no run locks in.
@@ -352,6 +393,7 @@ TEST(Validation, ArthurMisSetDecreasingReturnsDoNotLockIn) {
   int locked = 0;
   for (const auto& a : runs) locked += lock_in_time(a) > 0 ? 1 : 0;
   EXPECT_EQ(locked, 0);
+  report("arthur_misset.locked", locked);
 }
 
 // Decreasing returns (r = -0.4): |n_A - n_B| <= 3 at every step of every
@@ -362,6 +404,10 @@ TEST(Validation, ArthurDecreasingReturnsStaySplit) {
   for (const auto& a : runs) {
     for (int d : a.d) ASSERT_LE(std::abs(d), 3);
   }
+  double dmax = 0;
+  for (const auto& a : runs)
+    for (int d : a.d) dmax = std::max(dmax, std::abs(double(d)));
+  report("arthur_decreasing.max_abs_d", dmax);
 }
 
 // Mis-set: the increasing returns of the shipped config break the bound.
@@ -412,6 +458,8 @@ TEST(Validation, BrockDurlaufMeanFieldShareAndTipping) {
     const double root = bd_root(h, 2 * tau * x, tau);
     EXPECT_NEAR(m, root, 1e-9) << "x = " << x;
     EXPECT_EQ(m > 0.5, x > 1) << "x = " << x << " m = " << m;
+    report("bd.m." + std::to_string(x), m);
+    report("bd.err." + std::to_string(x), m - root);
   }
 }
 
@@ -421,7 +469,11 @@ TEST(Validation, BrockDurlaufMeanFieldShareAndTipping) {
 TEST(Validation, BrockDurlaufMisSetEtaMissesTheRoot) {
   const Scenario base = with(config("brock-durlauf.yaml"), {{"network_effect.eta", "3"}});
   int missed = 0;
-  for (double x : kBdX) missed += std::abs(bd_simulated(base, x) - bd_root(0.02, 2 * x, 1)) > 1e-9;
+  for (double x : kBdX) {
+    const double err = bd_simulated(base, x) - bd_root(0.02, 2 * x, 1);
+    report("bd_misset.err." + std::to_string(x), err);
+    missed += std::abs(err) > 1e-9;
+  }
   EXPECT_GE(missed, 5);
 }
 
@@ -485,27 +537,35 @@ std::vector<double> bass_mean(const Scenario& s0, int runs) {
 // steps, z-test with the exact variance, Bonferroni over the steps at
 // 1e-4 in all. False-failure rate: 1e-4 (normal approximation of a mean of
 // 200 runs).
-bool bass_matches_exact(const Scenario& s, const Scenario& truth, int runs, std::string& why) {
+bool bass_matches_exact(const Scenario& s, const Scenario& truth, int runs, std::string& why,
+                        const std::string& key) {
   const auto sim = bass_mean(s, runs);
   const auto ex = bass_exact(static_cast<int>(truth.labs.count), truth.narrative.p_innov,
                              truth.narrative.q_imit, static_cast<int>(truth.steps));
   const double z = z_crit(1e-4 / static_cast<double>(sim.size()));
   bool ok = true;
+  double worst = 0;
   for (std::size_t t = 0; t < sim.size(); ++t) {
     const double tol = z * std::sqrt(ex.var[t] / runs) + 1e-12;
+    worst = std::max(worst, std::abs(sim[t] - ex.mean[t]) / tol * z);
     if (std::abs(sim[t] - ex.mean[t]) > tol) {
       why += "step " + std::to_string(t) + ": " + std::to_string(sim[t]) + " vs " +
              std::to_string(ex.mean[t]) + " (tol " + std::to_string(tol) + ")\n";
       ok = false;
     }
   }
+  report(key + ".max_abs_z", worst);
+  report(key + ".z_crit", z);
+  report(key + ".mean_t10", sim[10]);
+  report(key + ".exact_t10", ex.mean[10]);
+  report(key + ".sd_t10", std::sqrt(ex.var[10] / runs));
   return ok;
 }
 
 TEST(Validation, BassMeanFollowsTheExactDiscreteChain) {
   const Scenario s = config("bass.yaml");
   std::string why;
-  EXPECT_TRUE(bass_matches_exact(s, s, 200, why)) << why;
+  EXPECT_TRUE(bass_matches_exact(s, s, 200, why, "bass")) << why;
 }
 
 // Mis-set: an Erdős–Rényi graph (p = 0.02) instead of the complete graph:
@@ -514,20 +574,13 @@ TEST(Validation, BassMisSetSparseGraphLeavesTheChain) {
   const Scenario truth = config("bass.yaml");
   const Scenario s = with(truth, {{"network.generator", "erdos_renyi"}, {"network.p", "0.02"}});
   std::string why;
-  EXPECT_FALSE(bass_matches_exact(s, truth, 200, why));
+  EXPECT_FALSE(bass_matches_exact(s, truth, 200, why, "bass_misset"));
 }
 
 // Continuous Bass curve F(t) = (1 - e^{-(p+q)t}) / (1 + (q/p) e^{-(p+q)t}).
 double bass_F(double p, double q, double t) {
   const double e = std::exp(-(p + q) * t);
   return (1 - e) / (1 + q / p * e);
-}
-
-// A number as text, exactly (for set_parameter).
-std::string num(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", v);
-  return buf;
 }
 
 // The config with hazards p dt, q dt per step of length dt, run to t = 12.
@@ -573,8 +626,12 @@ TEST(Validation, BassApproachesTheContinuousCurve) {
   EXPECT_LT(gap[1], exact_gap[1] + tol[1]);
   EXPECT_GT(gap[0], exact_gap[0] - tol[0]);
   EXPECT_LT(gap[1], gap[0]);
-  RecordProperty("gap_dt1", num(gap[0]));
-  RecordProperty("gap_dt8", num(gap[1]));
+  report("bass.gap_dt1", gap[0]);
+  report("bass.gap_dt8", gap[1]);
+  report("bass.exact_gap_dt1", exact_gap[0]);
+  report("bass.exact_gap_dt8", exact_gap[1]);
+  report("bass.tol_dt1", tol[0]);
+  report("bass.tol_dt8", tol[1]);
 }
 
 // ---------------------------------------------------------------------------
@@ -603,7 +660,7 @@ const double kMpL[] = {0.0, 0.5, 1.0, 1.5, 2.0};
 
 // Deterministic: from prices 1, 1.5, 2.5 every price reaches c / (1 - m(L))
 // to 1e-9 (relative), for each L; the markup rises with L.
-bool mp_check(const Scenario& s, std::string& why) {
+bool mp_check(const Scenario& s, std::string& why, const std::string& key) {
   bool ok = true;
   double last = 0;
   for (double L : kMpL) {
@@ -611,7 +668,12 @@ bool mp_check(const Scenario& s, std::string& why) {
     if (!(m > last)) ok = false;
     last = m;
     const double expect = 1 / (1 - m);
-    for (double p : mp_prices(s, L)) {
+    const auto prices = mp_prices(s, L);
+    double err = 0;
+    for (double p : prices) err = std::max(err, std::abs(p / expect - 1));
+    report(key + ".price." + num(L), prices[0]);
+    report(key + ".max_rel_err." + num(L), err);
+    for (double p : prices) {
       if (std::abs(p / expect - 1) > 1e-9) {
         why += "L = " + std::to_string(L) + ": price " + std::to_string(p) + " vs " +
                std::to_string(expect) + "\n";
@@ -625,14 +687,15 @@ bool mp_check(const Scenario& s, std::string& why) {
 TEST(Validation, MarketPowerPriceIsTheLogitEquilibrium) {
   EXPECT_NEAR(mp_markup(0, 4, 1, 3), 3.0 / 8, 1e-15);  // tau N / (alpha (N - 1))
   std::string why;
-  EXPECT_TRUE(mp_check(config("market-power.yaml"), why)) << why;
+  EXPECT_TRUE(mp_check(config("market-power.yaml"), why, "mp")) << why;
 }
 
 // Mis-set: pricing horizon 12 with labs that never re-evaluate: each lab's
 // response counts with weight 1/12, the markup hits the cap.
 TEST(Validation, MarketPowerMisSetHorizonMissesTheEquilibrium) {
   std::string why;
-  EXPECT_FALSE(mp_check(with(config("market-power.yaml"), {{"pricing.horizon", "12"}}), why));
+  EXPECT_FALSE(
+      mp_check(with(config("market-power.yaml"), {{"pricing.horizon", "12"}}), why, "mp_misset"));
 }
 
 // ---------------------------------------------------------------------------
@@ -707,13 +770,21 @@ TEST(Validation, OpinionsReachFriedkinJohnsenThenDeGroot) {
   for (int l = 0; l < 6; ++l) {
     EXPECT_LT((r.end.row(l) - consensus).cwiseAbs().maxCoeff(), 1e-9) << "lab " << l;
   }
+  report("fj.max_abs_err", (r.before_event - fj_fixed_point(0.4)).cwiseAbs().maxCoeff());
+  report("fj.o_L0_A", r.before_event(0, 0));
+  report("fj.o_L0_A_eigen", fj_fixed_point(0.4)(0, 0));
+  report("degroot.consensus_A", consensus(0));
+  report("degroot.consensus_B", consensus(1));
+  report("degroot.max_abs_err", (r.end.rowwise() - consensus).cwiseAbs().maxCoeff());
 }
 
 // Mis-set: w_exp 0.5 instead of 0.4: the opinions miss the FJ fixed point
 // the test solves for 0.4.
 TEST(Validation, OpinionsMisSetWeightMissesTheFixedPoint) {
   const OpinionRun r = opinion_run(with(config("opinions.yaml"), {{"narrative.w_exp", "0.5"}}));
-  EXPECT_GT((r.before_event - fj_fixed_point(0.4)).cwiseAbs().maxCoeff(), 1e-3);
+  const double err = (r.before_event - fj_fixed_point(0.4)).cwiseAbs().maxCoeff();
+  EXPECT_GT(err, 1e-3);
+  report("fj_misset.max_abs_err", err);
 }
 
 // ---------------------------------------------------------------------------
@@ -736,12 +807,18 @@ double wright_error(const Scenario& s) {
   return err;
 }
 
-TEST(Validation, WrightsLawExactly) { EXPECT_LT(wright_error(config("wright.yaml")), 1e-12); }
+TEST(Validation, WrightsLawExactly) {
+  const double err = wright_error(config("wright.yaml"));
+  EXPECT_LT(err, 1e-12);
+  report("wright.max_rel_err", err);
+}
 
 // Mis-set: a capacity of 8 per step rations the served volume; the law in
 // demanded volume no longer holds.
 TEST(Validation, WrightsLawMisSetCapacityBreaksIt) {
-  EXPECT_GT(wright_error(with(config("wright.yaml"), {{"providers[P].capacity", "8"}})), 1e-3);
+  const double err = wright_error(with(config("wright.yaml"), {{"providers[P].capacity", "8"}}));
+  EXPECT_GT(err, 1e-3);
+  report("wright_misset.max_rel_err", err);
 }
 
 // ---------------------------------------------------------------------------
