@@ -477,6 +477,84 @@ TEST(Validation, BrockDurlaufMisSetEtaMissesTheRoot) {
   EXPECT_GE(missed, 5);
 }
 
+// The finite population of the original model: every lab draws one
+// provider (single-homing logit), so m_{t+1} = 2 Binomial(N, P_A(m_t))/N - 1
+// with P_A = 1 / (1 + e^{-(h + J m_t)/tau}). With N = 4000 the time average
+// of m over steps 100..299 sits at a stable root of the mean-field
+// equation: the one near 0 when J/(2 tau) <= 1; when J/(2 tau) > 1 the
+// positive or the negative one, whichever the early draws chose, and
+// never near 0. Tolerance per run: 5 sd of the time average of the AR(1)
+// linearisation around the root (stationary variance (1 - m^2) / (N (1 -
+// f'^2)), f' = x (1 - m^2) its slope), plus 1e-3 for the O(1/N) bias of the
+// nonlinearity. False-failure rate: about 2e-5 (5 sd, two-sided, 32 runs;
+// normal approximation).
+double bd_time_average(const Scenario& s, std::int64_t from) {
+  double sum = 0, n = 0;
+  run_checked(s, [&](const State&, const StepMetrics& sm) {
+    if (sm.step < from) return;
+    sum += sm.providers[0].compute_share - sm.providers[1].compute_share;
+    n += 1;
+  });
+  return sum / n;
+}
+
+// The stable negative root (x > 1): m <- tanh((h + J m)/(2 tau)) iterated
+// from m = -1 rises monotonically to the smallest root.
+double bd_negative_root(double h, double J, double tau) {
+  double m = -1;
+  for (int i = 0; i < 100000; ++i) m = std::tanh((h + J * m) / (2 * tau));
+  return m;
+}
+
+struct BdStochastic {
+  int near_root = 0, runs = 0, negative = 0;
+  double worst = 0;  // largest |average - root| / tolerance
+};
+BdStochastic bd_stochastic(const Scenario& base, const std::vector<double>& xs, int runs) {
+  const double h = 0.02, tau = 1, N = 4000, T = 200;
+  BdStochastic out;
+  for (double x : xs) {
+    const double J = 2 * tau * x;
+    for (int r = 0; r < runs; ++r) {
+      Scenario s = with(base, {{"labs.count", "4000"},
+                               {"labs.tiers[lab].max_providers", "1"},
+                               {"steps", "300"},
+                               {"network_effect.delta", num(J)}});
+      s.seed = 1000 + r;
+      const double avg = bd_time_average(s, 100);
+      // The root this run is at: the positive one, or for x > 1 the
+      // negative one when the run went there.
+      double root = bd_root(h, J, tau);
+      if (x > 1 && avg < 0) {
+        root = bd_negative_root(h, J, tau);
+        ++out.negative;
+      }
+      const double slope = x * (1 - root * root);
+      const double var = (1 - root * root) / (N * (1 - slope * slope));
+      const double tol = 5 * std::sqrt(var * (1 + slope) / ((1 - slope) * T)) + 1e-3;
+      out.worst = std::max(out.worst, std::abs(avg - root) / tol);
+      out.near_root += std::abs(avg - root) <= tol && ((std::abs(avg) > 0.5) == (x > 1));
+      ++out.runs;
+    }
+  }
+  return out;
+}
+
+TEST(Validation, BrockDurlaufFinitePopulationTipsOnlyAboveOne) {
+  const BdStochastic b = bd_stochastic(config("brock-durlauf.yaml"), {0.5, 0.8, 1.5, 2.0}, 8);
+  EXPECT_EQ(b.near_root, b.runs) << "worst |avg - root| / tol = " << b.worst;
+  report("bd_finite.worst_over_tol", b.worst);
+  report("bd_finite.runs_to_negative_root", b.negative);
+}
+
+// Mis-set: eta = 3 again; at x = 1.5 the runs settle away from the roots.
+TEST(Validation, BrockDurlaufFinitePopulationMisSetEtaMissesTheRoot) {
+  const BdStochastic b =
+      bd_stochastic(with(config("brock-durlauf.yaml"), {{"network_effect.eta", "3"}}), {1.5}, 2);
+  EXPECT_EQ(b.near_root, 0);
+  report("bd_finite_misset.worst_over_tol", b.worst);
+}
+
 // ---------------------------------------------------------------------------
 // Bass diffusion (configs/validation/bass.yaml)
 
