@@ -70,6 +70,14 @@ void run_checked(const Scenario& s, const StepFn& each = {},
   if (end) end(sim.state());
 }
 
+// Installed labs on provider p, n_p = sum_l x_lp (fractional under
+// multi-homing logit).
+double installed(const State& st, std::size_t p) {
+  double n = 0;
+  for (std::size_t l = 0; l < st.labs.n; ++l) n += st.labs.x.at(l, p);
+  return n;
+}
+
 // Labs whose allocation is wholly on provider p.
 double labs_on(const State& st, std::size_t p) {
   double n = 0;
@@ -147,7 +155,7 @@ std::vector<std::vector<double>> urn_shares(const Scenario& base, int runs) {
       std::vector<double> row;
       EXPECT_EQ(st.labs.n, static_cast<std::size_t>(s.steps));  // one arrival per step
       for (std::size_t p = 0; p < st.P; ++p)
-        row.push_back(labs_on(st, p) / static_cast<double>(st.labs.n));
+        row.push_back(installed(st, p) / static_cast<double>(st.labs.n));
       out.push_back(row);
     });
   }
