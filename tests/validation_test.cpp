@@ -873,6 +873,16 @@ TEST(Validation, OpinionsMisSetWeightMissesTheFixedPoint) {
   report("fj_misset.max_abs_err", err);
 }
 
+// Mis-set: the same edges read as undirected (each also heard the other
+// way): the run reaches another consensus than the directed W's pi^T o(80).
+TEST(Validation, OpinionsMisSetUndirectedGraphMissesTheConsensus) {
+  const OpinionRun r = opinion_run(with(config("opinions.yaml"), {{"network.directed", "false"}}));
+  const Eigen::RowVectorXd consensus = stationary().transpose() * r.at_event;
+  const double err = (r.end.rowwise() - consensus).cwiseAbs().maxCoeff();
+  EXPECT_GT(err, 1e-3);
+  report("degroot_misset.max_abs_err", err);
+}
+
 // ---------------------------------------------------------------------------
 // Wright's law (configs/validation/wright.yaml)
 
