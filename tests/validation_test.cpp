@@ -720,6 +720,22 @@ TEST(Validation, BassApproachesTheContinuousCurve) {
   report("bass.tol_dt8", tol[1]);
 }
 
+// Mis-set: at dt = 1/8 only p is scaled, q_imit left at 0.38 per step:
+// imitation runs eight times too fast and the curve misses F by far more
+// than the tolerance of the test above.
+TEST(Validation, BassMisSetUnscaledImitationMissesTheCurve) {
+  const Scenario base = config("bass.yaml");
+  const double p = base.narrative.p_innov, q = base.narrative.q_imit;
+  const Scenario s = with(bass_dt(base, 8), {{"narrative.q_imit", num(q)}});
+  const int runs = 20;
+  const Moments ex = bass_exact(static_cast<int>(base.labs.count), p / 8, q / 8, 96);
+  const double tol =
+      z_crit(1e-4 / 24) * std::sqrt(*std::max_element(ex.var.begin(), ex.var.end()) / runs);
+  const double gap = gap_to_F(bass_mean(s, runs), 8, p, q);
+  EXPECT_GT(gap, gap_to_F(ex.mean, 8, p, q) + tol);
+  report("bass_misset.gap_dt8", gap);
+}
+
 // ---------------------------------------------------------------------------
 // Market-power prices (configs/validation/market-power.yaml)
 
