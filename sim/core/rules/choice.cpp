@@ -166,16 +166,20 @@ void every_lab_utilities(const Scenario& s, const State& st, const double* G, Ro
   const LabState& L = st.labs;
   const std::size_t P = st.P;
   const UtilityTerms terms = utility_terms(s, st, G);
-  const bool kernel = has_row_kernel(st.pstride) && u.stride >= st.pstride;
-  for (std::size_t l = 0; l < L.n; ++l) {
-    double* ul = u.row(l);
-    if (kernel && no_credit(L, l, P)) {
-      with_row_length(st.pstride, [&]<std::size_t S>() { utilities_row<S>(s, L, terms, l, ul); });
-      ul[P] = s.outside.utility;
-    } else {
-      lab_utilities(s, st, l, G, ul);
-    }
-  }
+  // One dispatch on the row length for all labs; labs with a credit take
+  // the general function.
+  const bool kernel = u.stride >= st.pstride && with_row_length(st.pstride, [&]<std::size_t S>() {
+                        for (std::size_t l = 0; l < L.n; ++l) {
+                          double* ul = u.row(l);
+                          if (no_credit(L, l, P)) {
+                            utilities_row<S>(s, L, terms, l, ul);
+                            ul[P] = s.outside.utility;
+                          } else {
+                            lab_utilities(s, st, l, G, ul);
+                          }
+                        }
+                      });
+  for (std::size_t l = 0; l < L.n && !kernel; ++l) lab_utilities(s, st, l, G, u.row(l));
 }
 
 void settle_main_provider(const Scenario& s, State& st, std::size_t l, StepCounters& c) {

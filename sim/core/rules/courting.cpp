@@ -212,19 +212,36 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
       if (!(score > 0)) continue;
       candidates.push_back({p, l, *credit, value, score, false});
     }
-    // The best-scoring labs, ties by slot; offers fit the budget together.
-    // Taken from a heap, best first: only the few offers made are ordered
-    // (a lab is a candidate of p once, so score and slot order them fully).
-    const auto worse = [](const Offer& a, const Offer& b) {
-      return a.score < b.score || (a.score == b.score && a.slot > b.slot);
+    // The best-scoring labs, ties by slot; offers fit the budget together:
+    // in that order, each candidate whose value fits what is left of the
+    // budget is offered, up to max_offers. A candidate that does not fit
+    // never fits later (the reserve only grows), so with few offers each is
+    // the best candidate that fits now: one pass over the candidates per
+    // offer instead of a sort (a lab is a candidate of p once, so score and
+    // slot order them fully).
+    const auto better = [](const Offer& a, const Offer& b) {
+      return a.score > b.score || (a.score == b.score && a.slot < b.slot);
     };
-    std::make_heap(candidates.begin(), candidates.end(), worse);
     double reserved = 0;
+    if (inv.max_offers <= 8) {
+      for (std::int64_t made = 0; made < inv.max_offers; ++made) {
+        std::size_t pick = candidates.size();
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+          if (reserved + candidates[i].value > Pv.budget[p]) continue;
+          if (pick == candidates.size() || better(candidates[i], candidates[pick])) pick = i;
+        }
+        if (pick == candidates.size()) break;
+        reserved += candidates[pick].value;
+        offers.push_back(candidates[pick]);
+        candidates[pick] = candidates.back();
+        candidates.pop_back();
+      }
+      continue;
+    }
+    std::stable_sort(candidates.begin(), candidates.end(),
+                     [](const Offer& a, const Offer& b) { return a.score > b.score; });
     std::int64_t made = 0;
-    while (!candidates.empty()) {
-      std::pop_heap(candidates.begin(), candidates.end(), worse);
-      const Offer o = candidates.back();
-      candidates.pop_back();
+    for (const Offer& o : candidates) {
       if (made >= inv.max_offers) break;
       if (reserved + o.value > Pv.budget[p]) continue;
       reserved += o.value;
