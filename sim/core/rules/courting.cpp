@@ -162,10 +162,12 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     const double w_narr = inv.policy == InvestmentPolicy::narrative ? inv.w_narr : 0.0;
     const double T = static_cast<double>(inv.credit_steps);
     // A boost above -alpha ln(1 - max_credit) needs a credit above
-    // max_credit: no offer, without computing it. The margin of 1e-9 keeps
-    // the labs near the limit on the exact computation.
+    // max_credit: no offer, without computing it. The margin of 1e-9 in the
+    // exponent keeps the labs near the limit on the exact computation; it is
+    // worth at least 1e-11 in the credit (far above rounding) while
+    // 1 - max_credit >= 0.01, so larger max_credit take the exact path.
     const double no_offer_above =
-        inv.max_credit < 1 ? -std::log(1.0 - inv.max_credit) + 1e-9 : kInf;
+        inv.max_credit <= 0.99 ? -std::log(1.0 - inv.max_credit) + 1e-9 : kInf;
     candidates.clear();
     // Labs already under a deal with p (ids, sorted): no new offer to them.
     std::vector<std::uint64_t> partners;
@@ -183,7 +185,7 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
       const double threshold = L.deal_threshold[l];
       const double boost = std::max(rival + std::max(margin, threshold) - ul[p],
                                     std::max(ul[p], rival) + threshold - ul[p]);
-      if (boost / L.alpha[l] > no_offer_above) continue;
+      if (boost > 0 && boost / L.alpha[l] > no_offer_above) continue;
       const double* x = L.x.row(l);
       const double v = L.prestige[l];
       const auto credit =
