@@ -16,9 +16,13 @@ namespace cw {
 
 namespace fs = std::filesystem;
 
+// Both parse through parse_yaml_file, which keeps the last document parsed:
+// the load that follows the check does not parse the file again.
 bool is_sweep_file(const fs::path& file) {
   try {
-    const YAML::Node root = YAML::LoadFile(file.string());
+    YAML::Node root;
+    std::vector<Diagnostic> ignored;
+    if (!parse_yaml_file(file, root, ignored)) return false;
     const YAML::Node& r = root;
     return r.IsMap() && r["base"].IsDefined();
   } catch (const std::exception&) {
@@ -28,7 +32,9 @@ bool is_sweep_file(const fs::path& file) {
 
 bool is_scenario_file(const fs::path& file) {
   try {
-    const YAML::Node root = YAML::LoadFile(file.string());
+    YAML::Node root;
+    std::vector<Diagnostic> ignored;
+    if (!parse_yaml_file(file, root, ignored)) return false;
     const YAML::Node& r = root;
     return r.IsMap() && !r["base"].IsDefined() &&
            (r["providers"].IsDefined() || r["labs"].IsDefined());

@@ -388,13 +388,27 @@ bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    out.push_back(
-        {name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""});
-    return false;
+  std::string text = buffer.str();
+  // The last document this thread parsed, kept: checking a file's kind
+  // (is_sweep_file) and then loading it parse the YAML once. Keyed by the
+  // file's name and whole text, so an edited file is parsed again. Readers
+  // only read the tree (through const nodes), so sharing it is safe.
+  struct LastParsed {
+    std::string name, text;
+    YAML::Node root;
+  };
+  thread_local LastParsed last;
+  if (last.root.IsDefined() && last.name == name && last.text == text) {
+    root = last.root;
+  } else {
+    try {
+      root = YAML::Load(text);
+    } catch (const YAML::ParserException& e) {
+      out.push_back(
+          {name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""});
+      return false;
+    }
+    last = {name, std::move(text), root};
   }
   if (!root.IsDefined() || root.IsNull()) {
     out.push_back({name, 0, 0, "", "file is empty", ""});

@@ -42,19 +42,22 @@ RunOutcome Simulation::run(Observer* observer) {
 void Simulation::check_finite() const {
   // Aggregates carry any lab-level NaN or infinity forward, so checking them
   // catches a bad number at the step it appears.
-  auto check = [this](double v, const std::string& what) {
+  // The message is formatted only when a check fails.
+  auto check = [this](double v, const char* what, const std::string* name = nullptr) {
     if (!std::isfinite(v)) {
-      throw RunError(fmt::format("step {}: {} is {}", st_.step, what, v));
+      const std::string field =
+          name ? fmt::format("providers[{}].{}", *name, what) : std::string(what);
+      throw RunError(fmt::format("step {}: {} is {}", st_.step, field, v));
     }
   };
   check(metrics_.demand, "total lab demand");
   for (std::size_t p = 0; p < st_.P; ++p) {
     const auto& name = s_.providers[p].name;
-    check(st_.providers.served[p], fmt::format("providers[{}].served", name));
-    check(st_.providers.revenue[p], fmt::format("providers[{}].revenue", name));
-    check(st_.providers.price[p], fmt::format("providers[{}].price", name));
-    check(st_.providers.quality[p], fmt::format("providers[{}].quality", name));
-    check(st_.providers.reputation[p], fmt::format("providers[{}].reputation", name));
+    check(st_.providers.served[p], "served", &name);
+    check(st_.providers.revenue[p], "revenue", &name);
+    check(st_.providers.price[p], "price", &name);
+    check(st_.providers.quality[p], "quality", &name);
+    check(st_.providers.reputation[p], "reputation", &name);
     const double cap = st_.providers.capacity[p];
     if (std::isnan(cap) || cap < 0) {
       throw RunError(fmt::format("step {}: providers[{}].capacity is {}", st_.step, name, cap));

@@ -100,6 +100,11 @@ void market_power_markups(const Scenario& s, const State& st, double* markup);
 // Exposed for tests and for the consumer-surplus outcome.
 void lab_utilities(const Scenario& s, const State& st, std::size_t l, const double* G, double* u);
 
+// lab_utilities() of every lab into the rows of u (u.row(l), P+1 values
+// each; u holds L.n rows), the same bits, through the row kernel for labs
+// without credits.
+void every_lab_utilities(const Scenario& s, const State& st, const double* G, Rows& u);
+
 // Network effect G(base_p) for every provider from the current allocations.
 void network_effect(const Scenario& s, const State& st, double* G);
 

@@ -100,6 +100,17 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   auto is_partner = [&partner](std::size_t l, std::size_t p) {
     return std::binary_search(partner.begin(), partner.end(), std::make_pair(l, p));
   };
+  // The lab loops below visit labs in slot order, so a cursor walks the
+  // sorted pairs once: bit p of the mask is is_partner(l, p).
+  static_assert(kMaxProviders <= 64);
+  auto partner_mask = [&partner](std::size_t l, std::size_t& cursor) {
+    std::uint64_t mask = 0;
+    while (cursor < partner.size() && partner[cursor].first < l) ++cursor;
+    for (; cursor < partner.size() && partner[cursor].first == l; ++cursor) {
+      mask |= std::uint64_t{1} << partner[cursor].second;
+    }
+    return mask;
+  };
 
   // Requested volume per provider: R_p = sum_l d_l x_lp (split by partners).
   std::array<double, kMaxProviders + 8> req_partner{}, req_other{};
@@ -108,11 +119,13 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   const bool rows =
       !partners_first && !credits &&
       with_row_length(st.pstride, [&]<std::size_t S>() { requested_rows<S>(L, req_other.data()); });
+  std::size_t cursor = 0;
   for (std::size_t l = 0; l < L.n && !rows; ++l) {
     const double* x = L.x.row(l);
+    const std::uint64_t mask = partners_first ? partner_mask(l, cursor) : 0;
     for (std::size_t p = 0; p < P; ++p) {
       const double r = L.demand[l] * x[p];
-      if (partners_first && is_partner(l, p)) {
+      if ((mask >> p) & 1) {
         req_partner[p] += r;
       } else {
         req_other[p] += r;
@@ -163,7 +176,9 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
     });
     for (std::size_t p = 0; p < P; ++p) Pv.served[p] = total[p];
   }
+  cursor = 0;
   for (std::size_t l = 0; l < L.n && !rows; ++l) {
+    const std::uint64_t mask = partners_first ? partner_mask(l, cursor) : 0;
     const double* x = L.x.row(l);
     double* k = L.lock.row(l);
     const double d = L.demand[l];
@@ -175,7 +190,7 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
     }
     double spend = 0;
     for (std::size_t p = 0; p < P; ++p) {
-      const double fill = partners_first && is_partner(l, p) ? fill_partner[p] : fill_other[p];
+      const double fill = (mask >> p) & 1 ? fill_partner[p] : fill_other[p];
       served[p] = d * x[p] * fill;
     }
     for (std::size_t p = 0; p < P; ++p) {

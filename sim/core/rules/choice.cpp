@@ -137,7 +137,50 @@ CW_CLONES void utilities_row(const Scenario& s, const LabState& L, const Utility
   }
 }
 
+// Whether lab l holds no credit (lab_utilities() then equals the row kernel).
+bool no_credit(const LabState& L, std::size_t l, std::size_t P) {
+  if (L.credit.data.empty()) return true;
+  const double* credit = L.credit.row(l);
+  for (std::size_t p = 0; p < P; ++p) {
+    if (credit[p] > 0) return false;
+  }
+  return true;
+}
+
+UtilityTerms utility_terms(const Scenario& s, const State& st, const double* G) {
+  UtilityTerms terms;
+  for (std::size_t p = 0; p < st.P; ++p) {
+    terms.log_price[p] = st.providers.log_price[p];
+    terms.quality[p] = st.providers.quality[p];
+    terms.reputation[p] = st.providers.reputation[p];
+    terms.egress[p] = st.providers.egress_fee[p];
+    terms.dG[p] = s.network_effect.delta * G[p];
+    terms.active[p] = st.providers.active[p];
+  }
+  return terms;
+}
+
 }  // namespace
+
+void every_lab_utilities(const Scenario& s, const State& st, const double* G, Rows& u) {
+  const LabState& L = st.labs;
+  const std::size_t P = st.P;
+  const UtilityTerms terms = utility_terms(s, st, G);
+  // One dispatch on the row length for all labs; labs with a credit take
+  // the general function.
+  const bool kernel = u.stride >= st.pstride && with_row_length(st.pstride, [&]<std::size_t S>() {
+                        for (std::size_t l = 0; l < L.n; ++l) {
+                          double* ul = u.row(l);
+                          if (no_credit(L, l, P)) {
+                            utilities_row<S>(s, L, terms, l, ul);
+                            ul[P] = s.outside.utility;
+                          } else {
+                            lab_utilities(s, st, l, G, ul);
+                          }
+                        }
+                      });
+  for (std::size_t l = 0; l < L.n && !kernel; ++l) lab_utilities(s, st, l, G, u.row(l));
+}
 
 void settle_main_provider(const Scenario& s, State& st, std::size_t l, StepCounters& c) {
   LabState& L = st.labs;
@@ -162,21 +205,14 @@ namespace {
 struct ChoiceView {
   std::array<double, kMaxProviders> G{};
   UtilityTerms terms;
-  bool row_kernel = false;  // labs without credits, common row lengths: the row kernel
+  bool row_kernel = false;  // common row lengths: the row kernel for labs without credits
 };
 
 ChoiceView choice_view(const Scenario& s, const State& st) {
   ChoiceView v;
   network_effect(s, st, v.G.data());
-  for (std::size_t p = 0; p < st.P; ++p) {
-    v.terms.log_price[p] = st.providers.log_price[p];
-    v.terms.quality[p] = st.providers.quality[p];
-    v.terms.reputation[p] = st.providers.reputation[p];
-    v.terms.egress[p] = st.providers.egress_fee[p];
-    v.terms.dG[p] = s.network_effect.delta * v.G[p];
-    v.terms.active[p] = st.providers.active[p];
-  }
-  v.row_kernel = st.labs.credit.data.empty() && has_row_kernel(st.pstride);
+  v.terms = utility_terms(s, st, v.G.data());
+  v.row_kernel = has_row_kernel(st.pstride);
   return v;
 }
 
@@ -219,7 +255,7 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
   const ChoiceParams& ch = s.choice;
   const auto seed = static_cast<std::uint64_t>(s.seed);
   const auto t = static_cast<std::uint64_t>(st.step);
-  if (view.row_kernel) {
+  if (view.row_kernel && no_credit(L, l, P)) {
     with_row_length(st.pstride, [&]<std::size_t S>() { utilities_row<S>(s, L, view.terms, l, u); });
     u[P] = s.outside.utility;
   } else {

@@ -123,8 +123,30 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
   Rows u;
   u.stride = st.stride;
   u.data.assign(L.n * st.stride, 0.0);
-  for (std::size_t l = 0; l < L.n; ++l) lab_utilities(s, st, l, G.data(), u.row(l));
+  every_lab_utilities(s, st, G.data(), u);
   const double margin = s.courting.margin;
+  // Each lab's best provider (the first of the largest utility) and the
+  // best of the others: the rival of p is then one look-up, the same value
+  // as the largest utility over the providers other than p.
+  std::vector<std::uint32_t> top(L.n);
+  std::vector<double> best_u(L.n), second(L.n);
+  for (std::size_t l = 0; l < L.n; ++l) {
+    const double* ul = u.row(l);
+    double b1 = -kInf, b2 = -kInf;
+    std::size_t i1 = P;
+    for (std::size_t q = 0; q < P; ++q) {
+      if (i1 == P || ul[q] > b1) {
+        if (i1 != P) b2 = std::max(b2, b1);
+        b1 = ul[q];
+        i1 = q;
+      } else {
+        b2 = std::max(b2, ul[q]);
+      }
+    }
+    top[l] = static_cast<std::uint32_t>(i1);
+    best_u[l] = b1;
+    second[l] = b2;
+  }
 
   std::vector<Offer> offers;
   std::vector<Offer> candidates;
@@ -139,6 +161,13 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     const double w_rev = inv.w_rev;
     const double w_narr = inv.policy == InvestmentPolicy::narrative ? inv.w_narr : 0.0;
     const double T = static_cast<double>(inv.credit_steps);
+    // A boost above -alpha ln(1 - max_credit) needs a credit above
+    // max_credit: no offer, without computing it. The margin of 1e-9 in the
+    // exponent keeps the labs near the limit on the exact computation; it is
+    // worth at least 1e-11 in the credit (far above rounding) while
+    // 1 - max_credit >= 0.01, so larger max_credit take the exact path.
+    const double no_offer_above =
+        inv.max_credit <= 0.99 ? -std::log(1.0 - inv.max_credit) + 1e-9 : kInf;
     candidates.clear();
     // Labs already under a deal with p (ids, sorted): no new offer to them.
     std::vector<std::uint64_t> partners;
@@ -152,13 +181,15 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
       const double* ul = u.row(l);
       double rival = ul[P];  // the outside option counts when enabled
       if (!s.outside.enabled) rival = -kInf;
-      for (std::size_t q = 0; q < P; ++q) {
-        if (q != p) rival = std::max(rival, ul[q]);
-      }
+      rival = std::max(rival, top[l] == p ? second[l] : best_u[l]);
+      const double threshold = L.deal_threshold[l];
+      const double boost = std::max(rival + std::max(margin, threshold) - ul[p],
+                                    std::max(ul[p], rival) + threshold - ul[p]);
+      if (boost > 0 && boost / L.alpha[l] > no_offer_above) continue;
       const double* x = L.x.row(l);
       const double v = L.prestige[l];
       const auto credit =
-          smallest_credit(ul[p], rival, margin, L.deal_threshold[l], L.alpha[l], inv.max_credit);
+          smallest_credit(ul[p], rival, margin, threshold, L.alpha[l], inv.max_credit);
       if (!credit) continue;
       const double value = *credit * Pv.price[p] * L.demand[l] * T;
       // Defence: a lab depending on p whose opinion of p is near the storm
@@ -183,10 +214,34 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
       if (!(score > 0)) continue;
       candidates.push_back({p, l, *credit, value, score, false});
     }
-    // The best-scoring labs, ties by slot; offers fit the budget together.
+    // The best-scoring labs, ties by slot; offers fit the budget together:
+    // in that order, each candidate whose value fits what is left of the
+    // budget is offered, up to max_offers. A candidate that does not fit
+    // never fits later (the reserve only grows), so with few offers each is
+    // the best candidate that fits now: one pass over the candidates per
+    // offer instead of a sort (a lab is a candidate of p once, so score and
+    // slot order them fully).
+    const auto better = [](const Offer& a, const Offer& b) {
+      return a.score > b.score || (a.score == b.score && a.slot < b.slot);
+    };
+    double reserved = 0;
+    if (inv.max_offers <= 8) {
+      for (std::int64_t made = 0; made < inv.max_offers; ++made) {
+        std::size_t pick = candidates.size();
+        for (std::size_t i = 0; i < candidates.size(); ++i) {
+          if (reserved + candidates[i].value > Pv.budget[p]) continue;
+          if (pick == candidates.size() || better(candidates[i], candidates[pick])) pick = i;
+        }
+        if (pick == candidates.size()) break;
+        reserved += candidates[pick].value;
+        offers.push_back(candidates[pick]);
+        candidates[pick] = candidates.back();
+        candidates.pop_back();
+      }
+      continue;
+    }
     std::stable_sort(candidates.begin(), candidates.end(),
                      [](const Offer& a, const Offer& b) { return a.score > b.score; });
-    double reserved = 0;
     std::int64_t made = 0;
     for (const Offer& o : candidates) {
       if (made >= inv.max_offers) break;
