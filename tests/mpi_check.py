@@ -5,7 +5,8 @@ Usage: mpi_check.py CLOUDWARS WORKDIR same|resume
 
 same:   `mpirun -n 3 cloudwars sweep` of a sweep with every output file
         (compressed) gives the files of a one-process sweep; a sobol sweep
-        under mpirun gives the same sobol.csv.
+        under mpirun gives the same sobol.csv; `compare` under mpirun the
+        same files.
 resume: a sweep under `mpirun -n 3` is stopped twice part way, once by
         SIGTERM to mpirun and once by SIGKILL to a worker rank (which must
         be reported with the runs it held); the same command then finishes
@@ -136,6 +137,15 @@ def main():
                                capture_output=True, text=True)
             check(r.returncode == 0, f"sobol {d}: {r.stderr}")
         same_folder(s1, s3, "sobol sweep under mpirun")
+        # compare under mpirun: the same files (with the time series).
+        c1, c3 = f"{WORK}/compare-one", f"{WORK}/compare-mpi"
+        args = [CLOUDWARS, "compare", DATA + "base.yaml", "--set-b", "providers[A].price=0.85",
+                "--replicates", "6", "--steps", "--progress", "none"]
+        check(subprocess.run(args + ["--out", c1], capture_output=True).returncode == 0,
+              "compare")
+        check(subprocess.run(MPIRUN + args + ["--jobs", "1", "--out", c3],
+                             capture_output=True).returncode == 0, "compare under mpirun")
+        same_folder(c1, c3, "compare under mpirun")
     elif MODE == "resume":
         one, many = f"{WORK}/one", f"{WORK}/mpi"
         args = [DATA + "long.yaml", "--jobs", "1", "--out", many]

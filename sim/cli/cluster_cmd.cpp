@@ -92,4 +92,27 @@ std::optional<SweepResult> run_sweep_on_ranks(const Sweep& sw, SweepOptions opt)
   }
 }
 
+std::optional<CompareResult> run_compare_on_ranks(const CompareSpec& spec, CompareOptions opt) {
+  require_mpi_when_launched("compare");
+  if (mpi::size() <= 1) return run_compare(spec, opt);
+  const std::string identity = compare_identity(spec);
+  if (mpi::rank() > 0) {
+    const int jobs = opt.jobs > 0 ? opt.jobs : default_jobs();
+    mpi::serve(identity, jobs, [&spec](std::int64_t k) { return compare_run_bytes(spec, k); });
+    return std::nullopt;
+  }
+  opt.remote = [&identity](std::int64_t from, std::int64_t end,
+                           const std::function<bool(std::string &&)>& sink) {
+    return mpi::dispatch(identity, from, end, sink);
+  };
+  try {
+    CompareResult r = run_compare(spec, opt);
+    mpi::release();
+    return r;
+  } catch (...) {
+    mpi::release();
+    throw;
+  }
+}
+
 }  // namespace cw::cli

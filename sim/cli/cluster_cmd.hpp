@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "batch/compare.hpp"
 #include "batch/runner.hpp"
 
 namespace cw::cli {
@@ -28,6 +29,9 @@ int cmd_merge(const MergeCliOptions& o);
 // the result; the other ranks run what rank 0 hands out and get nullopt.
 // Throws UsageError under mpirun with several ranks in a build without MPI.
 std::optional<SweepResult> run_sweep_on_ranks(const Sweep& sw, SweepOptions opt);
+
+// The same for `compare`.
+std::optional<CompareResult> run_compare_on_ranks(const CompareSpec& spec, CompareOptions opt);
 
 // Throws UsageError when started by mpirun with several ranks but built
 // without MPI (each rank would do the whole job).
