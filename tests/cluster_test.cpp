@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "batch/runner.hpp"
 #include "cli_helpers.hpp"
 
 namespace {
@@ -119,6 +120,23 @@ TEST(Shard, MergedShardsAreTheUnshardedSweepByteForByte) {
                              parts[1].string() + " --out " + merged.string());
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   EXPECT_TRUE(fs::exists(merged / "events.csv.gz"));
+  expect_same_folder(whole, merged);
+  // A refused merge into it (a part missing) leaves it as it was.
+  EXPECT_EQ(cloudwars("merge " + parts[0].string() + " --out " + merged.string()).status, 2);
+  expect_same_folder(whole, merged);
+  // A part with a torn runs.csv: refused, the folder as it was.
+  const fs::path torn = fresh("torn");
+  fs::copy(parts[1], torn);
+  cw::gunzip_file(torn / "runs.csv.gz");
+  {
+    std::string text = read_all(torn / "runs.csv");
+    text.resize(text.size() - 5);
+    std::ofstream(torn / "runs.csv", std::ios::binary) << text;
+  }
+  const Result r2 = cloudwars("merge " + parts[0].string() + " " + torn.string() + " " +
+                              parts[2].string() + " --out " + merged.string());
+  EXPECT_EQ(r2.status, 2);
+  EXPECT_NE(r2.err.find("runs.csv ends in a partial line"), std::string::npos) << r2.err;
   expect_same_folder(whole, merged);
   // Merging again into the same folder gives the same files.
   ASSERT_EQ(cloudwars("merge" + joined(parts) + " --out " + merged.string()).status, 0);

@@ -363,17 +363,29 @@ MergeResult merge_sweep_parts(const Sweep& sw, const std::vector<fs::path>& dirs
     }
   }
   fs::create_directories(out);
-  // Nothing of an earlier merge survives to be mixed with this one.
-  fs::remove(out / "manifest.json");
 
   MergeResult result;
   result.dir = out;
   result.parts = static_cast<std::int64_t>(parts.size());
   result.runs = sw.runs();
+  // The data files are checked and written into a staging folder first and
+  // moved into place only when every part's rows passed: a refused merge
+  // leaves --out as it was.
+  const fs::path stage = out / ".merge-staging";
+  fs::remove_all(stage);
+  fs::create_directories(stage);
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{stage};
   std::string line;
-  for (const auto& f : sweep_parts::appended_files(sw)) {
+  const auto appended = sweep_parts::appended_files(sw);
+  for (const auto& f : appended) {
     const bool runs_file = f.name == "runs.csv";
-    AtomicFile w(out / f.name);
+    AtomicFile w(stage / f.name);
     w.write(f.header);
     for (const Part& p : parts) {
       const fs::path file = data_file(p.dir, f.name);
@@ -413,6 +425,8 @@ MergeResult merge_sweep_parts(const Sweep& sw, const std::vector<fs::path>& dirs
     }
     w.commit();
   }
+  fs::remove(out / "manifest.json");  // an earlier merge's, no longer true from here on
+  for (const auto& f : appended) fs::rename(stage / f.name, out / f.name);
   // Stale files an earlier merge of a sweep with more outputs left behind.
   for (const char* f : {"steps.csv", "step_providers.csv", "step_labs.csv", "events.csv"}) {
     const auto files = sweep_parts::appended_files(sw);
