@@ -71,3 +71,10 @@ string(JOIN " " CW_BUILD_SETTINGS
   "flags=[${CW_ARCH_FLAGS_TEXT}]"
   "sanitize=${CW_SANITIZE}"
   "clones=${CW_CLONES}")
+
+# Open MPI (docs/CLUSTER.md): `mpirun -n K cloudwars sweep FILE` spreads a
+# sweep's runs over K-1 worker ranks. On when MPI is found (scripts/setup
+# installs libopenmpi-dev openmpi-bin); without it the program is the same
+# but for MPI, and the `mpi`-labelled tests are not built.
+find_package(MPI COMPONENTS CXX QUIET)
+option(CW_MPI "Build cloudwars with MPI (mpirun -n K cloudwars sweep) when MPI is found" ${MPI_CXX_FOUND})

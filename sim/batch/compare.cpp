@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
+#include <cstring>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -344,7 +345,91 @@ nlohmann::ordered_json compare_manifest(const CompareSpec& spec, const CompareOp
   return start_manifest(start);
 }
 
+// ---- A run as bytes, for MPI (CompareOptions::remote) ----
+
+void put_u64(std::string& out, std::uint64_t v) { out.append(reinterpret_cast<char*>(&v), 8); }
+void put_text(std::string& out, const std::string& t) {
+  put_u64(out, t.size());
+  out += t;
+}
+void put_numbers(std::string& out, const std::vector<double>& v) {
+  put_u64(out, v.size());
+  out.append(reinterpret_cast<const char*>(v.data()), v.size() * sizeof(double));
+}
+
+struct BytesIn {
+  std::string_view in;
+  std::size_t at = 0;
+  std::uint64_t u64() {
+    if (at + 8 > in.size()) throw std::runtime_error("truncated compare run message");
+    std::uint64_t v = 0;
+    std::memcpy(&v, in.data() + at, 8);
+    at += 8;
+    return v;
+  }
+  std::string text() {
+    const std::uint64_t n = u64();
+    if (at + n > in.size()) throw std::runtime_error("truncated compare run message");
+    std::string t(in.substr(at, n));
+    at += n;
+    return t;
+  }
+  std::vector<double> numbers() {
+    const std::uint64_t n = u64();
+    if (at + n * sizeof(double) > in.size()) {
+      throw std::runtime_error("truncated compare run message");
+    }
+    std::vector<double> v(n);
+    std::memcpy(v.data(), in.data() + at, n * sizeof(double));
+    at += n * sizeof(double);
+    return v;
+  }
+};
+
+std::string compare_run_to_bytes(const CompareRun& r) {
+  std::string out;
+  put_u64(out, static_cast<std::uint64_t>(r.run_id));
+  put_u64(out, r.failed ? 1 : 0);
+  for (const std::string* t : {&r.runs, &r.providers, &r.steps, &r.step_providers}) {
+    put_text(out, *t);
+  }
+  put_numbers(out, r.outcomes);
+  put_u64(out, r.provider_outcomes.size());
+  for (const auto& v : r.provider_outcomes) put_numbers(out, v);
+  put_u64(out, r.series.size());
+  for (const auto& v : r.series) put_numbers(out, v);
+  return out;
+}
+
+CompareRun compare_run_from_bytes(std::string_view bytes) {
+  BytesIn in{bytes};
+  CompareRun r;
+  r.run_id = static_cast<std::int64_t>(in.u64());
+  r.failed = in.u64() != 0;
+  for (std::string* t : {&r.runs, &r.providers, &r.steps, &r.step_providers}) *t = in.text();
+  r.outcomes = in.numbers();
+  r.provider_outcomes.resize(in.u64());
+  for (auto& v : r.provider_outcomes) v = in.numbers();
+  r.series.resize(in.u64());
+  for (auto& v : r.series) v = in.numbers();
+  return r;
+}
+
 }  // namespace
+
+std::string compare_run_bytes(const CompareSpec& spec, std::int64_t k) {
+  return compare_run_to_bytes(execute(spec, k));
+}
+
+std::string compare_identity(const CompareSpec& spec) {
+  nlohmann::ordered_json j;
+  j["a"] = scenario_to_json(spec.a);
+  j["b"] = scenario_to_json(spec.b);
+  j["replicates"] = spec.replicates;
+  j["seed"] = spec.seed;
+  j["steps"] = spec.steps;
+  return sha256_hex(j.dump());
+}
 
 CompareResult run_compare(const CompareSpec& spec, const CompareOptions& opt) {
   CompareResult result;
@@ -395,7 +480,12 @@ CompareResult run_compare(const CompareSpec& spec, const CompareOptions& opt) {
     progress.update(++done);
     return true;
   };
-  run_in_order(jobs, 0, result.runs, run, sink);
+  if (opt.remote) {
+    opt.remote(0, result.runs,
+               [&sink](std::string&& bytes) { return sink(compare_run_from_bytes(bytes)); });
+  } else {
+    run_in_order(jobs, 0, result.runs, run, sink);
+  }
   progress.finish(done);
   if (done < result.runs) return result;  // interrupted: the writers discard their files
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -31,6 +32,10 @@ struct CompareOptions {
   int jobs = 0;  // 0: all cores
   ProgressMode progress = ProgressMode::none;
   nlohmann::ordered_json program;  // version, commit, build settings
+  // Runs [from, end) elsewhere (MPI, batch/mpi.hpp): each result as the bytes
+  // of compare_run_bytes, handed to the sink in run order. Empty: this process.
+  std::function<std::int64_t(std::int64_t, std::int64_t, const std::function<bool(std::string&&)>&)>
+      remote;
 };
 
 // One row of compare.csv: an outcome (per provider for run_providers.csv).
@@ -58,5 +63,10 @@ struct CompareResult {
 std::int64_t compare_seed(std::int64_t seed, std::int64_t replicate);
 
 CompareResult run_compare(const CompareSpec& spec, const CompareOptions& options);
+
+// Run k of a compare (replicate k / 2, side k % 2) as bytes, for `remote`.
+std::string compare_run_bytes(const CompareSpec& spec, std::int64_t k);
+// What every MPI rank must agree on: SHA-256 of both scenarios and the options.
+std::string compare_identity(const CompareSpec& spec);
 
 }  // namespace cw

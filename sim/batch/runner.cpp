@@ -14,7 +14,9 @@
 #include <map>
 #include <sstream>
 
+#include "batch/cluster.hpp"
 #include "batch/pipeline.hpp"
+#include "batch/sweep_parts.hpp"
 #include "core/engine.hpp"
 #include "core/param_path.hpp"
 #include "output/columns.hpp"
@@ -89,13 +91,6 @@ std::vector<std::string> run_providers_header() {
   ProviderOutcome p;
   return header_of({"run_id", "provider"}, [&](auto&& k) { run_provider_columns(k, p); });
 }
-
-// What one run adds to each file, formatted in the parallel stage.
-struct RunOutput {
-  std::int64_t run_id = -1;
-  bool failed = false;
-  std::string runs, providers, labs, steps, step_providers, step_labs, events;
-};
 
 // Collects time-series rows every K steps (K > 0) and events (when asked).
 class SeriesObserver final : public Observer {
@@ -561,7 +556,8 @@ nlohmann::ordered_json sweep_manifest(const Sweep& sw, const SweepOptions& opt,
 // other file is cut back to those runs.
 class SweepFiles {
  public:
-  SweepFiles(const Sweep& sw, const fs::path& dir)
+  // `first`: the first run of the folder's range (a shard's; 0 otherwise).
+  SweepFiles(const Sweep& sw, const fs::path& dir, std::int64_t first = 0)
       : series_(sw.spec.step_every > 0),
         lab_series_(sw.spec.step_every > 0 && sw.spec.lab_steps),
         events_on_(sw.spec.events) {
@@ -575,13 +571,13 @@ class SweepFiles {
     const std::int64_t P = static_cast<std::int64_t>(sw.base.providers.size());
     const std::int64_t N = static_cast<std::int64_t>(sw.base.labs.named.size());
     Scan s_runs = scan_rows(dir / kRuns, sw.runs(), h_runs);
-    done_ = 0;
+    done_ = first;
     while (s_runs.rows.count(done_)) ++done_;
     // A run is done when its runs.csv row and all its run_providers.csv and
     // run_labs.csv rows are complete (a power loss can tear any of them).
     Scan s_prov = scan_rows(dir / kRunProviders, done_, h_providers);
     Scan s_labs = scan_rows(dir / kRunLabs, done_, h_labs);
-    std::int64_t complete = 0;
+    std::int64_t complete = first;
     while (complete < done_ && s_prov.rows[complete] == P && s_labs.rows[complete] == N) {
       ++complete;
     }
@@ -671,8 +667,11 @@ class SweepFiles {
 // run ids in order, run them in parallel, write their rows in run_id order.
 // Stops taking new runs on SIGINT/SIGTERM. Counts into result.ran and
 // result.failed; returns the number of runs now in the files.
-std::int64_t run_pipeline(const Sweep& sw, int jobs, std::int64_t from, std::int64_t end,
-                          SweepFiles& files, Progress& progress, SweepResult& result) {
+// A driver (MPI, batch/mpi.hpp) runs them elsewhere instead; `first`
+// is where the folder's range starts (progress counts from it).
+std::int64_t run_pipeline(const Sweep& sw, int jobs, std::int64_t first, std::int64_t from,
+                          std::int64_t end, SweepFiles& files, Progress& progress,
+                          SweepResult& result, const RunDriver& driver) {
   std::int64_t written = from;
   auto last_sync = std::chrono::steady_clock::now();
   const std::function<RunOutput(std::int64_t)> run = [&sw](std::int64_t k) {
@@ -683,7 +682,7 @@ std::int64_t run_pipeline(const Sweep& sw, int jobs, std::int64_t from, std::int
     ++written;
     ++result.ran;
     if (o.failed) ++result.failed;
-    progress.update(written);
+    progress.update(written - first);
     const auto now = std::chrono::steady_clock::now();
     if (now - last_sync > std::chrono::seconds(2)) {
       files.sync();
@@ -691,7 +690,11 @@ std::int64_t run_pipeline(const Sweep& sw, int jobs, std::int64_t from, std::int
     }
     return true;
   };
-  run_in_order(jobs, from, end, run, sink);
+  if (driver) {
+    driver(from, end, sink);
+  } else {
+    run_in_order(jobs, from, end, run, sink);
+  }
   return written;
 }
 
@@ -715,8 +718,11 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   SweepResult result;
   result.dir = opt.out.empty() ? fs::path("results") / sw.spec.name : opt.out;
   const fs::path& dir = result.dir;
-  result.total = sw.runs();
   const std::string identity = sweep_identity(sw);
+  // A shard (batch/cluster.hpp) runs and counts only its range of runs.
+  const RunRange range = shard_range(sw.runs(), opt.shard);
+  result.total = range.end - range.first;
+  check_shard_folder(dir, opt.shard, identity, opt.restart);
 
   Opened opened = open_folder(dir, sw, identity, opt.restart);
   if (opened.kind == Opened::Kind::complete) {
@@ -732,6 +738,7 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   nlohmann::ordered_json manifest = std::move(opened.manifest);
   if (opened.kind == Opened::Kind::fresh) {
     manifest = sweep_manifest(sw, opt, identity, utc_now(), jobs);
+    if (opt.shard.sharded()) manifest["shard"] = shard_json(opt.shard, range);
     write_manifest(dir, manifest);
   }
   if (opened.kind == Opened::Kind::extend) {
@@ -748,20 +755,65 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   }
   if (!fs::exists(dir / kDesign)) write_design(sw, dir);
 
-  SweepFiles files(sw, dir);
+  SweepFiles files(sw, dir, range.first);
   const std::int64_t done = files.done();
-  result.resumed_from = done;
-  std::int64_t end = result.total;
+  result.resumed_from = done - range.first;
+  std::int64_t end = range.end;
   if (opt.max_runs > 0)
     end = std::min<std::int64_t>(end, done + static_cast<std::int64_t>(opt.max_runs));
-  Progress progress(opt.progress, result.total, done);
-  const std::int64_t written = run_pipeline(sw, jobs, done, end, files, progress, result);
-  progress.finish(written);
+  Progress progress(opt.progress, result.total, result.resumed_from);
+  const std::int64_t written =
+      run_pipeline(sw, jobs, range.first, done, end, files, progress, result, opt.driver);
+  progress.finish(written - range.first);
   files.close();
 
-  if (written < result.total) return result;  // interrupted or limited: resume later
+  if (written < range.end) return result;  // interrupted or limited: resume later
+  if (opt.shard.sharded()) {
+    // A shard: no points.csv (merge writes it for the whole sweep).
+    result.complete = true;
+    finish_manifest(manifest, jobs);
+    write_manifest(dir, manifest);
+    if (sw.spec.gzip) gzip_data_files(dir);
+    return result;
+  }
   finish_sweep(sw, dir, manifest, jobs, result);
   return result;
 }
+
+// ---- Pieces reused by shards, merge and MPI (batch/sweep_parts.hpp) ----
+
+RunOutput execute_sweep_run(const Sweep& sw, std::int64_t run_id) { return execute(sw, run_id); }
+
+namespace sweep_parts {
+
+std::vector<FileHeader> appended_files(const Sweep& sw) {
+  std::vector<FileHeader> files = {{kRuns, csv_header(runs_header(sw))},
+                                   {kRunProviders, csv_header(run_providers_header())},
+                                   {kRunLabs, csv_header(run_labs_header(sw.base))}};
+  if (sw.spec.step_every > 0) {
+    files.push_back({kSteps, csv_header(steps_header(sw.base))});
+    files.push_back({kStepProviders, csv_header(step_providers_header())});
+    if (sw.spec.lab_steps) files.push_back({kStepLabs, csv_header(step_labs_header())});
+  }
+  if (sw.spec.events) files.push_back({kEvents, csv_header(events_header())});
+  return files;
+}
+
+void write_design_file(const Sweep& sw, const fs::path& dir) { write_design(sw, dir); }
+
+std::int64_t write_points_file(const Sweep& sw, const fs::path& dir) {
+  return write_points(sw, dir);
+}
+
+void compress_data_files(const fs::path& dir) { gzip_data_files(dir); }
+
+nlohmann::ordered_json new_manifest(const Sweep& sw, const nlohmann::ordered_json& program,
+                                    const std::string& started, int jobs) {
+  SweepOptions opt;
+  opt.program = program;
+  return sweep_manifest(sw, opt, sweep_identity(sw), started, jobs);
+}
+
+}  // namespace sweep_parts
 
 }  // namespace cw

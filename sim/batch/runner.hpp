@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "batch/cluster.hpp"
 #include "batch/progress.hpp"
 #include "core/params.hpp"
 #include "sweep/sweep.hpp"
@@ -32,10 +33,14 @@ struct SweepOptions {
   ProgressMode progress = ProgressMode::none;  // progress reports on stderr
   std::size_t max_runs = 0;                    // stop after this many new runs (tests); 0: all
   nlohmann::ordered_json program;              // version, commit, build settings
+  ShardSpec shard;   // run only this shard of the runs (batch/cluster.hpp)
+  RunDriver driver;  // run them through this (MPI) instead of this process's threads
 };
 
 struct SweepResult {
   std::filesystem::path dir;
+  // total: the runs of the sweep (of the shard, when sharded); resumed_from
+  // counts from the first of them.
   std::int64_t total = 0, resumed_from = 0, ran = 0, failed = 0;
   std::int64_t extended_from = 0;  // > 0: a finished sweep with this many replicates, extended
   bool complete = false;

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "batch/compare.hpp"
+#include "cli/cluster_cmd.hpp"
 #include "cli/common.hpp"
 #include "config/diagnostics.hpp"
 #include "config/yaml_reader.hpp"
@@ -152,7 +153,10 @@ int cmd_compare(const CompareCliOptions& o) {
   opt.jobs = o.jobs;
   opt.progress = o.progress;
   opt.program = build_json();
-  const CompareResult r = run_compare(spec, opt);
+  // Under mpirun: the runs spread over the ranks (docs/CLUSTER.md).
+  const std::optional<CompareResult> ranked = run_compare_on_ranks(spec, opt);
+  if (!ranked) return kExitOk;  // an MPI worker rank
+  const CompareResult& r = *ranked;
   if (!r.complete) {
     fmt::print("compare interrupted; nothing written\n");
     return kExitInterrupted;

@@ -13,9 +13,11 @@
 #include <iostream>
 #include <optional>
 
+#include "batch/mpi.hpp"
 #include "batch/runner.hpp"
 #include "batch/sensitivity_folder.hpp"
 #include "build_info.hpp"
+#include "cli/cluster_cmd.hpp"
 #include "cli/common.hpp"
 #include "cli/compare_cmd.hpp"
 #include "cli/plot_cmd.hpp"
@@ -116,6 +118,7 @@ struct SweepCliOptions {
   std::vector<std::string> sets;
   std::int64_t replicates = 0;  // 0: the file's
   cw::ProgressMode progress = cw::ProgressMode::automatic;
+  std::string shard;  // i/n (docs/CLUSTER.md); empty: the whole sweep
 };
 
 int cmd_sweep(const SweepCliOptions& o) {
@@ -130,10 +133,24 @@ int cmd_sweep(const SweepCliOptions& o) {
   opt.restart = o.restart;
   opt.progress = o.progress;
   opt.program = build_json();
+  if (!o.shard.empty()) {
+    try {
+      opt.shard = cw::parse_shard(o.shard);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    if (opt.shard.count > sw.runs()) {
+      throw UsageError(
+          fmt::format("--shard {}: more shards than the sweep's {} runs", o.shard, sw.runs()));
+    }
+  }
   if (const char* limit = std::getenv("CLOUDWARS_MAX_RUNS")) {
     opt.max_runs = static_cast<std::size_t>(std::stoull(limit));  // tests: stop early
   }
-  const cw::SweepResult r = cw::run_sweep(sw, opt);
+  // Under mpirun: the runs spread over the ranks; the other ranks are done here.
+  const std::optional<cw::SweepResult> ranked = run_sweep_on_ranks(sw, opt);
+  if (!ranked) return kExitOk;
+  const cw::SweepResult& r = *ranked;
   if (!r.complete) {
     fmt::print("{}: {} of {} runs done; run the same command to continue\n", sw.spec.name,
                r.resumed_from + r.ran, r.total);
@@ -146,10 +163,18 @@ int cmd_sweep(const SweepCliOptions& o) {
   if (r.ran == 0 && r.resumed_from == r.total) {
     fmt::print("{}: already complete ({} runs)\n", sw.spec.name, r.total);
   } else {
-    fmt::print(
-        "{}: {} runs ({} points x {} replicates){}\n", sw.spec.name, r.total, sw.points(),
-        sw.spec.replicates,
-        r.resumed_from > 0 ? fmt::format(", resumed at run {}", r.resumed_from) : std::string());
+    fmt::print("{}: {} runs ({} points x {} replicates){}\n", sw.spec.name, r.total, sw.points(),
+               sw.spec.replicates,
+               r.resumed_from > 0
+                   ? fmt::format(", resumed at run {}",
+                                 r.resumed_from + cw::shard_range(sw.runs(), opt.shard).first)
+                   : std::string());
+  }
+  if (opt.shard.sharded()) {
+    const cw::RunRange range = cw::shard_range(sw.runs(), opt.shard);
+    fmt::print("shard {}/{}: runs {}-{} of {}; `cloudwars merge` joins the {} shards\n",
+               opt.shard.index, opt.shard.count, range.first, range.end - 1, sw.runs(),
+               opt.shard.count);
   }
   if (r.failed > 0) fmt::print("{} runs failed: see status and message in runs.csv\n", r.failed);
   fmt::print("results in {}/\n", r.dir.string());
@@ -241,6 +266,7 @@ int cmd_params(const std::string& file, bool json) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  cw::mpi::Session mpi_session(&argc, &argv);  // MPI when started by mpirun (docs/CLUSTER.md)
   CLI::App app{
       "cloudwars: an agent-based simulator of the AI compute market.\n"
       "Exit codes: 0 ok, 1 runtime failure, 2 usage error (or a results folder of another\n"
@@ -278,6 +304,12 @@ int main(int argc, char** argv) {
                    "sweep's folder adds only the new runs")
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
   add_progress_option(*sweep, sweep_opts.progress);
+  sweep->add_option("--shard", sweep_opts.shard,
+                    "run only part i of n (i/n) into its own --out folder; `cloudwars merge` "
+                    "joins the parts (docs/CLUSTER.md)");
+
+  MergeCliOptions merge_opts;
+  auto* merge = add_merge_command(app, merge_opts);
 
   CompareCliOptions compare_opts;
   auto* compare = add_compare_command(app, compare_opts);
@@ -347,6 +379,7 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(run_opts);
     if (*sweep) return cmd_sweep(sweep_opts);
     if (*compare) return cmd_compare(compare_opts);
+    if (*merge) return cmd_merge(merge_opts);
     if (*params) return cmd_params(params_file, params_json);
     if (*plot) return cmd_plot(plot_dir);
     for (const auto* c : sens_commands) {
