@@ -8,8 +8,10 @@
 
 #include "batch/compare.hpp"
 #include "cli/common.hpp"
+#include "config/budget.hpp"
 #include "config/diagnostics.hpp"
 #include "config/yaml_reader.hpp"
+#include "output/folder_lock.hpp"
 
 namespace cw::cli {
 
@@ -77,8 +79,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareCliOptions& o) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
   c->add_option("--seed", o.seed, "compare seed; replicate r of A and B share one seed; default 1")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{9'007'199'254'740'992}));
-  c->add_option("--jobs,-j", o.jobs, "parallel runs (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+  c->add_option("--jobs,-j", o.jobs, "parallel runs (default: all cores; at most 4096)")
+      ->check(CLI::Range(0, kMaxJobs));
   c->add_option("--out", o.out, "output folder (default results/compare-<A name>-vs-<B name>)");
   c->add_option("--set", o.sets, "override a parameter in A and B: path=value (repeatable)");
   c->add_option("--set-a", o.sets_a, "override a parameter in A only (repeatable)");
@@ -152,6 +154,10 @@ int cmd_compare(const CompareCliOptions& o) {
   opt.jobs = o.jobs;
   opt.progress = o.progress;
   opt.program = build_json();
+  check_run_fits(spec.a, spec.file_a.string());
+  check_run_fits(spec.b, spec.file_b.string());
+  const FolderLock lock(opt.out, "compare");
+  remove_stale_temps(opt.out);
   const CompareResult r = run_compare(spec, opt);
   if (!r.complete) {
     fmt::print("compare interrupted; nothing written\n");

@@ -11,6 +11,7 @@
 
 #include "core/number.hpp"
 #include "core/suggest.hpp"
+#include "core/text_check.hpp"
 
 namespace cw {
 
@@ -369,6 +370,64 @@ void locate(const std::vector<Problem>& problems, const std::string& file, const
   }
 }
 
+namespace {
+
+// 1-based line and column of byte `at` of `text`.
+std::pair<int, int> position_of(const std::string& text, std::size_t at) {
+  int line = 1, col = 1;
+  for (std::size_t i = 0; i < at && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
+}  // namespace
+
+bool parse_yaml_text(const std::string& text, const std::string& name, YAML::Node& root,
+                     std::vector<Diagnostic>& out) {
+  // Bytes the YAML parser would drop or pass on silently: a NUL ends a
+  // value early, invalid UTF-8 reaches the manifest's JSON writer.
+  if (const auto nul = text.find('\0'); nul != std::string::npos) {
+    const auto [line, col] = position_of(text, nul);
+    out.push_back({name, line, col, "", "contains a NUL byte (a YAML file is text)", ""});
+    return false;
+  }
+  if (const auto bad = invalid_utf8_at(text)) {
+    const auto [line, col] = position_of(text, *bad);
+    out.push_back({name, line, col, "", "is not valid UTF-8 text (save it as UTF-8)",
+                   fmt::format("byte 0x{:02x}", static_cast<unsigned char>(text[*bad]))});
+    return false;
+  }
+  std::vector<YAML::Node> docs;
+  try {
+    docs = YAML::LoadAll(text);
+  } catch (const YAML::ParserException& e) {
+    out.push_back(
+        {name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""});
+    return false;
+  }
+  if (docs.size() > 1) {
+    const auto m = docs[1].Mark();
+    out.push_back({name, m.line + 1, m.column + 1, "",
+                   fmt::format("holds {} YAML documents (separated by ---); a scenario or sweep "
+                               "file is one document",
+                               docs.size()),
+                   ""});
+    return false;
+  }
+  if (docs.empty() || !docs[0].IsDefined() || docs[0].IsNull()) {
+    out.push_back({name, 0, 0, "", "file is empty", ""});
+    return false;
+  }
+  root = docs[0];
+  return true;
+}
+
 bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
                      std::vector<Diagnostic>& out) {
   const std::string name = file.string();
@@ -388,19 +447,11 @@ bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string text = buffer.str();
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    out.push_back(
-        {name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""});
+  if (in.bad()) {
+    out.push_back({name, 0, 0, "", "cannot be read", ""});
     return false;
   }
-  if (!root.IsDefined() || root.IsNull()) {
-    out.push_back({name, 0, 0, "", "file is empty", ""});
-    return false;
-  }
-  return true;
+  return parse_yaml_text(buffer.str(), name, root, out);
 }
 
 namespace {
@@ -533,14 +584,8 @@ Scenario load_scenario(const std::filesystem::path& file) {
 
 Scenario load_scenario_text(const std::string& text, const std::string& file) {
   YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(
-        {{file, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""}});
-  }
-  if (!root.IsDefined() || root.IsNull())
-    throw ConfigError({{file, 0, 0, "", "file is empty", ""}});
+  std::vector<Diagnostic> problems;
+  if (!parse_yaml_text(text, file, root, problems)) throw ConfigError(std::move(problems));
   return finish_scenario(root, file, std::filesystem::current_path());
 }
 
