@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "config/csv_design.hpp"
 #include "core/number.hpp"
@@ -84,7 +85,9 @@ class FolderTest : public ::testing::Test {
   }
   static std::string read(const fs::path& p) {
     std::ifstream in(p);
-    return std::string(std::istreambuf_iterator<char>(in), {});
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
   }
   fs::path root_;
 };
