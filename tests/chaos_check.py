@@ -8,7 +8,8 @@ kill:   a real sweep (time series, events, gzip) is killed with SIGKILL or
         but for its times, host and jobs, and no temporary file left. The
         kill moments are drawn over the uninterrupted sweep's duration, so
         they fall while starting, running, resuming, writing points.csv and
-        compressing; the phase each kill hit is printed.
+        compressing; two kills wait for the compressing phase (the manifest
+        complete, plain CSV files left). The phase each kill hit is printed.
 two:    two sweeps started into one folder (the second once the first holds
         the lock): exactly one runs, the other exits 2 at once with "in use",
         and the folder ends complete and identical to an uninterrupted one.
@@ -112,8 +113,16 @@ def kill_test():
     while kills < 20:
         before = phase(out)
         p = sweep(out)
-        time.sleep(rng.uniform(0, duration * 1.1))
+        delay = rng.uniform(0, duration * 1.1)
         sig = rng.choice([signal.SIGKILL, signal.SIGTERM])
+        if kills in (6, 13):
+            # Two of the moments are picked by what the folder shows, not by
+            # time: as soon as the manifest says complete while plain CSV
+            # files remain, i.e. while compressing.
+            while p.poll() is None and phase(out) != "compressing":
+                time.sleep(0.001)
+        else:
+            time.sleep(delay)
         if p.poll() is not None:  # finished before the kill: start the folder again
             if p.returncode != 0:
                 print(f"FAIL: sweep exited {p.returncode}: {p.stderr.read().decode()}")
