@@ -1,6 +1,7 @@
 #include "config/yaml_reader.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -386,6 +387,50 @@ std::pair<int, int> position_of(const std::string& text, std::size_t at) {
   return {line, col};
 }
 
+// Whether every line of `text` is blank or a # comment.
+bool only_comments(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto at = line.find_first_not_of(" \t\r");
+    if (at != std::string::npos && line[at] != '#') return false;
+  }
+  return true;
+}
+
+// Where a document's first node is (0-based, as yaml-cpp's marks).
+class FirstMark final : public YAML::EventHandler {
+ public:
+  int line = 0, col = 0;
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    note(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    note(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    note(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void note(const YAML::Mark& m) {
+    if (seen_) return;
+    seen_ = true;
+    line = m.line;
+    col = m.column;
+  }
+  bool seen_ = false;
+};
+
 }  // namespace
 
 bool parse_yaml_text(const std::string& text, const std::string& name, YAML::Node& root,
@@ -403,28 +448,42 @@ bool parse_yaml_text(const std::string& text, const std::string& name, YAML::Nod
                    fmt::format("byte 0x{:02x}", static_cast<unsigned char>(text[*bad]))});
     return false;
   }
-  std::vector<YAML::Node> docs;
   try {
-    docs = YAML::LoadAll(text);
+    root = YAML::Load(text);
   } catch (const YAML::ParserException& e) {
     out.push_back(
         {name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""});
     return false;
   }
-  if (docs.size() > 1) {
-    const auto m = docs[1].Mark();
-    out.push_back({name, m.line + 1, m.column + 1, "",
-                   fmt::format("holds {} YAML documents (separated by ---); a scenario or sweep "
-                               "file is one document",
-                               docs.size()),
+  if (!root.IsDefined() || root.IsNull()) {
+    const bool blank = only_comments(text);
+    out.push_back({name, 0, 0, "",
+                   blank ? "file is empty"
+                         : "no YAML document could be read from it (is it YAML? a key at the "
+                           "wrong indentation can end the document early)",
                    ""});
     return false;
   }
-  if (docs.empty() || !docs[0].IsDefined() || docs[0].IsNull()) {
-    out.push_back({name, 0, 0, "", "file is empty", ""});
+  // A second document would be ignored: refused. Documents are counted with
+  // the parser (never YAML::LoadAll: yaml-cpp 0.7 can return empty
+  // documents forever after some syntax errors; found by fuzz_scenario).
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  FirstMark first, second;
+  try {
+    if (parser.HandleNextDocument(first) && parser.HandleNextDocument(second)) {
+      out.push_back({name, second.line + 1, second.col + 1, "",
+                     "holds more than one YAML document (a second one starts here, after "
+                     "--- or where the first could not go on); a scenario or sweep file is one "
+                     "document",
+                     ""});
+      return false;
+    }
+  } catch (const YAML::ParserException& e) {
+    out.push_back(
+        {name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""});
     return false;
   }
-  root = docs[0];
   return true;
 }
 
