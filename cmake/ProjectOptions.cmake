@@ -10,6 +10,7 @@ option(CW_BUILD_TESTS "Build the test suite" ON)
 option(CW_BUILD_BENCHMARKS "Build the Google Benchmark binaries" ON)
 option(CW_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
 option(CW_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
+option(CW_FUZZ "Build the libFuzzer targets of tests/fuzz (clang; the fuzz preset)" OFF)
 option(CW_NATIVE "Build for the host CPU (-march=native); results may differ between machines" OFF)
 
 option(CW_BUILD_PYTHON "Build the Python module cloudwars (pybind11, for /usr/bin/python3) when pybind11 is found" ON)
@@ -46,6 +47,13 @@ add_library(cw_sanitizers INTERFACE)
 if(CW_SANITIZE)
   target_compile_options(cw_sanitizers INTERFACE
     -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)
+  target_link_options(cw_sanitizers INTERFACE -fsanitize=address,undefined)
+endif()
+if(CW_FUZZ)
+  # Every library instrumented for coverage; only the targets link libFuzzer's main.
+  target_compile_options(cw_sanitizers INTERFACE
+    -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+    -fno-sanitize-recover=undefined)
   target_link_options(cw_sanitizers INTERFACE -fsanitize=address,undefined)
 endif()
 

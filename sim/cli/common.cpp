@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <cstdlib>
+
 #include "build_info.hpp"
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
@@ -47,6 +49,21 @@ void apply_overrides(Scenario& s, std::initializer_list<SetArgs> groups,
   }
   if (!problems.empty()) throw ConfigError(std::move(problems));
   if (any) load_network_file(s);
+}
+
+std::size_t max_runs_from_env() {
+  const char* text = std::getenv("CLOUDWARS_MAX_RUNS");
+  if (!text || !*text) return 0;
+  std::size_t v = 0;
+  for (const char* c = text; *c; ++c) {
+    if (*c < '0' || *c > '9' || v > 1'000'000'000'000ULL) {
+      throw UsageError(fmt::format(
+          "CLOUDWARS_MAX_RUNS must be a whole number of runs between 0 and 10^12 (got '{}')",
+          text));
+    }
+    v = v * 10 + static_cast<std::size_t>(*c - '0');
+  }
+  return v;
 }
 
 void require_scenario_file(const std::filesystem::path& file, const std::string& command) {

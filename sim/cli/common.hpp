@@ -36,6 +36,13 @@ struct SetArgs {
   const std::vector<std::string>* values;
 };
 
+// --jobs above this is refused (a thread pool of 2^31 threads cannot be made).
+constexpr int kMaxJobs = 4096;
+
+// CLOUDWARS_MAX_RUNS (tests: stop a sweep after this many new runs); 0 when
+// unset; UsageError naming the variable when it is not a whole number >= 0.
+std::size_t max_runs_from_env();
+
 // Applies the overrides in order, then the cross-field checks again; throws
 // ConfigError naming the option and path of every problem. `seed_owner`
 // non-empty: `seed` may not be set (the command sets the seeds; the text says how).

@@ -5,12 +5,16 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <optional>
 
 #include "batch/compare.hpp"
+#include "batch/mpi.hpp"
 #include "cli/cluster_cmd.hpp"
 #include "cli/common.hpp"
+#include "config/budget.hpp"
 #include "config/diagnostics.hpp"
 #include "config/yaml_reader.hpp"
+#include "output/folder_lock.hpp"
 
 namespace cw::cli {
 
@@ -78,8 +82,8 @@ CLI::App* add_compare_command(CLI::App& app, CompareCliOptions& o) {
       ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
   c->add_option("--seed", o.seed, "compare seed; replicate r of A and B share one seed; default 1")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{9'007'199'254'740'992}));
-  c->add_option("--jobs,-j", o.jobs, "parallel runs (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+  c->add_option("--jobs,-j", o.jobs, "parallel runs (default: all cores; at most 4096)")
+      ->check(CLI::Range(0, kMaxJobs));
   c->add_option("--out", o.out, "output folder (default results/compare-<A name>-vs-<B name>)");
   c->add_option("--set", o.sets, "override a parameter in A and B: path=value (repeatable)");
   c->add_option("--set-a", o.sets_a, "override a parameter in A only (repeatable)");
@@ -153,6 +157,14 @@ int cmd_compare(const CompareCliOptions& o) {
   opt.jobs = o.jobs;
   opt.progress = o.progress;
   opt.program = build_json();
+  check_run_fits(spec.a, spec.file_a.string());
+  check_run_fits(spec.b, spec.file_b.string());
+  // The folder's lock: taken by the process that writes it (rank 0 under mpirun).
+  std::optional<FolderLock> lock;
+  if (mpi::rank() == 0) {
+    lock.emplace(opt.out, "compare");
+    remove_stale_temps(opt.out);
+  }
   // Under mpirun: the runs spread over the ranks (docs/CLUSTER.md).
   const std::optional<CompareResult> ranked = run_compare_on_ranks(spec, opt);
   if (!ranked) return kExitOk;  // an MPI worker rank

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
+#include <thread>
 
 #include "batch/mpi.hpp"
 #include "batch/runner.hpp"
@@ -21,11 +22,13 @@
 #include "cli/common.hpp"
 #include "cli/compare_cmd.hpp"
 #include "cli/plot_cmd.hpp"
+#include "config/budget.hpp"
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/engine.hpp"
 #include "core/param_path.hpp"
 #include "core/suggest.hpp"
+#include "output/folder_lock.hpp"
 #include "output/manifest.hpp"
 #include "output/run_writer.hpp"
 
@@ -83,6 +86,7 @@ int cmd_run(const RunOptions& o) {
   require_scenario_file(o.file, "run");
   cw::Scenario s = cw::load_scenario(o.file);
   apply_overrides(s, {{"--set", &o.sets}});
+  cw::check_run_fits(s, o.file);  // exit 3 with an estimate, not std::bad_alloc
   const std::string started = cw::utc_now();
   if (o.no_output) {
     const cw::RunOutcome r = cw::run_scenario(s);
@@ -90,7 +94,12 @@ int cmd_run(const RunOptions& o) {
     return kExitOk;
   }
   const std::filesystem::path dir = o.out.empty() ? "results/" + s.name : o.out;
-  cw::RunWriter writer(dir);
+  // One writer per folder; the new results are written beside the old ones
+  // and swapped in whole (docs/RELIABILITY.md).
+  const cw::FolderLock lock(dir, "run");
+  cw::remove_stale_temps(dir);
+  cw::FolderSwap swap(dir);
+  cw::RunWriter writer(swap.stage());
   const cw::RunOutcome r = cw::run_scenario(s, &writer);
   cw::ManifestStart start;
   start.program = build_json();
@@ -104,7 +113,8 @@ int cmd_run(const RunOptions& o) {
   start.started = started;
   nlohmann::ordered_json m = cw::start_manifest(start);
   cw::finish_manifest(m, 1);
-  cw::write_manifest(dir, m);
+  cw::write_manifest(swap.stage(), m);
+  swap.commit();
   print_summary(s, r);
   fmt::print("results in {}/\n", dir.string());
   return kExitOk;
@@ -144,8 +154,16 @@ int cmd_sweep(const SweepCliOptions& o) {
           fmt::format("--shard {}: more shards than the sweep's {} runs", o.shard, sw.runs()));
     }
   }
-  if (const char* limit = std::getenv("CLOUDWARS_MAX_RUNS")) {
-    opt.max_runs = static_cast<std::size_t>(std::stoull(limit));  // tests: stop early
+  opt.max_runs = max_runs_from_env();  // tests: stop early
+  const std::filesystem::path dir = o.out.empty() ? "results/" + sw.spec.name : o.out;
+  const int jobs =
+      o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  cw::check_run_fits(sw.base, o.file, static_cast<int>(std::min<std::int64_t>(jobs, sw.runs())));
+  // The folder's lock: taken by the process that writes it (rank 0 under mpirun).
+  std::optional<cw::FolderLock> lock;
+  if (cw::mpi::rank() == 0) {
+    lock.emplace(dir, "sweep");
+    cw::remove_stale_temps(dir);
   }
   // Under mpirun: the runs spread over the ranks; the other ranks are done here.
   const std::optional<cw::SweepResult> ranked = run_sweep_on_ranks(sw, opt);
@@ -291,8 +309,9 @@ int main(int argc, char** argv) {
   auto* sweep = app.add_subcommand(
       "sweep", "Run a parameter sweep on all cores; resumable; writes tidy CSVs");
   sweep->add_option("file", sweep_opts.file, "sweep YAML (configs/sweeps/*.yaml)")->required();
-  sweep->add_option("--jobs,-j", sweep_opts.jobs, "parallel runs (default: all cores)")
-      ->check(CLI::NonNegativeNumber);
+  sweep
+      ->add_option("--jobs,-j", sweep_opts.jobs, "parallel runs (default: all cores; at most 4096)")
+      ->check(CLI::Range(0, kMaxJobs));
   sweep->add_option("--out", sweep_opts.out, "output folder (default results/<sweep name>)");
   sweep->add_flag("--restart", sweep_opts.restart,
                   "discard results in the folder that another sweep wrote");
@@ -389,6 +408,12 @@ int main(int argc, char** argv) {
     for (const auto& d : e.problems()) fmt::print(stderr, "{}\n", d.str());
     return kExitConfig;
   } catch (const UsageError& e) {
+    fmt::print(stderr, "cloudwars: {}\n", e.what());
+    return kExitUsage;
+  } catch (const cw::FolderBusy& e) {
+    fmt::print(stderr, "cloudwars: {}\n", e.what());
+    return kExitUsage;
+  } catch (const cw::FolderRefused& e) {
     fmt::print(stderr, "cloudwars: {}\n", e.what());
     return kExitUsage;
   } catch (const cw::SweepFolderError& e) {

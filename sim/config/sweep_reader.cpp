@@ -7,9 +7,13 @@
 #include <cmath>
 #include <fstream>
 #include <set>
+#include <sstream>
 
+#include "config/budget.hpp"
+#include "config/csv_design.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/param_path.hpp"
+#include "core/text_check.hpp"
 #include "output/csv.hpp"
 
 namespace cw {
@@ -45,35 +49,26 @@ bool is_scenario_file(const fs::path& file) {
 
 namespace {
 
-// Reads a csv design: header = parameter paths, then one row of values per point.
+// Reads a csv design: header = parameter paths, then one row of values per
+// point (config/csv_design.hpp); problems at the CSV file's line and column.
 void read_design_csv(const fs::path& file, std::vector<std::string>& paths,
                      std::vector<std::vector<std::string>>& rows,
                      std::vector<Diagnostic>& problems) {
-  std::ifstream in(file);
-  if (!in) {
-    problems.push_back({file.string(), 0, 0, "design.file", "cannot be read", ""});
+  std::error_code ec;
+  if (fs::is_directory(file, ec)) {
+    problems.push_back({file.string(), 0, 0, "design.file", "is a directory, not a file", ""});
     return;
   }
-  std::string line;
-  int n = 0;
-  while (std::getline(in, line)) {
-    ++n;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    auto cells = split_csv_line(line);
-    if (paths.empty()) {
-      paths = cells;
-      continue;
-    }
-    if (cells.size() != paths.size()) {
-      problems.push_back(
-          {file.string(), n, 1, "design.file",
-           fmt::format("row has {} values for {} columns", cells.size(), paths.size()), ""});
-      continue;
-    }
-    rows.push_back(std::move(cells));
+  std::ifstream in(file, std::ios::binary);
+  if (!in) {
+    problems.push_back(
+        {file.string(), 0, 0, "design.file",
+         fs::exists(file, ec) ? "cannot be read (permission denied?)" : "no such file", ""});
+    return;
   }
-  if (paths.empty()) problems.push_back({file.string(), 0, 0, "design.file", "is empty", ""});
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  parse_design_csv(buffer.str(), file.string(), paths, rows, problems);
 }
 
 // Problems found in the sweep file, by key path; located to FILE:LINE:COL
@@ -107,6 +102,11 @@ void read_spec(const fs::path& file, Sweep& sw, MarkMap& marks) {
   read_yaml(
       root, file.string(), [&sw](FieldVisitor& v) { describe(v, sw.spec); }, problems, marks);
   if (!problems.empty()) throw ConfigError(std::move(problems));
+  // Names and values that reach runs.csv and the folder name (core/text_check.hpp).
+  std::vector<Problem> text;
+  check_folder_name(sw.spec.name, "name", text);
+  check_text_fields([&sw](FieldVisitor& v) { describe(v, sw.spec); }, text);
+  if (!text.empty()) throw_located(text, file.string(), marks);
 }
 
 // The base scenario, relative to the sweep file; its own problems name its
@@ -285,6 +285,9 @@ void check_points(const Sweep& sw, const std::string& name, const MarkMap& marks
         set_parameter(s, sw.design.paths[j], sw.design.values[i][j]);
       }
       check_scenario(s, point_problems);
+      if (point_problems.empty()) check_run_fits(s, name);
+    } catch (const ConfigError& e) {
+      for (const auto& d : e.problems()) point_problems.push_back({d.path, d.message, d.got});
     } catch (const PathError& e) {
       point_problems.push_back({"", e.what(), ""});
     }
@@ -334,6 +337,58 @@ void add_outcomes(Sweep& sw, const std::string& name, const MarkMap& marks) {
     }
   }
   if (!problem.list.empty()) throw_located(problem.list, name, marks);
+}
+
+// The design's size before it is made: its point count (as a double, so a
+// grid of many long axes cannot overflow) and memory must fit, or the
+// sweep is refused at the key that sets them (docs/RELIABILITY.md).
+void check_design_size(const SweepSpec& spec, const std::vector<SweepParam>& params,
+                       std::size_t csv_rows, const std::string& name, const MarkMap& marks) {
+  const auto k = static_cast<double>(params.size());
+  const auto n = static_cast<double>(spec.design.samples);
+  double points = 1;
+  std::string at = "design.samples";
+  switch (spec.design.kind) {
+    case DesignKind::grid:
+      at = "parameters";
+      for (const auto& p : params) {
+        points *= p.values.empty() ? static_cast<double>(std::max<std::int64_t>(p.steps, 1))
+                                   : static_cast<double>(p.values.size());
+      }
+      break;
+    case DesignKind::zip:
+      at = "parameters";
+      points = params.empty() ? 1 : static_cast<double>(params[0].values.size());
+      break;
+    case DesignKind::csv:
+      at = "design.file";
+      points = static_cast<double>(csv_rows);
+      break;
+    case DesignKind::sobol:
+      points = n * (k + 2);
+      break;
+    case DesignKind::morris:
+      points = n * (k + 1);
+      break;
+    default:
+      points = n;
+      break;
+  }
+  constexpr double kMaxPoints = 1e8;
+  // Each point keeps its values as text and its unit coordinates, and the
+  // runner one order entry; the check of every point copies the base.
+  const double bytes = points * (k * 56 + 96);
+  const auto have = static_cast<double>(memory_available());
+  std::string message;
+  if (points > kMaxPoints) {
+    message = fmt::format("the design would have {:.4g} points, more than 10^8", points);
+  } else if (bytes > have / 2) {
+    message = fmt::format(
+        "the design of {:.0f} points would need about {} of memory, more than half of the {} "
+        "this process can use",
+        points, format_bytes(bytes), format_bytes(have));
+  }
+  if (!message.empty()) throw_located({{at, message, ""}}, name, marks);
 }
 
 // The command line's changes: --replicates, and --set on the base (not the
@@ -438,6 +493,7 @@ Sweep load_sweep(const fs::path& file, const SweepOverrides& overrides) {
   check_sets_not_varied(sw, params);
 
   sw.spec.parameters = params;
+  check_design_size(sw.spec, params, csv_rows.size(), name, marks);
   sw.design = make_design(sw.spec, integer, csv_rows);
   if (sw.design.size() == 0) {
     throw ConfigError({{name, 1, 1, "design", "the design has no points", ""}});

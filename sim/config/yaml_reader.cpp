@@ -1,6 +1,7 @@
 #include "config/yaml_reader.hpp"
 
 #include <fmt/format.h>
+#include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 
 #include "core/number.hpp"
 #include "core/suggest.hpp"
+#include "core/text_check.hpp"
 
 namespace cw {
 
@@ -369,6 +371,122 @@ void locate(const std::vector<Problem>& problems, const std::string& file, const
   }
 }
 
+namespace {
+
+// 1-based line and column of byte `at` of `text`.
+std::pair<int, int> position_of(const std::string& text, std::size_t at) {
+  int line = 1, col = 1;
+  for (std::size_t i = 0; i < at && i < text.size(); ++i) {
+    if (text[i] == '\n') {
+      ++line;
+      col = 1;
+    } else {
+      ++col;
+    }
+  }
+  return {line, col};
+}
+
+// Whether every line of `text` is blank or a # comment.
+bool only_comments(const std::string& text) {
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto at = line.find_first_not_of(" \t\r");
+    if (at != std::string::npos && line[at] != '#') return false;
+  }
+  return true;
+}
+
+// Where a document's first node is (0-based, as yaml-cpp's marks).
+class FirstMark final : public YAML::EventHandler {
+ public:
+  int line = 0, col = 0;
+  void OnDocumentStart(const YAML::Mark&) override {}
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+  void OnAlias(const YAML::Mark& m, YAML::anchor_t) override { note(m); }
+  void OnScalar(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    note(m);
+  }
+  void OnSequenceStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    note(m);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& m, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    note(m);
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void note(const YAML::Mark& m) {
+    if (seen_) return;
+    seen_ = true;
+    line = m.line;
+    col = m.column;
+  }
+  bool seen_ = false;
+};
+
+}  // namespace
+
+bool parse_yaml_text(const std::string& text, const std::string& name, YAML::Node& root,
+                     std::vector<Diagnostic>& out) {
+  // Bytes the YAML parser would drop or pass on silently: a NUL ends a
+  // value early, invalid UTF-8 reaches the manifest's JSON writer.
+  if (const auto nul = text.find('\0'); nul != std::string::npos) {
+    const auto [line, col] = position_of(text, nul);
+    out.push_back({name, line, col, "", "contains a NUL byte (a YAML file is text)", ""});
+    return false;
+  }
+  if (const auto bad = invalid_utf8_at(text)) {
+    const auto [line, col] = position_of(text, *bad);
+    out.push_back({name, line, col, "", "is not valid UTF-8 text (save it as UTF-8)",
+                   fmt::format("byte 0x{:02x}", static_cast<unsigned char>(text[*bad]))});
+    return false;
+  }
+  try {
+    root = YAML::Load(text);
+  } catch (const YAML::ParserException& e) {
+    out.push_back(
+        {name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""});
+    return false;
+  }
+  if (!root.IsDefined() || root.IsNull()) {
+    const bool blank = only_comments(text);
+    out.push_back({name, 0, 0, "",
+                   blank ? "file is empty"
+                         : "no YAML document could be read from it (is it YAML? a key at the "
+                           "wrong indentation can end the document early)",
+                   ""});
+    return false;
+  }
+  // A second document would be ignored: refused. Documents are counted with
+  // the parser (never YAML::LoadAll: yaml-cpp 0.7 can return empty
+  // documents forever after some syntax errors; found by fuzz_scenario).
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
+  FirstMark first, second;
+  try {
+    if (parser.HandleNextDocument(first) && parser.HandleNextDocument(second)) {
+      out.push_back({name, second.line + 1, second.col + 1, "",
+                     "holds more than one YAML document (a second one starts here, after "
+                     "--- or where the first could not go on); a scenario or sweep file is one "
+                     "document",
+                     ""});
+      return false;
+    }
+  } catch (const YAML::ParserException& e) {
+    out.push_back(
+        {name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""});
+    return false;
+  }
+  return true;
+}
+
 bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
                      std::vector<Diagnostic>& out) {
   const std::string name = file.string();
@@ -388,11 +506,16 @@ bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
   }
   std::stringstream buffer;
   buffer << in.rdbuf();
+  if (in.bad()) {
+    out.push_back({name, 0, 0, "", "cannot be read", ""});
+    return false;
+  }
   std::string text = buffer.str();
   // The last document this thread parsed, kept: checking a file's kind
   // (is_sweep_file) and then loading it parse the YAML once. Keyed by the
-  // file's name and whole text, so an edited file is parsed again. Readers
-  // only read the tree (through const nodes), so sharing it is safe.
+  // file's name and whole text, so an edited file is parsed again; only a
+  // text that parsed without problems is kept. Readers only read the tree
+  // (through const nodes), so sharing it is safe.
   struct LastParsed {
     std::string name, text;
     YAML::Node root;
@@ -400,20 +523,10 @@ bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
   thread_local LastParsed last;
   if (last.root.IsDefined() && last.name == name && last.text == text) {
     root = last.root;
-  } else {
-    try {
-      root = YAML::Load(text);
-    } catch (const YAML::ParserException& e) {
-      out.push_back(
-          {name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""});
-      return false;
-    }
-    last = {name, std::move(text), root};
+    return true;
   }
-  if (!root.IsDefined() || root.IsNull()) {
-    out.push_back({name, 0, 0, "", "file is empty", ""});
-    return false;
-  }
+  if (!parse_yaml_text(text, name, root, out)) return false;
+  last = {name, std::move(text), root};
   return true;
 }
 
@@ -547,14 +660,8 @@ Scenario load_scenario(const std::filesystem::path& file) {
 
 Scenario load_scenario_text(const std::string& text, const std::string& file) {
   YAML::Node root;
-  try {
-    root = YAML::Load(text);
-  } catch (const YAML::ParserException& e) {
-    throw ConfigError(
-        {{file, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""}});
-  }
-  if (!root.IsDefined() || root.IsNull())
-    throw ConfigError({{file, 0, 0, "", "file is empty", ""}});
+  std::vector<Diagnostic> problems;
+  if (!parse_yaml_text(text, file, root, problems)) throw ConfigError(std::move(problems));
   return finish_scenario(root, file, std::filesystem::current_path());
 }
 

@@ -41,6 +41,11 @@ void locate(const std::vector<Problem>& problems, const std::string& file, const
 bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
                      std::vector<Diagnostic>& out);
 
+// The same from the text of a file named `name`: refuses NUL bytes, invalid
+// UTF-8 and more than one YAML document, each at its line and column.
+bool parse_yaml_text(const std::string& text, const std::string& name, YAML::Node& root,
+                     std::vector<Diagnostic>& out);
+
 // Loads and validates a scenario file; throws ConfigError with every problem.
 // Relative file names inside it (network.file) are resolved against its folder.
 Scenario load_scenario(const std::filesystem::path& file);

@@ -13,6 +13,7 @@
 #include "core/params.hpp"
 #include "core/rules.hpp"
 #include "core/suggest.hpp"
+#include "core/text_check.hpp"
 
 namespace cw {
 
@@ -603,6 +604,10 @@ void check_sections(const Scenario& s, std::vector<Problem>& out) {
   check_metrics(s, out);
   check_pricing(s, out);
   check_outcomes(s, names, start, out);
+  // Text that reaches CSV rows and manifests (core/text_check.hpp). The
+  // visitor only reads, but describe() takes a mutable scenario.
+  check_folder_name(s.name, "name", out);
+  check_text_fields([&s](FieldVisitor& v) { describe(v, const_cast<Scenario&>(s)); }, out);
 }
 
 // The set events applied in the order they fire (by step, then file order):

@@ -129,6 +129,27 @@ ReadNumber read_whole_field(std::string_view text, const Bounds& bounds) {
   ReadNumber r = read_number_field(text, kAnyNumber);
   if (!r.ok()) return r;
   if (!is_whole(r.value)) return {0, "must be a whole number"};
+  // Whole numbers are read as doubles: beyond 2^53 they would be rounded
+  // silently (9007199254740993 -> ...992), so they are refused.
+  constexpr double kExact = 9007199254740992.0;  // 2^53
+  bool too_large = std::fabs(r.value) > kExact;
+  if (std::fabs(r.value) == kExact) {
+    std::string_view digits = text;
+    while (!digits.empty() && (digits.front() == ' ' || digits.front() == '+')) {
+      digits.remove_prefix(1);
+    }
+    while (!digits.empty() && digits.back() == ' ') digits.remove_suffix(1);
+    std::int64_t exact = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), exact);
+    if (ec == std::errc() && end == digits.data() + digits.size()) {
+      too_large = exact > 9007199254740992LL || exact < -9007199254740992LL;
+    }
+  }
+  if (too_large) {
+    return {0,
+            "must be a whole number of at most 2^53 = 9007199254740992 in size (larger ones "
+            "cannot be read exactly)"};
+  }
   if (!bounds.contains(r.value)) return {0, bounds.describe()};
   return r;
 }

@@ -225,7 +225,10 @@ void finish_manifest(Json& manifest, int jobs) {
 
 void write_manifest(const std::filesystem::path& dir, const Json& manifest) {
   AtomicFile f(dir / "manifest.json");
-  f.write(manifest.dump(2));
+  // Text in it is validated UTF-8 (core/text_check.hpp), but a file name
+  // from the command line may not be: such bytes become U+FFFD instead of
+  // a JSON library exception after the data files were written.
+  f.write(manifest.dump(2, ' ', false, Json::error_handler_t::replace));
   f.write("\n");
   f.commit();
 }

@@ -1,0 +1,188 @@
+#include "output/folder_lock.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+namespace cw {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// `dir` as an absolute path without a trailing separator.
+fs::path normal_dir(const fs::path& dir) {
+  fs::path p = fs::absolute(dir).lexically_normal();
+  if (p.filename().empty() && p.has_parent_path() && p != p.root_path()) p = p.parent_path();
+  if (p.filename().empty() || p.filename() == "." || p.filename() == "..") {
+    throw FolderRefused(
+        fmt::format("{}: cannot be used as a results folder (give a folder name)", dir.string()));
+  }
+  return p;
+}
+
+// NAME.tmp-DIGITS (or NAME.tmp-DIGITS.anything: never written, but a
+// renamed temporary's remains are as stale).
+bool is_temp_name(std::string_view name) {
+  const auto at = name.rfind(".tmp-");
+  if (at == std::string_view::npos) return false;
+  std::size_t i = at + 5;
+  const std::size_t digits_from = i;
+  while (i < name.size() && name[i] >= '0' && name[i] <= '9') ++i;
+  return i > digits_from && i == name.size();
+}
+
+}  // namespace
+
+fs::path lock_file_of(const fs::path& dir) {
+  const fs::path p = normal_dir(dir);
+  return p.parent_path() / ("." + p.filename().string() + ".lock");
+}
+
+FolderLock::FolderLock(const fs::path& dir, const std::string& command) {
+  const fs::path lock = lock_file_of(dir);
+  std::error_code ec;
+  fs::create_directories(lock.parent_path(), ec);
+  fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) {
+    throw std::runtime_error(fmt::format("cannot create the lock file {} of {}: {}", lock.string(),
+                                         dir.string(), std::strerror(errno)));
+  }
+  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    const int err = errno;
+    std::array<char, 256> holder{};
+    const ssize_t n = ::pread(fd_, holder.data(), holder.size() - 1, 0);
+    std::string who(holder.data(), n > 0 ? static_cast<std::size_t>(n) : 0);
+    while (!who.empty() && (who.back() == '\n' || who.back() == ' ')) who.pop_back();
+    ::close(fd_);
+    fd_ = -1;
+    if (err == EWOULDBLOCK) {
+      throw FolderBusy(fmt::format(
+          "{} is in use by another cloudwars command{}; wait for it to finish, or choose "
+          "another folder with --out",
+          dir.string(), who.empty() ? std::string() : " (" + who + ")"));
+    }
+    throw std::runtime_error(fmt::format("cannot lock {}: {}", lock.string(), std::strerror(err)));
+  }
+  // Who holds it, for the message of a refused second command.
+  const std::string who = fmt::format("pid {}, cloudwars {}\n", ::getpid(), command);
+  if (::ftruncate(fd_, 0) == 0) {
+    [[maybe_unused]] const ssize_t w = ::pwrite(fd_, who.data(), who.size(), 0);
+  }
+}
+
+FolderLock::~FolderLock() {
+  if (fd_ >= 0) {
+    [[maybe_unused]] const int t = ::ftruncate(fd_, 0);
+    ::close(fd_);  // releases the flock
+  }
+}
+
+std::size_t remove_stale_temps(const fs::path& dir) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  if (fs::is_directory(dir, ec)) {
+    std::vector<fs::path> stale;
+    for (const auto& e : fs::directory_iterator(dir, ec)) {
+      if (is_temp_name(e.path().filename().string()) && !e.is_directory(ec)) {
+        stale.push_back(e.path());
+      }
+    }
+    for (const auto& p : stale) removed += fs::remove(p, ec) ? 1 : 0;
+  }
+  const fs::path p = normal_dir(dir);
+  const std::string prefix = "." + p.filename().string() + ".";
+  if (fs::is_directory(p.parent_path(), ec)) {
+    std::vector<fs::path> stale;
+    for (const auto& e : fs::directory_iterator(p.parent_path(), ec)) {
+      const std::string name = e.path().filename().string();
+      if (name.rfind(prefix, 0) == 0 && is_temp_name(name) && e.is_directory(ec)) {
+        stale.push_back(e.path());
+      }
+    }
+    for (const auto& s : stale) removed += fs::remove_all(s, ec) > 0 ? 1 : 0;
+  }
+  return removed;
+}
+
+bool is_replaceable_results_folder(const fs::path& dir) {
+  static constexpr std::array<std::string_view, 15> kOurs = {
+      "runs.csv",           "run_providers.csv", "run_labs.csv", "steps.csv",
+      "step_providers.csv", "step_labs.csv",     "events.csv",   "points.csv",
+      "design.csv",         "manifest.json",     "sobol.csv",    "morris.csv",
+      "compare.csv",        "compare_steps.csv", "plots"};
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    std::string name = e.path().filename().string();
+    if (is_temp_name(name)) continue;
+    if (name.ends_with(".gz")) name.resize(name.size() - 3);
+    const bool graph =
+        name.rfind("graph_step", 0) == 0 && (name.ends_with(".graphml") || name.ends_with(".dot"));
+    bool ours = graph;
+    for (const auto k : kOurs) ours = ours || name == k;
+    if (!ours) return false;
+  }
+  return !ec;
+}
+
+FolderSwap::FolderSwap(fs::path dir) : dir_(normal_dir(dir)) {
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(dir_, ec))) {
+    if (!fs::is_directory(fs::symlink_status(dir_, ec))) {
+      throw FolderRefused(fmt::format(
+          "{} exists and is not a folder; remove it or choose another folder with --out",
+          dir.string()));
+    }
+    if (!is_replaceable_results_folder(dir_)) {
+      throw FolderRefused(fmt::format(
+          "{} holds files that no cloudwars run wrote; a run replaces its whole folder, so it "
+          "refuses this one: choose another folder with --out (or empty it)",
+          dir.string()));
+    }
+  }
+  stage_ = dir_.parent_path() / fmt::format(".{}.tmp-{}", dir_.filename().string(), ::getpid());
+  fs::remove_all(stage_, ec);
+  fs::create_directories(stage_);
+}
+
+FolderSwap::~FolderSwap() {
+  if (committed_) return;
+  std::error_code ec;
+  fs::remove_all(stage_, ec);
+}
+
+void FolderSwap::commit() {
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(dir_, ec))) {
+    // Linux: both names stay complete folders at every moment.
+    if (::renameat2(AT_FDCWD, stage_.c_str(), AT_FDCWD, dir_.c_str(), RENAME_EXCHANGE) == 0) {
+      committed_ = true;
+      fs::remove_all(stage_, ec);  // now the old results
+      return;
+    }
+    if (errno != EINVAL && errno != ENOSYS) {
+      throw std::runtime_error(fmt::format("cannot put the new results in place of {}: {}",
+                                           dir_.string(), std::strerror(errno)));
+    }
+    // A file system without exchange: the old folder steps aside first.
+    const fs::path old =
+        dir_.parent_path() / fmt::format(".{}.old.tmp-{}", dir_.filename().string(), ::getpid());
+    fs::rename(dir_, old);
+    fs::rename(stage_, dir_);
+    committed_ = true;
+    fs::remove_all(old, ec);
+    return;
+  }
+  fs::rename(stage_, dir_);
+  committed_ = true;
+}
+
+}  // namespace cw

@@ -1,0 +1,147 @@
+// Unit tests of the reliability pieces (docs/RELIABILITY.md): text checks,
+// the csv design parser, exact whole numbers, the folder lock and swap.
+// Expected values are written by hand from the UTF-8 and RFC 4180 rules.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "config/csv_design.hpp"
+#include "core/number.hpp"
+#include "core/text_check.hpp"
+#include "output/folder_lock.hpp"
+
+namespace fs = std::filesystem;
+
+TEST(TextCheck, Utf8Validity) {
+  EXPECT_FALSE(cw::invalid_utf8_at("plain"));
+  EXPECT_FALSE(cw::invalid_utf8_at("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80"));  // é € 😀
+  EXPECT_EQ(cw::invalid_utf8_at("ab\xff"), 2u);                                    // never a byte
+  EXPECT_EQ(cw::invalid_utf8_at("a\xc3"), 1u);                                     // cut short
+  EXPECT_EQ(cw::invalid_utf8_at("\xc0\xaf"), 0u);                                  // overlong '/'
+  EXPECT_EQ(cw::invalid_utf8_at("x\xed\xa0\x80"), 1u);                             // surrogate
+  EXPECT_EQ(cw::invalid_utf8_at("\xf4\x90\x80\x80"), 0u);                          // > U+10FFFF
+  EXPECT_EQ(cw::invalid_utf8_at("\xe2\x28\xa1"), 0u);  // bad continuation
+}
+
+TEST(TextCheck, ControlCharacters) {
+  EXPECT_EQ(cw::text_value_problem("a\tb"), "");
+  EXPECT_EQ(cw::text_value_problem("a\nb"), "must not contain a line break");
+  EXPECT_EQ(cw::text_value_problem("a\rb"), "must not contain a line break");
+  EXPECT_EQ(cw::text_value_problem(std::string_view("a\0b", 3)),
+            "must not contain a NUL character");
+  EXPECT_EQ(cw::text_value_problem("a\x7f"), "must not contain the control character 0x7f");
+}
+
+TEST(CsvDesign, QuotingAndLineEnds) {
+  std::vector<std::string> paths;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<cw::Diagnostic> problems;
+  cw::parse_design_csv("a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\n\n,2\n", "d.csv", paths, rows,
+                       problems);
+  ASSERT_TRUE(problems.empty()) << problems[0].str();
+  EXPECT_EQ(paths, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"x,y", "say \"hi\""}));
+  EXPECT_EQ(rows[1], (std::vector<std::string>{"", "2"}));
+}
+
+TEST(CsvDesign, ProblemsAtLineAndColumn) {
+  std::vector<std::string> paths;
+  std::vector<std::vector<std::string>> rows;
+  std::vector<cw::Diagnostic> problems;
+  cw::parse_design_csv("a,b\n1,2\n3,x\"y\n4,\"5\n", "d.csv", paths, rows, problems);
+  ASSERT_EQ(problems.size(), 2u);
+  EXPECT_EQ(problems[0].line, 3);
+  EXPECT_EQ(problems[0].col, 4);  // the stray quote
+  EXPECT_EQ(problems[1].line, 4);
+  EXPECT_EQ(problems[1].col, 3);  // the quote that is never closed
+  EXPECT_NE(problems[1].message.find("unclosed quote"), std::string::npos);
+}
+
+TEST(WholeNumbers, ExactUpTo2To53) {
+  const cw::Bounds any = cw::kAnyNumber;
+  EXPECT_TRUE(cw::read_whole_field("9007199254740992", any).ok());
+  EXPECT_FALSE(cw::read_whole_field("9007199254740993", any).ok());
+  EXPECT_FALSE(cw::read_whole_field("-9007199254740993", any).ok());
+  EXPECT_FALSE(cw::read_whole_field("1e16", any).ok());
+  EXPECT_FALSE(cw::read_whole_field("99999999999999999999", any).ok());
+  EXPECT_TRUE(cw::read_whole_field("42", any).ok());
+}
+
+class FolderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() / ("cw-folder-test-" + std::to_string(::getpid()));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  static void write(const fs::path& p, const std::string& text) {
+    fs::create_directories(p.parent_path());
+    std::ofstream(p) << text;
+  }
+  static std::string read(const fs::path& p) {
+    std::ifstream in(p);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  }
+  fs::path root_;
+};
+
+TEST_F(FolderTest, SecondLockIsRefusedAndReleased) {
+  const fs::path dir = root_ / "out";
+  {
+    const cw::FolderLock first(dir, "sweep");
+    EXPECT_EQ(cw::lock_file_of(dir), root_ / ".out.lock");
+    EXPECT_FALSE(fs::exists(dir));  // the lock does not create the folder
+    EXPECT_THROW(cw::FolderLock(dir, "run"), cw::FolderBusy);
+    EXPECT_THROW(cw::FolderLock(root_ / "out/", "run"), cw::FolderBusy);  // same folder
+  }
+  EXPECT_NO_THROW(cw::FolderLock(dir, "run"));  // released with the first
+}
+
+TEST_F(FolderTest, SwapReplacesWholeOrNothing) {
+  const fs::path dir = root_ / "out";
+  write(dir / "runs.csv", "old\n");
+  write(dir / "steps.csv", "old steps\n");
+  {
+    cw::FolderSwap swap(dir);
+    write(swap.stage() / "runs.csv", "new\n");
+    // Not committed: the old folder stays as it was, the stage goes.
+  }
+  EXPECT_EQ(read(dir / "runs.csv"), "old\n");
+  EXPECT_EQ(std::distance(fs::directory_iterator(root_), fs::directory_iterator()), 1);
+  {
+    cw::FolderSwap swap(dir);
+    write(swap.stage() / "runs.csv", "new\n");
+    swap.commit();
+  }
+  EXPECT_EQ(read(dir / "runs.csv"), "new\n");
+  EXPECT_FALSE(fs::exists(dir / "steps.csv"));  // nothing of the old run is mixed in
+  EXPECT_EQ(std::distance(fs::directory_iterator(root_), fs::directory_iterator()), 1);
+}
+
+TEST_F(FolderTest, SwapRefusesForeignFolders) {
+  write(root_ / "home/notes.txt", "mine\n");
+  EXPECT_THROW(cw::FolderSwap(root_ / "home"), cw::FolderRefused);
+  EXPECT_EQ(read(root_ / "home/notes.txt"), "mine\n");
+  write(root_ / "afile", "x");
+  EXPECT_THROW(cw::FolderSwap(root_ / "afile"), cw::FolderRefused);
+}
+
+TEST_F(FolderTest, StaleTemporariesAreRemoved) {
+  const fs::path dir = root_ / "out";
+  write(dir / "runs.csv", "keep\n");
+  write(dir / "runs.csv.tmp-123", "stale\n");
+  write(dir / "points.csv.gz.tmp-9", "stale\n");
+  write(dir / "notes.tmp-x", "not ours\n");
+  write(root_ / ".out.tmp-77/runs.csv", "stale stage\n");
+  EXPECT_EQ(cw::remove_stale_temps(dir), 3u);
+  EXPECT_TRUE(fs::exists(dir / "runs.csv"));
+  EXPECT_TRUE(fs::exists(dir / "notes.tmp-x"));
+  EXPECT_FALSE(fs::exists(root_ / ".out.tmp-77"));
+}
