@@ -148,8 +148,11 @@ def main():
         same_folder(c1, c3, "compare under mpirun")
     elif MODE == "resume":
         one, many = f"{WORK}/one", f"{WORK}/mpi"
-        args = [DATA + "long.yaml", "--jobs", "1", "--out", many]
-        r = sweep([DATA + "long.yaml", "--jobs", "2", "--out", one])
+        # Ten times the base's labs: runs slow enough that the stops below
+        # land part way on an idle machine too.
+        heavy = ["--set", "labs.count=400"]
+        args = [DATA + "long.yaml", *heavy, "--jobs", "1", "--out", many]
+        r = sweep([DATA + "long.yaml", *heavy, "--jobs", "2", "--out", one])
         check(r.returncode == 0, f"one-process sweep: {r.stderr}")
         os.environ["CW_MPI_TEST"] = str(os.getpid())
         code, _, err = start_and_stop(args, 200, "term")

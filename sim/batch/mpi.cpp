@@ -118,7 +118,9 @@ void handle(const Message& m, Dispatch* d) {
       w.hello = true;
       w.jobs = std::max<std::int64_t>(1, get_i64(m.data, 0));
       const std::string identity = m.data.substr(std::min<std::size_t>(8, m.data.size()));
-      if (identity != g_identity) {
+      // g_identity is empty only in a release() without a dispatch (rank 0
+      // had nothing to hand out, e.g. the sweep was already complete).
+      if (!g_identity.empty() && identity != g_identity) {
         std::fprintf(stderr,
                      "cloudwars: rank %d loaded another sweep than rank 0 (identity %.12s, not "
                      "%.12s): every rank must read the same files with the same options\n",
