@@ -675,7 +675,7 @@ TEST(StormOff, ASatisfiedFlagshipDoesNotStormOff) {
   Scenario s = with_small_labs_on_p0(shortage_scenario());
   s.providers[0].capacity = 2.0;  // no shortage: fill 1, sat = 2 x 0.4 - 1 = -0.2
   EXPECT_EQ(run_storm(s).storm_step, -1);
-  s.providers[0].quality = 0.9;  // and satisfied: sat = 0.8
+  s.providers[0].quality = 0.9;   // and satisfied: sat = 0.8
   s.providers[0].capacity = 1.0;  // even half served: sat = 2 x 0.9 x 0.5 - 1 = -0.1
   EXPECT_EQ(run_storm(s).storm_step, -1);
 }

@@ -37,8 +37,8 @@ int cmd_merge(const MergeCliOptions& o) {
     overrides.sets = origin.sets;
     if (origin.replicates > 0) overrides.replicates = origin.replicates;
     const Sweep sw = load_sweep(origin.file, overrides);
-    const FolderLock lock(o.out, "merge");  // no second command writes the merged folder
-    remove_stale_temps(o.out);
+    std::optional<FolderLock> lock;  // no second command writes the merged folder
+    lock_results_folder(lock, o.out, "merge");
     const MergeResult r = merge_sweep_parts(sw, parts, o.out);
     fmt::print("{}: {} parts merged, {} runs ({} points x {} replicates)\n", sw.spec.name, r.parts,
                r.runs, sw.points(), sw.spec.replicates);

@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 
+#include "batch/mpi.hpp"
 #include "build_info.hpp"
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
@@ -82,6 +83,13 @@ void require_sweep_file(const std::filesystem::path& file) {
         "cloudwars run {} (or write a sweep file with base: {}; docs/SWEEPS.md)",
         file.string(), file.string(), file.string()));
   }
+}
+
+void lock_results_folder(std::optional<FolderLock>& lock, const std::filesystem::path& dir,
+                         const std::string& command) {
+  if (mpi::rank() != 0) return;
+  lock.emplace(dir, command);
+  remove_stale_temps(dir);
 }
 
 }  // namespace cw::cli

@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <initializer_list>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "core/params.hpp"
+#include "output/folder_lock.hpp"
 
 namespace cw::cli {
 
@@ -48,6 +50,14 @@ std::size_t max_runs_from_env();
 // non-empty: `seed` may not be set (the command sets the seeds; the text says how).
 void apply_overrides(Scenario& s, std::initializer_list<SetArgs> groups,
                      const std::string& seed_owner = "");
+
+// Takes the lock of the results folder `dir` for `command` into `lock` and
+// removes what a killed process left there (docs/RELIABILITY.md). Under
+// mpirun only rank 0, the process that writes the folder, takes it; the
+// other ranks leave `lock` empty. Throws FolderBusy when another command
+// holds it.
+void lock_results_folder(std::optional<FolderLock>& lock, const std::filesystem::path& dir,
+                         const std::string& command);
 
 // Throws UsageError when `file` is a sweep file (for `run`, `compare`).
 void require_scenario_file(const std::filesystem::path& file, const std::string& command);

@@ -8,7 +8,6 @@
 #include <optional>
 
 #include "batch/compare.hpp"
-#include "batch/mpi.hpp"
 #include "cli/cluster_cmd.hpp"
 #include "cli/common.hpp"
 #include "config/budget.hpp"
@@ -159,12 +158,8 @@ int cmd_compare(const CompareCliOptions& o) {
   opt.program = build_json();
   check_run_fits(spec.a, spec.file_a.string());
   check_run_fits(spec.b, spec.file_b.string());
-  // The folder's lock: taken by the process that writes it (rank 0 under mpirun).
   std::optional<FolderLock> lock;
-  if (mpi::rank() == 0) {
-    lock.emplace(opt.out, "compare");
-    remove_stale_temps(opt.out);
-  }
+  lock_results_folder(lock, opt.out, "compare");
   // Under mpirun: the runs spread over the ranks (docs/CLUSTER.md).
   const std::optional<CompareResult> ranked = run_compare_on_ranks(spec, opt);
   if (!ranked) return kExitOk;  // an MPI worker rank

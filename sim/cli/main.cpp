@@ -159,12 +159,8 @@ int cmd_sweep(const SweepCliOptions& o) {
   const int jobs =
       o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   cw::check_run_fits(sw.base, o.file, static_cast<int>(std::min<std::int64_t>(jobs, sw.runs())));
-  // The folder's lock: taken by the process that writes it (rank 0 under mpirun).
   std::optional<cw::FolderLock> lock;
-  if (cw::mpi::rank() == 0) {
-    lock.emplace(dir, "sweep");
-    cw::remove_stale_temps(dir);
-  }
+  lock_results_folder(lock, dir, "sweep");
   // Under mpirun: the runs spread over the ranks; the other ranks are done here.
   const std::optional<cw::SweepResult> ranked = run_sweep_on_ranks(sw, opt);
   if (!ranked) return kExitOk;
