@@ -23,6 +23,7 @@
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/engine.hpp"
+#include "sweep_bench.hpp"
 
 namespace {
 
@@ -74,24 +75,8 @@ void BM_Run(benchmark::State& state, const fs::path& file) {
 }
 
 void BM_Sweep(benchmark::State& state, const fs::path& file) {
-  const auto jobs = static_cast<int>(state.range(0));
-  const std::string name = file.stem().string();
-  const fs::path dir =
-      fs::temp_directory_path() / ("cw_bench_scenario_sweep_" + name + "_" + std::to_string(jobs));
-  const fs::path sweep_file = dir.string() + ".yaml";
-  fs::create_directories(dir);
-  if (std::FILE* f = std::fopen(sweep_file.c_str(), "w")) {
-    std::fprintf(f, "name: bench-%s\nbase: %s\nreplicates: 100\ndesign: {kind: grid}\n",
-                 name.c_str(), fs::absolute(file).c_str());
-    std::fclose(f);
-  }
-  const cw::Sweep sw = cw::load_sweep(sweep_file);
-  cw::SweepOptions opt;
-  opt.out = dir;
-  opt.jobs = jobs;
-  opt.restart = true;
-  for (auto _ : state) benchmark::DoNotOptimize(cw::run_sweep(sw, opt).ran);
-  state.SetItemsProcessed(state.iterations() * sw.runs());
+  cw::bench::run_sweep_benchmark(state, file, "cw_bench_scenario_sweep_" + file.stem().string(),
+                                 static_cast<int>(state.range(0)));
 }
 
 }  // namespace

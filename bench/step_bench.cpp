@@ -12,6 +12,7 @@
 #include "core/engine.hpp"
 #include "core/param_path.hpp"
 #include "core/rules.hpp"
+#include "sweep_bench.hpp"
 
 namespace {
 
@@ -125,26 +126,8 @@ BENCHMARK(BM_DefaultRun)->Unit(benchmark::kMillisecond);
 // Sweep throughput: 100 runs of configs/default.yaml (replicates) through
 // the runner, writing its files, at 1 and 2 jobs; items are runs.
 void BM_Sweep(benchmark::State& state) {
-  const auto jobs = static_cast<int>(state.range(0));
-  const std::filesystem::path dir =
-      std::filesystem::temp_directory_path() / ("cw_bench_sweep_" + std::to_string(jobs));
-  const std::filesystem::path file = dir.string() + ".yaml";
-  {
-    std::filesystem::create_directories(dir);
-    std::FILE* f = std::fopen(file.c_str(), "w");
-    std::fprintf(f,
-                 "name: bench-sweep\nbase: %s/configs/default.yaml\nreplicates: 100\n"
-                 "design: {kind: grid}\n",
-                 CW_SOURCE_DIR);
-    std::fclose(f);
-  }
-  const cw::Sweep sw = cw::load_sweep(file);
-  cw::SweepOptions opt;
-  opt.out = dir;
-  opt.jobs = jobs;
-  opt.restart = true;
-  for (auto _ : state) benchmark::DoNotOptimize(cw::run_sweep(sw, opt).ran);
-  state.SetItemsProcessed(state.iterations() * sw.runs());
+  cw::bench::run_sweep_benchmark(state, CW_SOURCE_DIR "/configs/default.yaml", "cw_bench_sweep",
+                                 static_cast<int>(state.range(0)));
 }
 BENCHMARK(BM_Sweep)->ArgName("jobs")->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
