@@ -18,10 +18,12 @@
 #include <string>
 #include <vector>
 
+#include "batch/cluster.hpp"
 #include "batch/compare.hpp"
 #include "batch/runner.hpp"
 #include "batch/sensitivity_folder.hpp"
 #include "cli/common.hpp"
+#include "config/budget.hpp"
 #include "config/diagnostics.hpp"
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
@@ -71,14 +73,11 @@ py::dict run_into(const std::string& dir, const ScenarioSource& src,
                   const std::vector<std::string>& sets) {
   cw::Scenario s = load_source(src, "run");
   cw::cli::apply_overrides(s, {{"set", &sets}});
-  cw::RunOutcome r;
   {
     py::gil_scoped_release release;
     note_gil();
-    // As `cloudwars run --out DIR` (sim/cli/main.cpp, cmd_run).
-    const std::string started = cw::utc_now();
-    cw::RunWriter writer(dir);
-    r = cw::run_scenario(s, &writer);
+    // As `cloudwars run --out DIR` (sim/cli/main.cpp, cmd_run): locked,
+    // written beside the folder and swapped in whole.
     cw::ManifestStart start;
     start.program = cw::cli::build_json();
     start.command = "run";
@@ -87,11 +86,8 @@ py::dict run_into(const std::string& dir, const ScenarioSource& src,
     if (!s.network.file.empty()) start.inputs.push_back(s.network.file);
     start.seed = s.seed;
     start.details["overrides"] = sets;
-    start.scenario = &s;
-    start.started = started;
-    nlohmann::ordered_json m = cw::start_manifest(start);
-    cw::finish_manifest(m, 1);
-    cw::write_manifest(dir, m);
+    start.started = cw::utc_now();
+    cw::cli::run_into_folder(s, dir, std::move(start));
   }
   py::dict out;
   out["name"] = s.name;
@@ -121,8 +117,11 @@ py::dict sweep_into(const std::string& file, const std::string& dir, int jobs,
   opt.restart = restart;
   opt.progress = progress_mode(progress);
   opt.program = cw::cli::build_json();
+  cw::cli::check_sweep_fits(sw, file, jobs > 0 ? jobs : cw::default_jobs());
   cw::SweepResult r;
   {
+    std::optional<cw::FolderLock> lock;
+    cw::cli::lock_results_folder(lock, dir, "sweep");
     py::gil_scoped_release release;
     note_gil();
     r = cw::run_sweep(sw, opt);
@@ -180,8 +179,14 @@ py::dict compare_into(const std::string& dir, const ScenarioSource& a,
   opt.jobs = jobs;
   opt.progress = progress_mode(progress);
   opt.program = cw::cli::build_json();
+  const int copies = static_cast<int>(
+      std::min<std::int64_t>(jobs > 0 ? jobs : cw::default_jobs(), 2 * replicates));
+  cw::check_run_fits(spec.a, spec.file_a.string(), copies);
+  cw::check_run_fits(spec.b, spec.file_b.string(), copies);
   cw::CompareResult r;
   {
+    std::optional<cw::FolderLock> lock;
+    cw::cli::lock_results_folder(lock, dir, "compare");
     py::gil_scoped_release release;
     note_gil();
     r = cw::run_compare(spec, opt);
@@ -217,6 +222,9 @@ std::string sensitivity(const std::string& dir, const std::string& method, std::
   opt.seed = seed;
   cw::SensitivityReport r;
   {
+    // A sweep still writing the folder holds its lock (docs/RELIABILITY.md).
+    std::optional<cw::FolderLock> lock;
+    if (fs::is_directory(dir)) lock.emplace(dir, method);
     py::gil_scoped_release release;
     note_gil();
     r = cw::analyze_sweep_folder(dir, m, opt);
@@ -237,6 +245,8 @@ PYBIND11_MODULE(_cloudwars, m) {
   static py::exception<cw::SweepFolderError> folder_error(m, "SweepFolderError", PyExc_ValueError);
   static py::exception<cw::SensitivityFolderError> sens_error(m, "SensitivityFolderError",
                                                               PyExc_ValueError);
+  static py::exception<cw::FolderBusy> busy_error(m, "FolderBusyError", PyExc_RuntimeError);
+  static py::exception<cw::FolderRefused> refused_error(m, "FolderRefusedError", PyExc_ValueError);
   py::register_exception_translator([](std::exception_ptr p) {
     try {
       if (p) std::rethrow_exception(p);
@@ -256,6 +266,10 @@ PYBIND11_MODULE(_cloudwars, m) {
       folder_error(e.what());
     } catch (const cw::SensitivityFolderError& e) {
       sens_error(e.what());
+    } catch (const cw::FolderBusy& e) {
+      busy_error(e.what());
+    } catch (const cw::FolderRefused& e) {
+      refused_error(e.what());
     }
   });
 

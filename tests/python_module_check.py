@@ -210,6 +210,52 @@ try:
 except cloudwars.ConfigError as e:
     check("choice.tau" in str(e), f"set error names the path: {e}")
 
+# --- results folders: locked, and a run replaces its folder whole ----------------
+# (docs/RELIABILITY.md) A run into a folder of an earlier run leaves no file
+# of the earlier one: step_labs.csv, which this run does not write, is gone.
+d_run = os.path.join(WORK, "py-run")
+with open(os.path.join(d_run, "step_labs.csv"), "w") as f:
+    f.write("run_id,step\n")
+cloudwars.run(BASE, steps=6, out=d_run)
+check(not os.path.exists(os.path.join(d_run, "step_labs.csv")),
+      "run(out=) into an earlier run's folder kept a file the new run does not write")
+# A folder with a file no run wrote is refused, untouched.
+d_mine = os.path.join(WORK, "mine")
+os.makedirs(d_mine, exist_ok=True)
+with open(os.path.join(d_mine, "notes.txt"), "w") as f:
+    f.write("mine\n")
+try:
+    cloudwars.run(BASE, steps=6, out=d_mine)
+    check(False, "run(out=) into a folder of other files raised nothing")
+except cloudwars.FolderRefusedError as e:
+    check("holds files that no cloudwars run wrote" in str(e), f"refusal text: {e}")
+check(sorted(os.listdir(d_mine)) == ["notes.txt"], f"refused folder changed: {os.listdir(d_mine)}")
+# A folder whose lock another process holds (as a running sweep would) is
+# refused by run, sweep, compare and sobol, before anything is written.
+import fcntl  # noqa: E402
+d_busy = os.path.join(WORK, "busy")
+with open(os.path.join(WORK, ".busy.lock"), "w") as held:
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    held.write("pid 1, cloudwars sweep\n")
+    held.flush()
+    for what, call in [
+            ("run", lambda: cloudwars.run(BASE, steps=6, out=d_busy)),
+            ("sweep", lambda: cloudwars.sweep(SMALL, jobs=1, replicates=1, out=d_busy)),
+            ("compare", lambda: cloudwars.compare(BASE, set_b={"providers[A].price": 0.85},
+                                                  replicates=2, out=d_busy, jobs=1))]:
+        try:
+            call()
+            check(False, f"{what}(out=) into a folder in use raised nothing")
+        except cloudwars.FolderBusyError as e:
+            check("in use by another cloudwars command" in str(e), f"{what}: busy text: {e}")
+        check(not os.path.exists(d_busy), f"{what}(out=) into a folder in use created it")
+    os.makedirs(d_busy)
+    try:
+        cloudwars.sobol(d_busy)
+        check(False, "sobol of a folder in use raised nothing")
+    except cloudwars.FolderBusyError:
+        pass
+
 if failures:
     print(f"{len(failures)} failure(s)")
     sys.exit(1)

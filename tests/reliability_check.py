@@ -171,6 +171,13 @@ case("sweep: grid point count overflows", W, 3,
          "  - path: lock_in.weight\n    values: [0, 1]\n",
          "".join(f"  - path: {p}\n    from: 0\n    to: 1\n    steps: 100000\n" for p in
                  ["lock_in.weight", "lock_in.decay", "choice.tau", "network_effect.delta"]))})
+case("sweep: largest point too large for its runs at once",
+     ["sweep", "w.yaml", "--jobs", "64", "--replicates", "40", "--out", "o"], 3,
+     r"w\.yaml: labs\.count: a run of design point 1 \(labs\.count=600000\) would need about "
+     r".* GB \(.* labs x .* bytes\), x 64 runs at once, more than",
+     {"s.yaml": SMALL, "w.yaml": SWEEP.replace("lock_in.weight\n    values: [0, 1]",
+                                              "labs.count\n    values: [8, 600000]")},
+     after="absent:o")
 case("sweep: random design too large for memory", W, 3,
      r"design\.samples: the design of 100000000 points would need about .* GB of memory",
      {"s.yaml": SMALL, "w.yaml": SWEEP.replace("design: {kind: grid}",
@@ -228,6 +235,9 @@ case("output: compare into a folder in use",
      ["compare", "s.yaml", "s.yaml", "--replicates", "2", "--out", "o"], 2,
      r"o is in use by another cloudwars command", {"s.yaml": SMALL}, pre=hold_lock("o"),
      after="absent:o")
+case("output: sobol of a folder in use", ["sobol", "o"], 2,
+     r"o is in use by another cloudwars command", {"o/runs.csv": "old\n"}, pre=hold_lock("o"),
+     after="unchanged:o")
 case("output: run into a folder of other files", RUN, 2,
      r"o holds files that no cloudwars run wrote",
      {"s.yaml": SMALL, "o/notes.txt": "mine\n"}, after="unchanged:o")

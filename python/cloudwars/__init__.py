@@ -11,14 +11,15 @@ docs/ANALYSIS.md, "From Python", has the whole story.
 """
 
 from ._api import compare, morris, run, sobol, sweep
-from ._cloudwars import (ConfigError, RunError, SensitivityFolderError, SweepFolderError,
-                         UsageError, build_info)
+from ._cloudwars import (ConfigError, FolderBusyError, FolderRefusedError, RunError,
+                         SensitivityFolderError, SweepFolderError, UsageError, build_info)
 from ._history import history_table
 from ._load import Result, load, read_table
 
 __all__ = ["run", "sweep", "compare", "sobol", "morris", "load", "read_table", "Result",
            "history_table", "plot", "build_info", "ConfigError", "UsageError", "RunError",
-           "SweepFolderError", "SensitivityFolderError"]
+           "SweepFolderError", "SensitivityFolderError", "FolderBusyError",
+           "FolderRefusedError"]
 
 
 def __getattr__(name):

@@ -5,10 +5,13 @@
 #include <cstdlib>
 
 #include "batch/mpi.hpp"
+#include "batch/runner.hpp"
 #include "build_info.hpp"
+#include "config/budget.hpp"
 #include "config/sweep_reader.hpp"
 #include "config/yaml_reader.hpp"
 #include "core/param_path.hpp"
+#include "output/run_writer.hpp"
 
 namespace cw::cli {
 
@@ -90,6 +93,37 @@ void lock_results_folder(std::optional<FolderLock>& lock, const std::filesystem:
   if (mpi::rank() != 0) return;
   lock.emplace(dir, command);
   remove_stale_temps(dir);
+}
+
+RunOutcome run_into_folder(const Scenario& s, const std::filesystem::path& dir,
+                           ManifestStart start) {
+  const FolderLock lock(dir, "run");
+  remove_stale_temps(dir);
+  FolderSwap swap(dir);
+  RunWriter writer(swap.stage());
+  const RunOutcome r = run_scenario(s, &writer);
+  start.scenario = &s;
+  nlohmann::ordered_json m = start_manifest(start);
+  finish_manifest(m, 1);
+  write_manifest(swap.stage(), m);
+  swap.commit();
+  return r;
+}
+
+void check_sweep_fits(const Sweep& sw, const std::string& file, int jobs) {
+  const int copies = static_cast<int>(std::min<std::int64_t>(std::max(jobs, 1), sw.runs()));
+  if (sw.largest_point < 0) {
+    check_run_fits(sw.base, file, copies);
+    return;
+  }
+  const RunKey key{0, sw.largest_point, 0, sw.base.seed};
+  std::string which = fmt::format("of design point {}", sw.largest_point);
+  const auto& values = sw.design.values[static_cast<std::size_t>(sw.largest_point)];
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    which += fmt::format("{}{}={}", i == 0 ? " (" : ", ", sw.design.paths[i], values[i]);
+  }
+  if (!values.empty()) which += ')';
+  check_run_fits(run_scenario_of(sw, key), file, copies, which);
 }
 
 }  // namespace cw::cli

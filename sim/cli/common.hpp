@@ -10,8 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "core/engine.hpp"
 #include "core/params.hpp"
 #include "output/folder_lock.hpp"
+#include "output/manifest.hpp"
+#include "sweep/sweep.hpp"
 
 namespace cw::cli {
 
@@ -58,6 +61,18 @@ void apply_overrides(Scenario& s, std::initializer_list<SetArgs> groups,
 // holds it.
 void lock_results_folder(std::optional<FolderLock>& lock, const std::filesystem::path& dir,
                          const std::string& command);
+
+// `run` into the results folder `dir` (the CLI's `run --out`, the Python
+// module's run(out=)): takes the folder's lock, writes the run's files and
+// manifest (from `start`, which gets the scenario and the finish time) into
+// a new folder beside `dir` and swaps it in whole (docs/RELIABILITY.md).
+RunOutcome run_into_folder(const Scenario& s, const std::filesystem::path& dir,
+                           ManifestStart start);
+
+// Throws ConfigError (exit 3) when `jobs` runs at once of the sweep's
+// design point that needs the most memory (Sweep::largest_point) would not
+// fit in the memory this process may use (config/budget.hpp).
+void check_sweep_fits(const Sweep& sw, const std::string& file, int jobs);
 
 // Throws UsageError when `file` is a sweep file (for `run`, `compare`).
 void require_scenario_file(const std::filesystem::path& file, const std::string& command);

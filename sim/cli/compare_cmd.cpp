@@ -6,6 +6,7 @@
 #include <cmath>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "batch/compare.hpp"
 #include "cli/cluster_cmd.hpp"
@@ -156,8 +157,12 @@ int cmd_compare(const CompareCliOptions& o) {
   opt.jobs = o.jobs;
   opt.progress = o.progress;
   opt.program = build_json();
-  check_run_fits(spec.a, spec.file_a.string());
-  check_run_fits(spec.b, spec.file_b.string());
+  // Up to `jobs` runs at once, of either side (exit 3 with an estimate).
+  const int copies = static_cast<int>(std::min<std::int64_t>(
+      o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
+      2 * spec.replicates));
+  check_run_fits(spec.a, spec.file_a.string(), copies);
+  check_run_fits(spec.b, spec.file_b.string(), copies);
   std::optional<FolderLock> lock;
   lock_results_folder(lock, opt.out, "compare");
   // Under mpirun: the runs spread over the ranks (docs/CLUSTER.md).

@@ -94,13 +94,6 @@ int cmd_run(const RunOptions& o) {
     return kExitOk;
   }
   const std::filesystem::path dir = o.out.empty() ? "results/" + s.name : o.out;
-  // One writer per folder; the new results are written beside the old ones
-  // and swapped in whole (docs/RELIABILITY.md).
-  const cw::FolderLock lock(dir, "run");
-  cw::remove_stale_temps(dir);
-  cw::FolderSwap swap(dir);
-  cw::RunWriter writer(swap.stage());
-  const cw::RunOutcome r = cw::run_scenario(s, &writer);
   cw::ManifestStart start;
   start.program = build_json();
   start.command = "run";
@@ -109,12 +102,10 @@ int cmd_run(const RunOptions& o) {
   if (!s.network.file.empty()) start.inputs.push_back(s.network.file);
   start.seed = s.seed;
   start.details["overrides"] = o.sets;
-  start.scenario = &s;
   start.started = started;
-  nlohmann::ordered_json m = cw::start_manifest(start);
-  cw::finish_manifest(m, 1);
-  cw::write_manifest(swap.stage(), m);
-  swap.commit();
+  // One writer per folder; the new results are written beside the old ones
+  // and swapped in whole (docs/RELIABILITY.md).
+  const cw::RunOutcome r = run_into_folder(s, dir, std::move(start));
   print_summary(s, r);
   fmt::print("results in {}/\n", dir.string());
   return kExitOk;
@@ -158,7 +149,7 @@ int cmd_sweep(const SweepCliOptions& o) {
   const std::filesystem::path dir = o.out.empty() ? "results/" + sw.spec.name : o.out;
   const int jobs =
       o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  cw::check_run_fits(sw.base, o.file, static_cast<int>(std::min<std::int64_t>(jobs, sw.runs())));
+  check_sweep_fits(sw, o.file, jobs);
   std::optional<cw::FolderLock> lock;
   lock_results_folder(lock, dir, "sweep");
   // Under mpirun: the runs spread over the ranks; the other ranks are done here.
@@ -210,6 +201,11 @@ int cmd_sensitivity(cw::SensitivityMethod method, const SensitivityCliOptions& o
   opt.resamples = o.resamples;
   opt.seed = o.seed;
   cw::SensitivityReport r;
+  // A sweep still writing the folder holds its lock (docs/RELIABILITY.md).
+  std::optional<cw::FolderLock> lock;
+  if (std::filesystem::is_directory(o.dir)) {
+    lock.emplace(o.dir, method == cw::SensitivityMethod::sobol ? "sobol" : "morris");
+  }
   try {
     r = cw::analyze_sweep_folder(o.dir, method, opt);
   } catch (const cw::SensitivityFolderError& e) {

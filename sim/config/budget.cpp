@@ -87,15 +87,16 @@ MemoryEstimate estimate_run_memory(const Scenario& s) {
   return e;
 }
 
-void check_run_fits(const Scenario& s, const std::string& file, int copies) {
+void check_run_fits(const Scenario& s, const std::string& file, int copies,
+                    const std::string& which) {
   const MemoryEstimate e = estimate_run_memory(s);
   const double need = e.bytes * std::max(copies, 1);
   const auto have = static_cast<double>(memory_available());
   if (need <= have) return;
   throw ConfigError({{file, 0, 0, e.driver,
-                      fmt::format("a run would need about {} ({}){}, more than the {} this "
+                      fmt::format("a run{}{} would need about {} ({}){}, more than the {} this "
                                   "process can use; make it smaller",
-                                  format_bytes(e.bytes), e.detail,
+                                  which.empty() ? "" : " ", which, format_bytes(e.bytes), e.detail,
                                   copies > 1 ? fmt::format(", x {} runs at once", copies) : "",
                                   format_bytes(have)),
                       ""}});

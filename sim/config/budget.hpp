@@ -31,7 +31,9 @@ MemoryEstimate estimate_run_memory(const Scenario& s);
 std::string format_bytes(double bytes);
 
 // Throws ConfigError (`file`, path of the driver) when `copies` runs of `s`
-// at once do not fit in memory_available().
-void check_run_fits(const Scenario& s, const std::string& file, int copies = 1);
+// at once do not fit in memory_available(). `which` names the run in the
+// message ("of design point 3"), after "a run".
+void check_run_fits(const Scenario& s, const std::string& file, int copies = 1,
+                    const std::string& which = "");
 
 }  // namespace cw

@@ -268,11 +268,13 @@ bool check_parameter(const Sweep& sw, const std::vector<SweepParam>& params, std
 
 // Every design point must make a valid scenario: nothing is run (or
 // written) before the whole design has been checked. Reports the first 5
-// invalid points and a count of the others.
-void check_points(const Sweep& sw, const std::string& name, const MarkMap& marks) {
+// invalid points and a count of the others. Notes the point whose run
+// needs the most memory (sw.largest_point).
+void check_points(Sweep& sw, const std::string& name, const MarkMap& marks) {
   const std::string at = sw.spec.design.kind == DesignKind::csv ? "design.file" : "parameters";
   std::vector<Diagnostic> bad_points;
   std::size_t bad = 0;
+  double largest = -1;
   for (std::size_t i = 0; i < sw.design.size(); ++i) {
     Scenario s = sw.base;
     std::string where;
@@ -285,7 +287,14 @@ void check_points(const Sweep& sw, const std::string& name, const MarkMap& marks
         set_parameter(s, sw.design.paths[j], sw.design.values[i][j]);
       }
       check_scenario(s, point_problems);
-      if (point_problems.empty()) check_run_fits(s, name);
+      if (point_problems.empty()) {
+        check_run_fits(s, name);
+        const double bytes = estimate_run_memory(s).bytes;
+        if (bytes > largest) {
+          largest = bytes;
+          sw.largest_point = static_cast<std::int64_t>(i);
+        }
+      }
     } catch (const ConfigError& e) {
       for (const auto& d : e.problems()) point_problems.push_back({d.path, d.message, d.got});
     } catch (const PathError& e) {

@@ -24,6 +24,9 @@ struct Sweep {
   std::vector<std::filesystem::path> inputs;
   // --set path=value arguments applied to the base, verbatim (manifest).
   std::vector<std::string> overrides;
+  // The design point whose run needs the most memory (config/budget.hpp),
+  // found when the points are checked; -1 before that.
+  std::int64_t largest_point = -1;
 
   std::int64_t points() const { return static_cast<std::int64_t>(design.size()); }
   std::int64_t runs() const { return points() * spec.replicates; }
