@@ -285,4 +285,71 @@ TEST_F(MergeRefuses, ASweepIntoAnotherShardsFolder) {
   EXPECT_NE(r.err.find("expected i/n with 1 <= i <= n"), std::string::npos) << r.err;
 }
 
+// ---- compare in shards -------------------------------------------------
+
+const std::string kCompare = "compare " + kData +
+                             "base.yaml --set-b providers[A].price=0.85 --replicates 7 --steps "
+                             "--progress none";
+
+// Shards 1/3..3/3 of a compare (7 replicates: 2, 2 and 3), merged in any
+// order, give the unsharded compare's files: the runs' rows and compare.csv,
+// compare_steps.csv computed from them, the manifest but for times, host and
+// jobs. A shard writes no statistics (they need every replicate).
+TEST(CompareShard, MergedShardsAreTheUnshardedCompareByteForByte) {
+  const fs::path whole = fresh("compare-whole"), merged = fresh("compare-merged");
+  ASSERT_EQ(cloudwars(kCompare + " --out " + whole.string()).status, 0);
+  std::vector<fs::path> parts;
+  for (int i = 1; i <= 3; ++i) {
+    parts.push_back(fresh("compare-part-" + std::to_string(i)));
+    const Result r =
+        cloudwars(fmt::format("{} --shard {}/3 --out {}", kCompare, i, parts.back().string()));
+    ASSERT_EQ(r.status, 0) << r.out << r.err;
+  }
+  EXPECT_FALSE(fs::exists(parts[0] / "compare.csv"));
+  EXPECT_NE(read_all(parts[2] / "runs.csv").find("\n8,A,4,"), std::string::npos)
+      << "shard 3/3 holds replicates 4-6, runs 8-13";
+  const Result r = cloudwars("merge " + parts[1].string() + " " + parts[2].string() + " " +
+                             parts[0].string() + " --out " + merged.string());
+  ASSERT_EQ(r.status, 0) << r.out << r.err;
+  expect_same_folder(whole, merged);
+  // A shard into the folder of a whole compare leaves no statistics of the
+  // whole behind (a folder is never mixed).
+  const fs::path reused = fresh("compare-reused");
+  fs::copy(whole, reused);
+  ASSERT_EQ(cloudwars(kCompare + " --shard 1/3 --out " + reused.string()).status, 0);
+  EXPECT_FALSE(fs::exists(reused / "compare.csv"));
+  EXPECT_FALSE(fs::exists(reused / "compare_steps.csv"));
+  EXPECT_EQ(read_all(reused / "runs.csv"), read_all(parts[0] / "runs.csv"));
+}
+
+// Compare parts that do not make one complete compare: exit 2, the part
+// and the reason, no merged manifest.
+TEST(CompareShard, MergeRefusesPartsOfOtherJobsMissingOrTwice) {
+  const auto part = [](const std::string& name, const std::string& args) {
+    const fs::path p = fresh("compare-refuse-" + name);
+    const Result r = cloudwars(args + " --out " + p.string());
+    EXPECT_EQ(r.status, 0) << r.err;
+    return p;
+  };
+  const fs::path p1 = part("1", kCompare + " --shard 1/2");
+  const fs::path p2 = part("2", kCompare + " --shard 2/2");
+  const fs::path other = part("other", kCompare + " --set-b steps=12 --shard 2/2");
+  const fs::path sweep = part("sweep", "sweep " + kData + "small.yaml --shard 2/2 --progress none");
+  const auto refuse = [](const std::vector<fs::path>& parts, const std::string& text) {
+    const fs::path out = fresh("compare-refused");
+    const Result r = cloudwars("merge" + joined(parts) + " --out " + out.string());
+    EXPECT_EQ(r.status, 2) << r.out << r.err;
+    EXPECT_NE(r.err.find(text), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(out / "manifest.json"));
+  };
+  refuse({p1, other}, "a shard of a different compare");
+  refuse({p1, sweep}, "a shard of a sweep, not of a compare");
+  refuse({sweep, p1}, "a shard of a compare, not of a sweep");
+  refuse({p1}, "shard 2/2 missing");
+  refuse({p1, p2, p2}, "shard 2/2 given twice");
+  const Result r = cloudwars(kCompare + " --shard 8/8 --out " + fresh("x").string());
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("more shards than the compare's 7 replicates"), std::string::npos) << r.err;
+}
+
 }  // namespace

@@ -146,6 +146,17 @@ def main():
         check(subprocess.run(MPIRUN + args + ["--jobs", "1", "--out", c3],
                              capture_output=True).returncode == 0, "compare under mpirun")
         same_folder(c1, c3, "compare under mpirun")
+        # compare shards, one of them under mpirun, merged: the same files.
+        parts = [f"{WORK}/compare-part-{i}" for i in (1, 2)]
+        check(subprocess.run(args + ["--shard", "1/2", "--out", parts[0]],
+                             capture_output=True).returncode == 0, "compare --shard 1/2")
+        check(subprocess.run(MPIRUN + args + ["--jobs", "1", "--shard", "2/2", "--out", parts[1]],
+                             capture_output=True).returncode == 0,
+              "compare --shard 2/2 under mpirun")
+        c4 = f"{WORK}/compare-merged"
+        check(subprocess.run([CLOUDWARS, "merge", *parts, "--out", c4],
+                             capture_output=True).returncode == 0, "merge of compare shards")
+        same_folder(c1, c4, "compare shards (one under mpirun) merged")
     elif MODE == "resume":
         one, many = f"{WORK}/one", f"{WORK}/mpi"
         # Ten times the base's labs: runs slow enough that the stops below

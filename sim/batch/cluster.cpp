@@ -182,57 +182,43 @@ PartOrigin part_origin(const fs::path& part) {
   return o;
 }
 
-namespace {
+LineReader::LineReader(const fs::path& file) : path_(file) {
+  gzFile f = gzopen(file.c_str(), "rb");
+  if (!f) throw MergeError(fmt::format("cannot read {}", file.string()));
+  gzbuffer(f, 1 << 20);
+  f_ = f;
+}
 
-// Reads a plain or gzip-compressed text file line by line (zlib reads plain
-// files through as they are).
-class LineReader {
- public:
-  explicit LineReader(const fs::path& file) : path_(file) {
-    f_ = gzopen(file.c_str(), "rb");
-    if (!f_) throw MergeError(fmt::format("cannot read {}", file.string()));
-    gzbuffer(f_, 1 << 20);
-  }
-  ~LineReader() {
-    if (f_) gzclose(f_);
-  }
-  LineReader(const LineReader&) = delete;
-  LineReader& operator=(const LineReader&) = delete;
+LineReader::~LineReader() {
+  if (f_) gzclose(static_cast<gzFile>(f_));
+}
 
-  // The next line without its '\n'; false at the end. A last line without
-  // '\n' (a torn file) is an error.
-  bool next(std::string& line) {
-    line.clear();
-    for (;;) {
-      if (pos_ < buf_.size()) {
-        const auto nl = buf_.find('\n', pos_);
-        if (nl != std::string::npos) {
-          line.append(buf_, pos_, nl - pos_);
-          pos_ = nl + 1;
-          return true;
-        }
-        line.append(buf_, pos_, std::string::npos);
+bool LineReader::next(std::string& line) {
+  line.clear();
+  for (;;) {
+    if (pos_ < buf_.size()) {
+      const auto nl = buf_.find('\n', pos_);
+      if (nl != std::string::npos) {
+        line.append(buf_, pos_, nl - pos_);
+        pos_ = nl + 1;
+        return true;
       }
-      buf_.resize(1 << 20);
-      const int got = gzread(f_, buf_.data(), static_cast<unsigned>(buf_.size()));
-      if (got < 0) throw MergeError(fmt::format("cannot read {}", path_.string()));
-      buf_.resize(static_cast<std::size_t>(got));
-      pos_ = 0;
-      if (got == 0) {
-        if (!line.empty()) {
-          throw MergeError(fmt::format("{} ends in a partial line", path_.string()));
-        }
-        return false;
+      line.append(buf_, pos_, std::string::npos);
+    }
+    buf_.resize(1 << 20);
+    const int got =
+        gzread(static_cast<gzFile>(f_), buf_.data(), static_cast<unsigned>(buf_.size()));
+    if (got < 0) throw MergeError(fmt::format("cannot read {}", path_.string()));
+    buf_.resize(static_cast<std::size_t>(got));
+    pos_ = 0;
+    if (got == 0) {
+      if (!line.empty()) {
+        throw MergeError(fmt::format("{} ends in a partial line", path_.string()));
       }
+      return false;
     }
   }
-
- private:
-  fs::path path_;
-  gzFile f_ = nullptr;
-  std::string buf_;
-  std::size_t pos_ = 0;
-};
+}
 
 std::int64_t leading_run_id(const std::string& line) {
   std::int64_t v = 0;
@@ -241,38 +227,32 @@ std::int64_t leading_run_id(const std::string& line) {
   return i == 0 || i > 18 ? -1 : v;
 }
 
-struct Part {
-  fs::path dir;
-  Json manifest;
-  std::int64_t index = 0, count = 0, first = 0, end = 0;
-};
-
-fs::path data_file(const fs::path& dir, const std::string& name) {
-  if (fs::exists(dir / name)) return dir / name;
-  return dir / (name + ".gz");
-}
-
 std::string runs_text(std::int64_t first, std::int64_t end) {
   return end - first == 1 ? fmt::format("run {}", first)
                           : fmt::format("runs {}-{}", first, end - 1);
 }
 
-}  // namespace
-
-MergeResult merge_sweep_parts(const Sweep& sw, const std::vector<fs::path>& dirs,
-                              const fs::path& out) {
+std::vector<ShardPart> check_shard_parts(const std::vector<fs::path>& dirs, const ShardRules& rules,
+                                         const fs::path& out) {
   if (dirs.empty()) throw MergeError("no parts to merge");
-  const std::string identity = sweep_identity(sw);
-  // The inputs' hashes now, to compare with the parts' (a sweep file edited
-  // in a way that resolves to the same sweep still counts as changed).
-  const Json now = sweep_parts::new_manifest(sw, Json::object(), "", 1);
-
-  std::vector<Part> parts;
+  const std::string& what = rules.command;
+  std::vector<ShardPart> parts;
   for (const auto& d : dirs) {
-    part_origin(d);  // a shard folder at all
-    Part p;
+    const auto m = read_manifest(d);
+    if (!m || !m->contains("shard")) {
+      throw MergeError(
+          fmt::format("{}: not a shard folder (no manifest.json of `cloudwars {} ... --shard i/n`)",
+                      d.string(), what));
+    }
+    if (m->value("command", "") != what) {
+      throw MergeError(
+          fmt::format("{}: a shard of a {}, not of a {} like {}; merge only the "
+                      "shards of one {}",
+                      d.string(), m->value("command", "?"), what, dirs.front().string(), what));
+    }
+    ShardPart p;
     p.dir = d;
-    p.manifest = *read_manifest(d);
+    p.manifest = *m;
     const Json& s = p.manifest["shard"];
     p.index = s.value("index", std::int64_t{0});
     p.count = s.value("count", std::int64_t{0});
@@ -280,19 +260,19 @@ MergeResult merge_sweep_parts(const Sweep& sw, const std::vector<fs::path>& dirs
     p.end = s.value("end_run", std::int64_t{0});
     parts.push_back(std::move(p));
   }
-  const Part& ref = parts.front();
-  for (const Part& p : parts) {
-    if (p.manifest.value("sweep_identity", "") != identity) {
+  const ShardPart& ref = parts.front();
+  for (const ShardPart& p : parts) {
+    if (p.manifest.value(rules.identity_key, "") != rules.identity) {
       throw MergeError(fmt::format(
-          "{}: a shard of a different sweep than {} (sweep identity differs: another sweep file, "
-          "base scenario, --set or --replicates); merge only the shards of one sweep",
-          p.dir.string(), ref.dir.string()));
+          "{}: a shard of a different {} than {} ({} identity differs: {}); merge only the "
+          "shards of one {}",
+          p.dir.string(), what, ref.dir.string(), what, rules.identity_hint, what));
     }
-    if (p.manifest.value("inputs", Json::object()) != now["inputs"]) {
+    if (p.manifest.value("inputs", Json::object()) != rules.inputs) {
       throw MergeError(fmt::format(
           "{}: its input files' hashes (manifest.json \"inputs\") differ from the files now: "
-          "the sweep file or base scenario changed since the shard ran",
-          p.dir.string()));
+          "{} changed since the shard ran",
+          p.dir.string(), rules.inputs_hint));
     }
     if (p.manifest.value("program", Json::object()) != ref.manifest.value("program", Json())) {
       const Json& a = ref.manifest["program"];
@@ -305,19 +285,18 @@ MergeResult merge_sweep_parts(const Sweep& sw, const std::vector<fs::path>& dirs
           a.value("git_commit", "?"), a.value("build_settings", "?")));
     }
     if (p.count != ref.count) {
-      throw MergeError(
-          fmt::format("{} is shard {}/{} but {} is shard {}/{}: parts of different "
-                      "splits of the sweep cannot be merged",
-                      p.dir.string(), p.index, p.count, ref.dir.string(), ref.index, ref.count));
+      throw MergeError(fmt::format(
+          "{} is shard {}/{} but {} is shard {}/{}: parts of different "
+          "splits of the {} cannot be merged",
+          p.dir.string(), p.index, p.count, ref.dir.string(), ref.index, ref.count, what));
     }
-    const RunRange r = shard_range(sw.runs(), {p.index, p.count});
-    if (p.index < 1 || p.index > p.count || r.first != p.first || r.end != p.end) {
+    if (p.index < 1 || p.index > p.count) {
       throw MergeError(
-          fmt::format("{}: its manifest's shard does not fit the sweep", p.dir.string()));
+          fmt::format("{}: its manifest's shard does not fit the {}", p.dir.string(), what));
     }
   }
   std::sort(parts.begin(), parts.end(),
-            [](const Part& a, const Part& b) { return a.index < b.index; });
+            [](const ShardPart& a, const ShardPart& b) { return a.index < b.index; });
   for (std::size_t i = 1; i < parts.size(); ++i) {
     if (parts[i].index == parts[i - 1].index) {
       throw MergeError(fmt::format("shard {}/{} given twice: {} and {}", parts[i].index,
@@ -339,29 +318,61 @@ MergeResult merge_sweep_parts(const Sweep& sw, const std::vector<fs::path>& dirs
                                  missing.size() > 1 ? "s" : "", fmt::join(missing, ", "),
                                  ref.count));
   }
-  for (const Part& p : parts) {
+  for (const ShardPart& p : parts) {
     if (p.manifest.value("status", "") != "complete") {
       throw MergeError(fmt::format(
-          "{}: shard {}/{} is not finished; run its `cloudwars sweep ... --shard {}/{}` command "
+          "{}: shard {}/{} is not finished; run its `cloudwars {} ... --shard {}/{}` command "
           "again to finish it",
-          p.dir.string(), p.index, p.count, p.index, p.count));
+          p.dir.string(), p.index, p.count, what, p.index, p.count));
     }
   }
-  // The output folder: new, or an earlier merge of this sweep (replaced).
+  // The output folder: new, or an earlier merge of this job (replaced).
   if (const auto m = read_manifest(out)) {
-    if (m->contains("shard") || m->value("sweep_identity", "") != identity) {
-      throw MergeError(fmt::format(
-          "--out {} holds other results (another sweep or a shard); choose a new folder",
-          out.string()));
+    if (m->contains("shard") || m->value(rules.identity_key, "") != rules.identity) {
+      throw MergeError(
+          fmt::format("--out {} holds other results (another {} or a shard); choose a new folder",
+                      out.string(), what));
     }
   }
-  for (const Part& p : parts) {
+  for (const ShardPart& p : parts) {
     std::error_code ec;
     if (fs::exists(out) && fs::equivalent(out, p.dir, ec)) {
       throw MergeError(
           fmt::format("--out {} is one of the parts; choose a new folder", out.string()));
     }
   }
+  return parts;
+}
+
+namespace {
+
+fs::path data_file(const fs::path& dir, const std::string& name) {
+  if (fs::exists(dir / name)) return dir / name;
+  return dir / (name + ".gz");
+}
+
+}  // namespace
+
+MergeResult merge_sweep_parts(const Sweep& sw, const std::vector<fs::path>& dirs,
+                              const fs::path& out) {
+  ShardRules rules;
+  rules.command = "sweep";
+  rules.identity_key = "sweep_identity";
+  rules.identity = sweep_identity(sw);
+  rules.identity_hint = "another sweep file, base scenario, --set or --replicates";
+  // The inputs' hashes now, to compare with the parts' (a sweep file edited
+  // in a way that resolves to the same sweep still counts as changed).
+  rules.inputs = sweep_parts::new_manifest(sw, Json::object(), "", 1)["inputs"];
+  rules.inputs_hint = "the sweep file or base scenario";
+  std::vector<ShardPart> parts = check_shard_parts(dirs, rules, out);
+  for (const ShardPart& p : parts) {
+    const RunRange r = shard_range(sw.runs(), {p.index, p.count});
+    if (r.first != p.first || r.end != p.end) {
+      throw MergeError(
+          fmt::format("{}: its manifest's shard does not fit the sweep", p.dir.string()));
+    }
+  }
+  const ShardPart& ref = parts.front();
   fs::create_directories(out);
 
   MergeResult result;
@@ -387,7 +398,7 @@ MergeResult merge_sweep_parts(const Sweep& sw, const std::vector<fs::path>& dirs
     const bool runs_file = f.name == "runs.csv";
     AtomicFile w(stage / f.name);
     w.write(f.header);
-    for (const Part& p : parts) {
+    for (const ShardPart& p : parts) {
       const fs::path file = data_file(p.dir, f.name);
       LineReader in(file);
       if (!in.next(line) || line + "\n" != f.header) {
@@ -443,7 +454,7 @@ MergeResult merge_sweep_parts(const Sweep& sw, const std::vector<fs::path>& dirs
   // start; finished now.
   std::string started = ref.manifest.value("started", "");
   int jobs = 0;
-  for (const Part& p : parts) {
+  for (const ShardPart& p : parts) {
     started = std::min(started, p.manifest.value("started", started));
     jobs = std::max(jobs, p.manifest.value("jobs", 1));
   }

@@ -89,6 +89,55 @@ struct PartOrigin {
 };
 PartOrigin part_origin(const std::filesystem::path& part);
 
+// A shard folder as a merge reads it: its manifest and its shard's runs.
+struct ShardPart {
+  std::filesystem::path dir;
+  nlohmann::ordered_json manifest;
+  std::int64_t index = 0, count = 0, first = 0, end = 0;
+};
+
+// What a merge checks of its parts, for sweeps and compares alike.
+struct ShardRules {
+  std::string command;            // "sweep" or "compare": the parts' manifest "command"
+  std::string identity_key;       // the manifest key of the job's identity
+  std::string identity;           // the job's identity now
+  std::string identity_hint;      // what makes identities differ, for the message
+  nlohmann::ordered_json inputs;  // the input files' hashes now (manifest "inputs")
+  std::string inputs_hint;        // which files, for the message
+};
+
+// Checks that `dirs` are all the shards of one job (the same identity and
+// input hashes now, one binary, one split, each shard once, all finished)
+// and returns them in shard order; throws MergeError naming the part and
+// the reason. Also refuses an `out` that holds other results than an
+// earlier merge of the same job, or is one of the parts.
+std::vector<ShardPart> check_shard_parts(const std::vector<std::filesystem::path>& dirs,
+                                         const ShardRules& rules, const std::filesystem::path& out);
+
+// Reads a plain or gzip-compressed text file line by line; MergeError when
+// it cannot be read or ends in a partial line.
+class LineReader {
+ public:
+  explicit LineReader(const std::filesystem::path& file);
+  ~LineReader();
+  LineReader(const LineReader&) = delete;
+  LineReader& operator=(const LineReader&) = delete;
+  // The next line without its '\n'; false at the end.
+  bool next(std::string& line);
+
+ private:
+  std::filesystem::path path_;
+  void* f_ = nullptr;  // gzFile
+  std::string buf_;
+  std::size_t pos_ = 0;
+};
+
+// The run id at the start of a data row; -1 when there is none.
+std::int64_t leading_run_id(const std::string& line);
+
+// "run 3" or "runs 3-7" for the runs [first, end).
+std::string runs_text(std::int64_t first, std::int64_t end);
+
 // Checks that `parts` are all the shards of `sw`, from one binary, complete,
 // none twice, and writes into `out` the files the unsharded sweep writes:
 // the data files concatenated in run order, design.csv, points.csv,

@@ -6,9 +6,12 @@
 #include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <functional>
 #include <limits>
+#include <map>
 #include <memory>
 #include <type_traits>
 
@@ -339,6 +342,11 @@ nlohmann::ordered_json compare_manifest(const CompareSpec& spec, const CompareOp
                               {"set_a", spec.sets_a},
                               {"set_b", spec.sets_b}};
   start.details["scenario_b"] = scenario_to_json(spec.b);
+  start.details["compare_identity"] = compare_identity(spec);
+  if (opt.shard.sharded()) {
+    const RunRange r = shard_range(spec.replicates, opt.shard);
+    start.details["shard"] = shard_json(opt.shard, {2 * r.first, 2 * r.end});
+  }
   start.scenario = &spec.a;
   start.started = started;
   start.jobs = jobs;
@@ -434,7 +442,11 @@ std::string compare_identity(const CompareSpec& spec) {
 CompareResult run_compare(const CompareSpec& spec, const CompareOptions& opt) {
   CompareResult result;
   result.dir = opt.out;
-  result.runs = 2 * spec.replicates;
+  const RunRange replicates = shard_range(spec.replicates, opt.shard);
+  result.first_replicate = replicates.first;
+  result.end_replicate = replicates.end;
+  const std::int64_t from = 2 * replicates.first, end = 2 * replicates.end;
+  result.runs = end - from;
   const fs::path& dir = result.dir;
   const std::string started = utc_now();
   const int jobs = opt.jobs > 0 ? opt.jobs : tbb::info::default_concurrency();
@@ -481,27 +493,33 @@ CompareResult run_compare(const CompareSpec& spec, const CompareOptions& opt) {
     return true;
   };
   if (opt.remote) {
-    opt.remote(0, result.runs,
+    opt.remote(from, end,
                [&sink](std::string&& bytes) { return sink(compare_run_from_bytes(bytes)); });
   } else {
-    run_in_order(jobs, 0, result.runs, run, sink);
+    run_in_order(jobs, from, end, run, sink);
   }
   progress.finish(done);
   if (done < result.runs) return result;  // interrupted: the writers discard their files
 
   runs.commit();
   providers.commit();
-  result.rows = stats.rows();
-  {
-    CsvWriter w(dir / "compare.csv", compare_header());
-    for (const auto& r : result.rows) write_row(w, r);
-    w.commit();
-  }
   if (spec.steps) {
     steps->commit();
     step_providers->commit();
-    stats.write_steps(dir / "compare_steps.csv", parse_year_month(spec.a.start).value_or(0));
+  }
+  if (opt.shard.sharded()) {
+    // The statistics need every replicate: `cloudwars merge` computes them.
+    for (const char* f : {"compare.csv", "compare_steps.csv"}) fs::remove(dir / f);
   } else {
+    result.rows = stats.rows();
+    CsvWriter w(dir / "compare.csv", compare_header());
+    for (const auto& r : result.rows) write_row(w, r);
+    w.commit();
+    if (spec.steps) {
+      stats.write_steps(dir / "compare_steps.csv", parse_year_month(spec.a.start).value_or(0));
+    }
+  }
+  if (!spec.steps) {
     // Files of an earlier compare with --steps would not match this one.
     for (const char* f : {"steps.csv", "step_providers.csv", "compare_steps.csv"}) {
       fs::remove(dir / f);
@@ -511,6 +529,276 @@ CompareResult run_compare(const CompareSpec& spec, const CompareOptions& opt) {
   finish_manifest(manifest, jobs);
   manifest["runs_failed"] = result.failed;
   write_manifest(dir, manifest);
+  result.complete = true;
+  return result;
+}
+
+// ---- merge of compare shards ----------------------------------------------
+
+CompareOrigin compare_origin(const fs::path& part) {
+  std::ifstream in(part / "manifest.json");
+  nlohmann::ordered_json m =
+      in ? nlohmann::ordered_json::parse(in, nullptr, false) : nlohmann::ordered_json();
+  if (m.is_discarded() || !m.is_object() || m.value("command", "") != "compare" ||
+      !m.contains("shard") || !m.contains("compare") || !m["compare"].is_object()) {
+    throw MergeError(fmt::format(
+        "{}: not a shard folder (no manifest.json of `cloudwars compare ... --shard i/n`)",
+        part.string()));
+  }
+  const auto& c = m["compare"];
+  CompareOrigin o;
+  try {
+    o.file_a = m.value("file", "");
+    o.file_b = c.value("file_b", "");
+    o.sets = c.value("set", std::vector<std::string>{});
+    o.sets_a = c.value("set_a", std::vector<std::string>{});
+    o.sets_b = c.value("set_b", std::vector<std::string>{});
+    o.replicates = c.value("replicates", std::int64_t{0});
+    o.seed = m.value("seed", std::int64_t{0});
+    o.steps = c.value("steps", false);
+  } catch (const nlohmann::json::exception&) {
+    throw MergeError(fmt::format("{}: its manifest.json is not a compare's", part.string()));
+  }
+  return o;
+}
+
+namespace {
+
+// A data cell back to the number NumberSink gave: "" is NaN, true/false are
+// 1/0, and every other number reads back exactly (shortest round-trip text).
+double cell_number(const std::string& cell, const fs::path& file) {
+  if (cell.empty()) return kNaN;
+  if (cell == "true") return 1.0;
+  if (cell == "false") return 0.0;
+  char* endp = nullptr;
+  const double v = std::strtod(cell.c_str(), &endp);
+  if (endp != cell.c_str() + cell.size()) {
+    throw MergeError(fmt::format("{}: '{}' is not a number", file.string(), cell));
+  }
+  return v;
+}
+
+// The numeric cells of a row from column `skip` on, per `numeric`.
+void numbers_of(const std::vector<std::string>& cells, std::size_t skip,
+                const std::vector<bool>& numeric, const fs::path& file, std::vector<double>& out) {
+  if (cells.size() != skip + numeric.size()) {
+    throw MergeError(fmt::format("{}: a row of {} cells where the header has {}", file.string(),
+                                 cells.size(), skip + numeric.size()));
+  }
+  for (std::size_t i = 0; i < numeric.size(); ++i) {
+    if (numeric[i]) out.push_back(cell_number(cells[skip + i], file));
+  }
+}
+
+// One data file of one part, read a run at a time: the rows of run k are
+// the lines that start with k, in order.
+class PartRows {
+ public:
+  PartRows(const fs::path& file, const std::string& header) : file_(file), in_(file) {
+    std::string line;
+    if (!in_.next(line) || line + "\n" != header) {
+      throw MergeError(fmt::format("{}: missing or other header", file.string()));
+    }
+    advance();
+  }
+  // The rows of run k (appended to `rows`, each with its '\n').
+  std::vector<std::string> take(std::int64_t k, std::string& rows) {
+    std::vector<std::string> lines;
+    while (has_ && id_ == k) {
+      rows += next_;
+      rows += '\n';
+      lines.push_back(std::move(next_));
+      advance();
+    }
+    return lines;
+  }
+  // Refuses rows left after the part's last run, or of an earlier run.
+  void finish(std::int64_t first, std::int64_t end) {
+    if (has_) {
+      throw MergeError(fmt::format("{}: a row of run {} outside its {} or out of order",
+                                   file_.string(), id_, runs_text(first, end)));
+    }
+  }
+  const fs::path& file() const { return file_; }
+
+ private:
+  void advance() {
+    has_ = in_.next(next_);
+    id_ = has_ ? leading_run_id(next_) : -1;
+  }
+  fs::path file_;
+  LineReader in_;
+  std::string next_;
+  bool has_ = false;
+  std::int64_t id_ = -1;
+};
+
+}  // namespace
+
+CompareResult merge_compare_parts(const CompareSpec& spec, const std::vector<fs::path>& dirs,
+                                  const fs::path& out) {
+  ShardRules rules;
+  rules.command = "compare";
+  rules.identity_key = "compare_identity";
+  rules.identity = compare_identity(spec);
+  rules.identity_hint = "other scenarios, --set, --set-a, --set-b, --replicates, --seed or --steps";
+  rules.inputs = compare_manifest(spec, CompareOptions{}, "", 1)["inputs"];
+  rules.inputs_hint = "scenario A or B (or a network file they read)";
+  const std::vector<ShardPart> parts = check_shard_parts(dirs, rules, out);
+  for (const ShardPart& p : parts) {
+    const RunRange r = shard_range(spec.replicates, {p.index, p.count});
+    if (2 * r.first != p.first || 2 * r.end != p.end) {
+      throw MergeError(
+          fmt::format("{}: its manifest's shard does not fit the compare", p.dir.string()));
+    }
+  }
+  fs::create_directories(out);
+  // Everything is written into a staging folder and moved into place only
+  // when every part's rows passed: a refused merge leaves --out as it was.
+  const fs::path stage = out / ".merge-staging";
+  fs::remove_all(stage);
+  fs::create_directories(stage);
+  struct Cleanup {
+    fs::path dir;
+    ~Cleanup() {
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+    }
+  } cleanup{stage};
+
+  // The headers and numeric columns of run_compare's files.
+  const std::vector<std::string> runs_header =
+      header_of({"run_id", "side", "replicate", "seed", "status", "message"},
+                [&](auto&& k) { run_columns(k, spec.a, RunOutcome{}); });
+  const std::vector<std::string> providers_header = header_of(
+      {"run_id", "provider"}, [](auto&& k) { run_provider_columns(k, ProviderOutcome{}); });
+  std::vector<bool> run_numeric, provider_numeric, step_numeric;
+  run_columns(NumericSink{run_numeric}, spec.a, RunOutcome{});
+  run_provider_columns(NumericSink{provider_numeric}, ProviderOutcome{});
+  step_columns(NumericSink{step_numeric}, spec.a, StepMetrics{});
+  const std::vector<std::string> sp_header = step_providers_header();
+  const auto share_at = static_cast<std::size_t>(
+      std::find(sp_header.begin(), sp_header.end(), "compute_share") - sp_header.begin());
+
+  CsvWriter runs(stage / "runs.csv", runs_header);
+  CsvWriter providers(stage / "run_providers.csv", providers_header);
+  std::unique_ptr<CsvWriter> steps, step_providers;
+  if (spec.steps) {
+    steps = std::make_unique<CsvWriter>(stage / "steps.csv", steps_header(spec.a));
+    step_providers = std::make_unique<CsvWriter>(stage / "step_providers.csv", sp_header);
+  }
+  Stats stats(spec, common_providers(spec.a, spec.b));
+  CompareResult result;
+  result.dir = out;
+  result.runs = 2 * spec.replicates;
+  result.end_replicate = spec.replicates;
+  CompareRun pending_a;
+  std::string rows, step_rows, sp_rows;
+  for (const ShardPart& p : parts) {
+    PartRows r_in(p.dir / "runs.csv", csv_header(runs_header));
+    PartRows p_in(p.dir / "run_providers.csv", csv_header(providers_header));
+    std::unique_ptr<PartRows> s_in, sp_in;
+    if (spec.steps) {
+      s_in = std::make_unique<PartRows>(p.dir / "steps.csv", csv_header(steps_header(spec.a)));
+      sp_in = std::make_unique<PartRows>(p.dir / "step_providers.csv", csv_header(sp_header));
+    }
+    for (std::int64_t k = p.first; k < p.end; ++k) {
+      CompareRun run;
+      run.run_id = k;
+      rows.clear();
+      const auto line = r_in.take(k, rows);
+      if (line.size() != 1) {
+        throw MergeError(fmt::format("{}: {} rows of run {} where one should be",
+                                     r_in.file().string(), line.size(), k));
+      }
+      runs.append_rows(rows);
+      const auto cells = split_csv_line(line[0]);
+      run.failed = cells.size() > 4 && cells[4] == "failed";
+      if (!run.failed) numbers_of(cells, 6, run_numeric, r_in.file(), run.outcomes);
+      rows.clear();
+      for (const auto& l : p_in.take(k, rows)) {
+        if (run.failed) continue;
+        run.provider_outcomes.emplace_back();
+        numbers_of(split_csv_line(l), 2, provider_numeric, p_in.file(),
+                   run.provider_outcomes.back());
+      }
+      providers.append_rows(rows);
+      if (spec.steps) {
+        step_rows.clear();
+        sp_rows.clear();
+        std::map<std::string, std::size_t> step_index;
+        for (const auto& l : s_in->take(k, step_rows)) {
+          const auto c = split_csv_line(l);
+          if (c.size() > 1) step_index[c[1]] = run.series.size();
+          run.series.emplace_back();
+          numbers_of(c, 3, step_numeric, s_in->file(), run.series.back());
+        }
+        for (const auto& l : sp_in->take(k, sp_rows)) {
+          const auto c = split_csv_line(l);
+          const auto at = c.size() > 1 ? step_index.find(c[1]) : step_index.end();
+          if (c.size() != sp_header.size() || at == step_index.end()) {
+            throw MergeError(fmt::format("{}: a row of run {} that does not fit its steps",
+                                         sp_in->file().string(), k));
+          }
+          run.series[at->second].push_back(cell_number(c[share_at], sp_in->file()));
+        }
+        steps->append_rows(step_rows);
+        step_providers->append_rows(sp_rows);
+      }
+      const std::size_t providers_of_side = (k % 2 == 0 ? spec.a : spec.b).providers.size();
+      if (!run.failed && run.provider_outcomes.size() != providers_of_side) {
+        throw MergeError(fmt::format("{}: run {} has {} provider rows, its scenario {}",
+                                     p_in.file().string(), k, run.provider_outcomes.size(),
+                                     providers_of_side));
+      }
+      if (run.failed) ++result.failed;
+      if (k % 2 == 0) {
+        pending_a = std::move(run);
+      } else {
+        stats.add(pending_a, run);
+      }
+    }
+    r_in.finish(p.first, p.end);
+    p_in.finish(p.first, p.end);
+    if (spec.steps) {
+      s_in->finish(p.first, p.end);
+      sp_in->finish(p.first, p.end);
+    }
+  }
+  runs.commit();
+  providers.commit();
+  result.rows = stats.rows();
+  {
+    CsvWriter w(stage / "compare.csv", compare_header());
+    for (const auto& r : result.rows) write_row(w, r);
+    w.commit();
+  }
+  std::vector<std::string> files = {"runs.csv", "run_providers.csv", "compare.csv"};
+  if (spec.steps) {
+    steps->commit();
+    step_providers->commit();
+    stats.write_steps(stage / "compare_steps.csv", parse_year_month(spec.a.start).value_or(0));
+    files.insert(files.end(), {"steps.csv", "step_providers.csv", "compare_steps.csv"});
+  }
+  // Into place: the manifest last, so the folder says complete only when it is.
+  fs::remove(out / "manifest.json");
+  for (const char* f : {"steps.csv", "step_providers.csv", "compare_steps.csv"}) {
+    fs::remove(out / f);
+  }
+  for (const auto& f : files) fs::rename(stage / f, out / f);
+  const ShardPart& ref = parts.front();
+  std::string started = ref.manifest.value("started", "");
+  int jobs = 0;
+  for (const ShardPart& p : parts) {
+    started = std::min(started, p.manifest.value("started", started));
+    jobs = std::max(jobs, p.manifest.value("jobs", 1));
+  }
+  CompareOptions opt;
+  opt.program = ref.manifest["program"];
+  nlohmann::ordered_json manifest = compare_manifest(spec, opt, started, jobs);
+  finish_manifest(manifest, jobs);
+  manifest["runs_failed"] = result.failed;
+  write_manifest(out, manifest);
   result.complete = true;
   return result;
 }

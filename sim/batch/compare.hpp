@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "batch/cluster.hpp"
 #include "batch/progress.hpp"
 #include "core/params.hpp"
 
@@ -32,6 +33,9 @@ struct CompareOptions {
   int jobs = 0;  // 0: all cores
   ProgressMode progress = ProgressMode::none;
   nlohmann::ordered_json program;  // version, commit, build settings
+  // A shard (`compare --shard i/n`, docs/CLUSTER.md): only its replicates
+  // run; their rows are written, the statistics wait for `cloudwars merge`.
+  ShardSpec shard;
   // Runs [from, end) elsewhere (MPI, batch/mpi.hpp): each result as the bytes
   // of compare_run_bytes, handed to the sink in run order. Empty: this process.
   std::function<std::int64_t(std::int64_t, std::int64_t, const std::function<bool(std::string&&)>&)>
@@ -54,8 +58,9 @@ struct CompareRow {
 struct CompareResult {
   std::filesystem::path dir;
   std::int64_t runs = 0, failed = 0;
-  bool complete = false;  // false: interrupted, nothing written
-  std::vector<CompareRow> rows;
+  bool complete = false;                                // false: interrupted, nothing written
+  std::vector<CompareRow> rows;                         // empty for a shard
+  std::int64_t first_replicate = 0, end_replicate = 0;  // the replicates run
 };
 
 // The seed of replicate r (the same for A and B): run_seed of the sweep's
@@ -66,7 +71,29 @@ CompareResult run_compare(const CompareSpec& spec, const CompareOptions& options
 
 // Run k of a compare (replicate k / 2, side k % 2) as bytes, for `remote`.
 std::string compare_run_bytes(const CompareSpec& spec, std::int64_t k);
-// What every MPI rank must agree on: SHA-256 of both scenarios and the options.
+// What every MPI rank must agree on, and what the shards of one compare
+// share: SHA-256 of both scenarios and the options.
 std::string compare_identity(const CompareSpec& spec);
+
+// The options a compare shard was made with, from its manifest.json (for
+// `cloudwars merge` to make the CompareSpec again); MergeError when `part`
+// is no compare shard.
+struct CompareOrigin {
+  std::filesystem::path file_a, file_b;
+  std::vector<std::string> sets, sets_a, sets_b;
+  std::int64_t replicates = 0, seed = 0;
+  bool steps = false;
+};
+CompareOrigin compare_origin(const std::filesystem::path& part);
+
+// `cloudwars merge` of the shards of one compare: checks them
+// (check_shard_parts) and writes into `out` the files the unsharded compare
+// writes, byte for byte but for the manifest's times, host and jobs: the
+// parts' rows in run order, and compare.csv (and compare_steps.csv)
+// computed from those rows, whose numbers are the runs' doubles exactly
+// (shortest round-trip text). Throws MergeError.
+CompareResult merge_compare_parts(const CompareSpec& spec,
+                                  const std::vector<std::filesystem::path>& parts,
+                                  const std::filesystem::path& out);
 
 }  // namespace cw

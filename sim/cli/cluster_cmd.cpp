@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <cstdlib>
+#include <fstream>
 
 #include "batch/cluster.hpp"
 #include "batch/mpi.hpp"
 #include "cli/common.hpp"
+#include "cli/compare_cmd.hpp"
 #include "config/sweep_reader.hpp"
 #include "output/folder_lock.hpp"
 
@@ -15,16 +17,60 @@ namespace cw::cli {
 CLI::App* add_merge_command(CLI::App& app, MergeCliOptions& o) {
   auto* merge = app.add_subcommand(
       "merge",
-      "Merge the shard folders of a sweep (sweep --shard i/n) into the files the unsharded "
-      "sweep writes");
+      "Merge the shard folders of a sweep or a compare (--shard i/n) into the files the "
+      "unsharded sweep or compare writes");
   merge->add_option("parts", o.parts, "the shard folders, all n of them, in any order")->required();
-  merge->add_option("--out", o.out, "the merged sweep's folder")->required();
+  merge->add_option("--out", o.out, "the merged folder")->required();
   return merge;
 }
+
+namespace {
+
+// Merges the shards of a compare (the first part's manifest says compare).
+int merge_compare(const std::vector<std::filesystem::path>& parts, const std::string& out) {
+  // The compare as the shards ran it, from the first part's manifest (the
+  // merge checks the others against it).
+  const CompareOrigin origin = compare_origin(parts.front());
+  for (const auto& f : {origin.file_a, origin.file_b}) {
+    if (!std::filesystem::exists(f)) {
+      throw MergeError(fmt::format(
+          "{}: its scenario file {} is not there (run merge from the folder the shards ran in)",
+          parts.front().string(), f.string()));
+    }
+  }
+  CompareCliOptions c;
+  c.file_a = origin.file_a.string();
+  c.file_b = origin.file_b.string();
+  c.sets = origin.sets;
+  c.sets_a = origin.sets_a;
+  c.sets_b = origin.sets_b;
+  c.replicates = origin.replicates;
+  c.seed = origin.seed;
+  c.steps = origin.steps;
+  const CompareSpec spec = compare_spec_of(c);
+  std::optional<FolderLock> lock;
+  lock_results_folder(lock, out, "merge");
+  const CompareResult r = merge_compare_parts(spec, parts, out);
+  fmt::print("compare {} vs {}: {} parts merged, {} replicates\n", spec.a.name, spec.b.name,
+             parts.size(), spec.replicates);
+  if (r.failed > 0) fmt::print("{} runs failed: see status and message in runs.csv\n", r.failed);
+  fmt::print("results in {}/\n", r.dir.string());
+  return r.failed > 0 ? kExitRunsFailed : kExitOk;
+}
+
+bool is_compare_part(const std::filesystem::path& dir) {
+  std::ifstream in(dir / "manifest.json");
+  if (!in) return false;
+  const auto m = nlohmann::ordered_json::parse(in, nullptr, false);
+  return m.is_object() && m.value("command", "") == "compare";
+}
+
+}  // namespace
 
 int cmd_merge(const MergeCliOptions& o) {
   std::vector<std::filesystem::path> parts(o.parts.begin(), o.parts.end());
   try {
+    if (is_compare_part(parts.front())) return merge_compare(parts, o.out);
     // The sweep as the shards ran it: its file, --set and --replicates,
     // from the first part's manifest (the merge checks the others against it).
     const PartOrigin origin = part_origin(parts.front());

@@ -88,13 +88,16 @@ CLI::App* add_compare_command(CLI::App& app, CompareCliOptions& o) {
   c->add_option("--set", o.sets, "override a parameter in A and B: path=value (repeatable)");
   c->add_option("--set-a", o.sets_a, "override a parameter in A only (repeatable)");
   c->add_option("--set-b", o.sets_b, "override a parameter in B only (repeatable)");
+  c->add_option("--shard", o.shard,
+                "run only part i of n of the replicates (i/n), into its own --out; `cloudwars "
+                "merge` joins the parts (docs/CLUSTER.md)");
   c->add_flag("--steps", o.steps,
               "also the difference per step (compare_steps.csv) and every run's steps");
   add_progress_option(*c, o.progress);
   return c;
 }
 
-int cmd_compare(const CompareCliOptions& o) {
+CompareSpec compare_spec_of(const CompareCliOptions& o) {
   if (o.file_b.empty() && o.sets_b.empty()) {
     throw UsageError(
         "compare needs scenario B, or --set-b PATH=VALUE to make B from A (compare A.yaml "
@@ -150,13 +153,28 @@ int cmd_compare(const CompareCliOptions& o) {
   spec.replicates = o.replicates;
   spec.seed = o.seed;
   spec.steps = o.steps;
+  return spec;
+}
 
+int cmd_compare(const CompareCliOptions& o) {
+  const CompareSpec spec = compare_spec_of(o);
   CompareOptions opt;
   opt.out =
       o.out.empty() ? fmt::format("results/compare-{}-vs-{}", spec.a.name, spec.b.name) : o.out;
   opt.jobs = o.jobs;
   opt.progress = o.progress;
   opt.program = build_json();
+  if (!o.shard.empty()) {
+    try {
+      opt.shard = parse_shard(o.shard);
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(e.what());
+    }
+    if (opt.shard.count > spec.replicates) {
+      throw UsageError(fmt::format("--shard {}: more shards than the compare's {} replicates",
+                                   o.shard, spec.replicates));
+    }
+  }
   // Up to `jobs` runs at once, of either side (exit 3 with an estimate).
   const int copies = static_cast<int>(std::min<std::int64_t>(
       o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
@@ -173,7 +191,15 @@ int cmd_compare(const CompareCliOptions& o) {
     fmt::print("compare interrupted; nothing written\n");
     return kExitInterrupted;
   }
-  print_table(spec, r);
+  if (opt.shard.sharded()) {
+    fmt::print(
+        "shard {}/{}: replicates {}-{} of {} ({} runs); the statistics come with `cloudwars "
+        "merge` of all {} shards\n",
+        opt.shard.index, opt.shard.count, r.first_replicate, r.end_replicate - 1, spec.replicates,
+        r.runs, opt.shard.count);
+  } else {
+    print_table(spec, r);
+  }
   if (r.failed > 0) {
     fmt::print("{} runs failed: see status and message in runs.csv\n", r.failed);
   }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "batch/compare.hpp"
 #include "batch/progress.hpp"
 
 namespace cw::cli {
@@ -20,6 +21,7 @@ struct CompareCliOptions {
   std::string out;
   bool steps = false;
   ProgressMode progress = ProgressMode::automatic;
+  std::string shard;  // i/n (docs/CLUSTER.md); empty: the whole compare
 };
 
 // Adds the subcommand and its options to `app`.
@@ -27,6 +29,10 @@ CLI::App* add_compare_command(CLI::App& app, CompareCliOptions& o);
 
 // The --progress option (auto, plain, json, none), for sweep and compare.
 void add_progress_option(CLI::App& sub, ProgressMode& mode);
+
+// The compare the options describe: both scenarios loaded, the overrides
+// applied, the outcomes and graph settings checked (ConfigError, UsageError).
+CompareSpec compare_spec_of(const CompareCliOptions& o);
 
 int cmd_compare(const CompareCliOptions& o);
 
