@@ -12,12 +12,6 @@ std::string State::lab_name(std::size_t slot) const {
   return fmt::format("lab-{}", lab);
 }
 
-std::int64_t State::slot_of(std::uint64_t lab_id) const {
-  const auto it = std::lower_bound(labs.id.begin(), labs.id.end(), lab_id);
-  if (it == labs.id.end() || *it != lab_id) return -1;
-  return it - labs.id.begin();
-}
-
 std::int64_t State::slot_of_named(const std::string& name) const {
   for (const auto& [lab_id, lab_name] : lab_names) {
     if (lab_name == name) return slot_of(lab_id);

@@ -337,6 +337,10 @@ struct State {
   std::size_t stride = 8;        // length of an allocation row: P + 1 rounded up to even
   std::size_t pstride = 6;       // length of the other rows: P rounded up to even
   std::uint64_t next_lab_id = 0;
+  // slot_by_id[id]: the slot of the lab with that id, -1 once it left (ids
+  // are handed out in order, so this is a dense index; kept by the
+  // population rule as labs arrive and leave).
+  std::vector<std::int32_t> slot_by_id;
   LabState labs;
   ProviderState providers;
   Csr influence;  // the influence graph (usage: x; investment: deals)
@@ -355,7 +359,9 @@ struct State {
 
   std::string lab_name(std::size_t slot) const;
   // Slot of the lab with this id, or -1 (labs are kept in id order).
-  std::int64_t slot_of(std::uint64_t lab_id) const;
+  std::int64_t slot_of(std::uint64_t lab_id) const {
+    return lab_id < slot_by_id.size() ? slot_by_id[lab_id] : -1;
+  }
   // Slot of the named lab `name`, or -1 when it is not in the market.
   std::int64_t slot_of_named(const std::string& name) const;
 };

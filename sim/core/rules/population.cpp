@@ -41,6 +41,8 @@ std::size_t append_lab(const Scenario& s, State& st, std::size_t tier) {
   L.exclusive_until.push_back(-1);
   L.reevaluate.push_back(0);
   const std::size_t slot = L.n++;
+  st.slot_by_id.resize(lab_id + 1, -1);
+  st.slot_by_id[lab_id] = static_cast<std::int32_t>(slot);
   L.spend.push_back(0);
   for (Rows* rows : {&L.affinity, &L.x, &L.lock, &L.opinion, &L.credit}) {
     if (rows->allocated()) grow_rows(*rows, L.n);
@@ -132,8 +134,10 @@ void remove_labs(State& st, const std::vector<std::uint8_t>& keep) {
       std::erase_if(st.deals, [gone](const Deal& d) { return d.lab == gone; });
       std::erase_if(st.contracts, [gone](const Contract& k) { return k.lab == gone; });
       st.lab_names.erase(gone);
+      st.slot_by_id[gone] = -1;
       continue;
     }
+    st.slot_by_id[L.id[l]] = static_cast<std::int32_t>(out);
     if (out != l) {
       L.for_each_array([&](auto& v) { copy_slot(v, out, l); },
                        [&](Rows& r) {
