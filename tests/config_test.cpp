@@ -180,6 +180,10 @@ TEST(ConfigSuggest, NearestFollowsTheDocumentedRule) {
   EXPECT_EQ(cw::nearest("aws", {"AWS", "Azure"}), "AWS");
   EXPECT_EQ(cw::nearest("b", {"A", "B"}), "B");
   EXPECT_EQ(cw::nearest("c", {"A", "B"}), "");
+  // Long words: a prefix is still found; a long garbled value (a fuzzer's
+  // multi-line `set` path) is far from every short key.
+  EXPECT_EQ(cw::nearest("steps" + std::string(5000, 'x'), keys), "steps");
+  EXPECT_EQ(cw::nearest(std::string(5000, 'q') + "steps", keys), "");
 }
 
 // ---------------------------------------------------------------------------

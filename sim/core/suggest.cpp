@@ -38,9 +38,14 @@ std::string nearest(const std::string& word, const std::vector<std::string>& can
   const std::string w = lower(word);
   for (const auto& candidate : candidates) {
     const std::string c = lower(candidate);
-    std::size_t d = edit_distance(w, c);
     const bool prefix = w.size() >= 3 && (c.rfind(w, 0) == 0 || w.rfind(c, 0) == 0);
-    if (prefix) d = std::min<std::size_t>(d, 1);
+    // The distance is at least the difference in length: a candidate that
+    // far away cannot qualify, so its distance (|w| x |c| work: a long
+    // garbled value against every parameter path) is not computed.
+    const std::size_t gap = w.size() > c.size() ? w.size() - c.size() : c.size() - w.size();
+    if (!prefix && gap > limit) continue;
+    std::size_t d = prefix ? 1 : edit_distance(w, c);
+    if (prefix && w == c) d = 0;
     // d < |word|: a suggestion must keep something of what was typed ('C' is not 'A');
     // a word that differs only in case is always suggested.
     if (d < best_distance && ((d <= limit && d < w.size()) || prefix || d == 0)) {
