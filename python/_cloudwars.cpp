@@ -58,6 +58,9 @@ cw::Scenario load_source(const ScenarioSource& src, const char* command) {
   return cw::load_scenario_text(src.text.value_or(""), src.label);
 }
 
+// The name a scenario goes by in messages: its file, or the text's label.
+std::string start_label(const ScenarioSource& src) { return src.file ? *src.file : src.label; }
+
 // The manifest's `inputs` hash files; text has no file: its entry is dropped.
 void drop_text_inputs(const fs::path& dir, const std::vector<std::string>& labels) {
   const fs::path path = dir / "manifest.json";
@@ -73,6 +76,7 @@ py::dict run_into(const std::string& dir, const ScenarioSource& src,
                   const std::vector<std::string>& sets) {
   cw::Scenario s = load_source(src, "run");
   cw::cli::apply_overrides(s, {{"set", &sets}});
+  cw::check_run_fits(s, start_label(src));  // ConfigError with an estimate, not bad_alloc
   {
     py::gil_scoped_release release;
     note_gil();
@@ -187,15 +191,16 @@ py::dict compare_into(const std::string& dir, const ScenarioSource& a,
   {
     std::optional<cw::FolderLock> lock;
     cw::cli::lock_results_folder(lock, dir, "compare");
+    cw::check_compare_folder(dir, cw::ShardSpec{});
     py::gil_scoped_release release;
     note_gil();
     r = cw::run_compare(spec, opt);
-  }
-  if (r.complete) {
-    std::vector<std::string> labels;
-    if (!a.file) labels.push_back(a.label);
-    if (!src_b.file) labels.push_back(src_b.label);
-    if (!labels.empty()) drop_text_inputs(dir, labels);
+    if (r.complete) {
+      std::vector<std::string> labels;
+      if (!a.file) labels.push_back(a.label);
+      if (!src_b.file) labels.push_back(src_b.label);
+      if (!labels.empty()) drop_text_inputs(dir, labels);
+    }
   }
   py::dict out;
   out["name_a"] = spec.a.name;

@@ -19,6 +19,7 @@
 
 #include "batch/runner.hpp"
 #include "cli_helpers.hpp"
+#include "output/csv.hpp"
 
 namespace {
 
@@ -312,14 +313,26 @@ TEST(CompareShard, MergedShardsAreTheUnshardedCompareByteForByte) {
                              parts[0].string() + " --out " + merged.string());
   ASSERT_EQ(r.status, 0) << r.out << r.err;
   expect_same_folder(whole, merged);
-  // A shard into the folder of a whole compare leaves no statistics of the
-  // whole behind (a folder is never mixed).
-  const fs::path reused = fresh("compare-reused");
-  fs::copy(whole, reused);
-  ASSERT_EQ(cloudwars(kCompare + " --shard 1/3 --out " + reused.string()).status, 0);
-  EXPECT_FALSE(fs::exists(reused / "compare.csv"));
-  EXPECT_FALSE(fs::exists(reused / "compare_steps.csv"));
-  EXPECT_EQ(read_all(reused / "runs.csv"), read_all(parts[0] / "runs.csv"));
+  // One folder per shard, as for sweeps: a shard into a whole compare's
+  // folder or another shard's, and a whole compare into a shard's, are
+  // refused and leave the folder as it was.
+  Result refused = cloudwars(kCompare + " --shard 1/3 --out " + whole.string());
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_NE(refused.err.find("holds a whole compare, not shard 1/3"), std::string::npos)
+      << refused.err;
+  refused = cloudwars(kCompare + " --shard 2/3 --out " + parts[0].string());
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_NE(refused.err.find("holds shard 1/3 of a compare, not shard 2/3"), std::string::npos)
+      << refused.err;
+  refused = cloudwars(kCompare + " --out " + parts[0].string());
+  EXPECT_EQ(refused.status, 2);
+  EXPECT_NE(refused.err.find("holds shard 1/3 of a compare, not a whole compare"),
+            std::string::npos)
+      << refused.err;
+  expect_same_folder(whole, merged);
+  EXPECT_FALSE(fs::exists(parts[0] / "compare.csv"));
+  // The same shard again replaces its own folder.
+  EXPECT_EQ(cloudwars(kCompare + " --shard 1/3 --out " + parts[0].string()).status, 0);
 }
 
 // Compare parts that do not make one complete compare: exit 2, the part
@@ -347,6 +360,32 @@ TEST(CompareShard, MergeRefusesPartsOfOtherJobsMissingOrTwice) {
   refuse({sweep, p1}, "a shard of a compare, not of a sweep");
   refuse({p1}, "shard 2/2 missing");
   refuse({p1, p2, p2}, "shard 2/2 given twice");
+  // A part whose step rows were cut (the statistics would index past them).
+  const fs::path cut = fresh("compare-refuse-cut");
+  fs::copy(p1, cut);
+  for (const char* file : {"steps.csv", "step_providers.csv"}) {
+    // Run 0's rows from step 6 on: gone.
+    std::istringstream in(read_all(cut / file));
+    std::string line, kept;
+    while (std::getline(in, line)) {
+      const auto cells = cw::split_csv_line(line);
+      if (cells[0] == "0" && std::stoi(cells[1]) >= 6) continue;
+      kept += line + "\n";
+    }
+    std::ofstream(cut / file, std::ios::binary) << kept;
+  }
+  refuse({cut, p2}, "step rows");
+  // A manifest edited by hand (a field of another type): named, not a crash.
+  const fs::path edited = fresh("compare-refuse-edited");
+  fs::copy(p2, edited);
+  {
+    std::string m = read_all(edited / "manifest.json");
+    const auto at = m.find("\"jobs\": ");
+    ASSERT_NE(at, std::string::npos);
+    m.replace(at, 8, "\"jobs\": \"x\", \"was\": ");
+    std::ofstream(edited / "manifest.json") << m;
+  }
+  refuse({p1, edited}, "its manifest.json is not a shard's");
   const Result r = cloudwars(kCompare + " --shard 8/8 --out " + fresh("x").string());
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("more shards than the compare's 7 replicates"), std::string::npos) << r.err;

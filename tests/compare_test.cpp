@@ -93,6 +93,28 @@ TEST(Compare, AAgainstItselfGivesExactlyZero) {
   EXPECT_NE(r.out.find("0 [0, 0]"), std::string::npos) << r.out;
 }
 
+// Outcomes whose variance overflows a double (demand growing 8x a step for
+// 82 steps in B): the statistics are written with the Welch interval empty
+// where its degrees of freedom cannot be computed, instead of the whole
+// compare failing (it threw "Degrees of freedom argument is -nan").
+TEST(Compare, OverflowingVariancesLeaveAnIntervalEmptyNotTheCompareFailed) {
+  const fs::path out = fresh("overflow");
+  const CliResult r = run_cli("compare " + kBase +
+                              " -r 6 --set-b labs.tiers[t].growth=8 --set-b "
+                              "labs.tiers[t].volatility=3 --set-b steps=82 --progress none --out " +
+                              out.string());
+  ASSERT_TRUE(r.status == 0 || r.status == 4) << r.err;
+  ASSERT_TRUE(fs::exists(out / "compare.csv"));
+  int empty_welch = 0;
+  for (const auto& row : rows_of(out / "compare.csv")) {
+    if (row.at("n") != "0" && row.at("n") != "1" && row.at("sd_b") == "inf") {
+      EXPECT_EQ(row.at("unpaired_lo"), "") << row.at("outcome");
+      ++empty_welch;
+    }
+  }
+  EXPECT_GT(empty_welch, 0) << "no outcome overflowed: the test no longer tests the case";
+}
+
 TEST(Compare, BadUseIsRefusedWithAClearMessage) {
   const fs::path out = fresh("bad");
   CliResult r = run_cli("compare " + kBase + " --out " + out.string());

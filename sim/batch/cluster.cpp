@@ -232,6 +232,16 @@ std::string runs_text(std::int64_t first, std::int64_t end) {
                           : fmt::format("runs {}-{}", first, end - 1);
 }
 
+namespace {
+
+// A manifest's text field, "" when it is missing or not text.
+std::string text_field(const Json& m, const std::string& key) {
+  const auto it = m.find(key);
+  return it != m.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+}  // namespace
+
 std::vector<ShardPart> check_shard_parts(const std::vector<fs::path>& dirs, const ShardRules& rules,
                                          const fs::path& out) {
   if (dirs.empty()) throw MergeError("no parts to merge");
@@ -244,35 +254,50 @@ std::vector<ShardPart> check_shard_parts(const std::vector<fs::path>& dirs, cons
           fmt::format("{}: not a shard folder (no manifest.json of `cloudwars {} ... --shard i/n`)",
                       d.string(), what));
     }
-    if (m->value("command", "") != what) {
+    if (!m->contains("command") || (*m)["command"] != what) {
       throw MergeError(
           fmt::format("{}: a shard of a {}, not of a {} like {}; merge only the "
                       "shards of one {}",
-                      d.string(), m->value("command", "?"), what, dirs.front().string(), what));
+                      d.string(), text_field(*m, "command"), what, dirs.front().string(), what));
     }
     ShardPart p;
     p.dir = d;
     p.manifest = *m;
-    const Json& s = p.manifest["shard"];
-    p.index = s.value("index", std::int64_t{0});
-    p.count = s.value("count", std::int64_t{0});
-    p.first = s.value("first_run", std::int64_t{0});
-    p.end = s.value("end_run", std::int64_t{0});
+    // Every field the merge reads, of the type it reads: a manifest edited
+    // by hand is refused here, naming the part, before anything is written.
+    try {
+      const Json& s = p.manifest.at("shard");
+      p.index = s.at("index").get<std::int64_t>();
+      p.count = s.at("count").get<std::int64_t>();
+      p.first = s.at("first_run").get<std::int64_t>();
+      p.end = s.at("end_run").get<std::int64_t>();
+      (void)p.manifest.value(rules.identity_key, std::string());
+      (void)p.manifest.value("status", std::string());
+      (void)p.manifest.value("started", std::string());
+      (void)p.manifest.value("jobs", 1);
+      (void)p.manifest.value("program", Json::object());
+    } catch (const nlohmann::json::exception&) {
+      throw MergeError(fmt::format(
+          "{}: its manifest.json is not a shard's (a field is missing or of another type)",
+          d.string()));
+    }
     parts.push_back(std::move(p));
   }
   const ShardPart& ref = parts.front();
   for (const ShardPart& p : parts) {
-    if (p.manifest.value(rules.identity_key, "") != rules.identity) {
-      throw MergeError(fmt::format(
-          "{}: a shard of a different {} than {} ({} identity differs: {}); merge only the "
-          "shards of one {}",
-          p.dir.string(), what, ref.dir.string(), what, rules.identity_hint, what));
-    }
+    // Inputs first: an edited scenario changes the identity too, and the
+    // hashes say which files changed.
     if (p.manifest.value("inputs", Json::object()) != rules.inputs) {
       throw MergeError(fmt::format(
           "{}: its input files' hashes (manifest.json \"inputs\") differ from the files now: "
           "{} changed since the shard ran",
           p.dir.string(), rules.inputs_hint));
+    }
+    if (p.manifest.value(rules.identity_key, "") != rules.identity) {
+      throw MergeError(fmt::format(
+          "{}: a shard of a different {} than {} ({} identity differs: {}); merge only the "
+          "shards of one {}",
+          p.dir.string(), what, ref.dir.string(), what, rules.identity_hint, what));
     }
     if (p.manifest.value("program", Json::object()) != ref.manifest.value("program", Json())) {
       const Json& a = ref.manifest["program"];
@@ -328,7 +353,7 @@ std::vector<ShardPart> check_shard_parts(const std::vector<fs::path>& dirs, cons
   }
   // The output folder: new, or an earlier merge of this job (replaced).
   if (const auto m = read_manifest(out)) {
-    if (m->contains("shard") || m->value(rules.identity_key, "") != rules.identity) {
+    if (m->contains("shard") || text_field(*m, rules.identity_key) != rules.identity) {
       throw MergeError(
           fmt::format("--out {} holds other results (another {} or a shard); choose a new folder",
                       out.string(), what));

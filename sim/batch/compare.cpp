@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "batch/pipeline.hpp"
+#include "batch/runner.hpp"
 #include "core/engine.hpp"
 #include "output/columns.hpp"
 #include "output/csv.hpp"
@@ -167,7 +168,10 @@ struct PairAcc {
   }
 };
 
+// NaN for a degrees-of-freedom value that is not a positive finite number
+// (variances that overflow): no interval rather than a boost exception.
 double t975(double df) {
+  if (!std::isfinite(df) || !(df > 0)) return kNaN;
   const boost::math::students_t t(df);
   return boost::math::quantile(t, 0.975);
 }
@@ -197,12 +201,21 @@ CompareRow row_of(std::string outcome, std::string provider, const PairAcc& a) {
   r.diff_lo = r.diff - half;
   r.diff_hi = r.diff + half;
   if (va + vb > 0) {
-    // Welch: the same difference of means, as if A and B were independent.
-    const double df = (n - 1) * (va + vb) * (va + vb) / (va * va + vb * vb);
-    const double uhalf = t975(df) * std::sqrt((va + vb) / n);
-    r.unpaired_lo = r.diff - uhalf;
-    r.unpaired_hi = r.diff + uhalf;
-    r.variance_reduction = 1 - vd / (va + vb);
+    // Welch: the same difference of means, as if A and B were independent;
+    // df = (n - 1) (va + vb)^2 / (va^2 + vb^2); when the squares overflow,
+    // the same with the ratios taken first (empty when that fails too).
+    const double sum = va + vb;
+    double df = (n - 1) * sum * sum / (va * va + vb * vb);
+    if (!std::isfinite(df)) {
+      const double fa = va / sum, fb = vb / sum;
+      df = (n - 1) / (fa * fa + fb * fb);
+    }
+    const double uhalf = t975(df) * std::sqrt(sum / n);
+    if (std::isfinite(uhalf)) {
+      r.unpaired_lo = r.diff - uhalf;
+      r.unpaired_hi = r.diff + uhalf;
+    }
+    r.variance_reduction = 1 - vd / sum;
   } else {
     r.unpaired_lo = r.unpaired_hi = r.diff;
   }
@@ -501,6 +514,9 @@ CompareResult run_compare(const CompareSpec& spec, const CompareOptions& opt) {
   progress.finish(done);
   if (done < result.runs) return result;  // interrupted: the writers discard their files
 
+  // A folder that held an earlier compare says nothing complete while the
+  // new files replace the old (the manifest comes last).
+  fs::remove(dir / "manifest.json");
   runs.commit();
   providers.commit();
   if (spec.steps) {
@@ -535,11 +551,37 @@ CompareResult run_compare(const CompareSpec& spec, const CompareOptions& opt) {
 
 // ---- merge of compare shards ----------------------------------------------
 
+void check_compare_folder(const fs::path& dir, const ShardSpec& shard) {
+  std::ifstream in(dir / "manifest.json");
+  if (!in) return;
+  const auto m = nlohmann::ordered_json::parse(in, nullptr, false);
+  if (m.is_discarded() || !m.is_object() || !m.contains("command") || m["command"] != "compare") {
+    return;  // not a compare's folder: a compare replaces it as before
+  }
+  std::string held;
+  if (m.contains("shard") && m["shard"].is_object()) {
+    const auto& h = m["shard"];
+    held = fmt::format("{}/{}", h.value("index", 0), h.value("count", 0));
+  }
+  const std::string want =
+      shard.sharded() ? fmt::format("{}/{}", shard.index, shard.count) : std::string();
+  if (held == want) return;
+  if (want.empty()) {
+    throw SweepFolderError(fmt::format(
+        "{} holds shard {} of a compare, not a whole compare; merge the shards with `cloudwars "
+        "merge` into another folder, or choose another --out",
+        dir.string(), held));
+  }
+  throw SweepFolderError(fmt::format(
+      "{} holds {}, not shard {}; give each shard its own --out", dir.string(),
+      held.empty() ? std::string("a whole compare") : "shard " + held + " of a compare", want));
+}
+
 CompareOrigin compare_origin(const fs::path& part) {
   std::ifstream in(part / "manifest.json");
   nlohmann::ordered_json m =
       in ? nlohmann::ordered_json::parse(in, nullptr, false) : nlohmann::ordered_json();
-  if (m.is_discarded() || !m.is_object() || m.value("command", "") != "compare" ||
+  if (m.is_discarded() || !m.is_object() || !m.contains("command") || m["command"] != "compare" ||
       !m.contains("shard") || !m.contains("compare") || !m["compare"].is_object()) {
     throw MergeError(fmt::format(
         "{}: not a shard folder (no manifest.json of `cloudwars compare ... --shard i/n`)",
@@ -745,11 +787,30 @@ CompareResult merge_compare_parts(const CompareSpec& spec, const std::vector<fs:
         steps->append_rows(step_rows);
         step_providers->append_rows(sp_rows);
       }
-      const std::size_t providers_of_side = (k % 2 == 0 ? spec.a : spec.b).providers.size();
+      // What the statistics will index: every provider's row, and with
+      // --steps every step with its numbers and each provider's share.
+      const Scenario& side = k % 2 == 0 ? spec.a : spec.b;
+      const std::size_t providers_of_side = side.providers.size();
       if (!run.failed && run.provider_outcomes.size() != providers_of_side) {
-        throw MergeError(fmt::format("{}: run {} has {} provider rows, its scenario {}",
-                                     p_in.file().string(), k, run.provider_outcomes.size(),
-                                     providers_of_side));
+        throw MergeError(
+            fmt::format("{}: run {} has {} provider rows; its scenario has {} providers",
+                        p_in.file().string(), k, run.provider_outcomes.size(), providers_of_side));
+      }
+      if (spec.steps) {
+        const auto want_steps = static_cast<std::size_t>(run.failed ? 0 : side.steps);
+        if (run.series.size() != want_steps) {
+          throw MergeError(fmt::format("{}: run {} has {} step rows, not {}", s_in->file().string(),
+                                       k, run.series.size(), want_steps));
+        }
+        const auto width =
+            static_cast<std::size_t>(std::count(step_numeric.begin(), step_numeric.end(), true)) +
+            providers_of_side;
+        for (const auto& row : run.series) {
+          if (row.size() != width) {
+            throw MergeError(
+                fmt::format("{}: run {} lacks provider rows of a step", sp_in->file().string(), k));
+          }
+        }
       }
       if (run.failed) ++result.failed;
       if (k % 2 == 0) {

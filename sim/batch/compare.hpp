@@ -75,6 +75,11 @@ std::string compare_run_bytes(const CompareSpec& spec, std::int64_t k);
 // share: SHA-256 of both scenarios and the options.
 std::string compare_identity(const CompareSpec& spec);
 
+// Refuses (SweepFolderError, exit 2) a folder whose manifest says it holds
+// another shard of a compare, or a whole compare when a shard is asked for,
+// or a shard when the whole compare is: one folder per shard, as for sweeps.
+void check_compare_folder(const std::filesystem::path& dir, const ShardSpec& shard);
+
 // The options a compare shard was made with, from its manifest.json (for
 // `cloudwars merge` to make the CompareSpec again); MergeError when `part`
 // is no compare shard.

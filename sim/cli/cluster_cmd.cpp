@@ -62,7 +62,7 @@ bool is_compare_part(const std::filesystem::path& dir) {
   std::ifstream in(dir / "manifest.json");
   if (!in) return false;
   const auto m = nlohmann::ordered_json::parse(in, nullptr, false);
-  return m.is_object() && m.value("command", "") == "compare";
+  return m.is_object() && m.contains("command") && m["command"] == "compare";
 }
 
 }  // namespace

@@ -176,13 +176,14 @@ int cmd_compare(const CompareCliOptions& o) {
     }
   }
   // Up to `jobs` runs at once, of either side (exit 3 with an estimate).
+  const RunRange shard_replicates = shard_range(spec.replicates, opt.shard);
   const int copies = static_cast<int>(std::min<std::int64_t>(
-      o.jobs > 0 ? o.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())),
-      2 * spec.replicates));
+      o.jobs > 0 ? o.jobs : default_jobs(), 2 * (shard_replicates.end - shard_replicates.first)));
   check_run_fits(spec.a, spec.file_a.string(), copies);
   check_run_fits(spec.b, spec.file_b.string(), copies);
   std::optional<FolderLock> lock;
   lock_results_folder(lock, opt.out, "compare");
+  check_compare_folder(opt.out, opt.shard);
   // Under mpirun: the runs spread over the ranks (docs/CLUSTER.md).
   const std::optional<CompareResult> ranked = run_compare_on_ranks(spec, opt);
   if (!ranked) return kExitOk;  // an MPI worker rank

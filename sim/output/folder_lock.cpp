@@ -65,10 +65,12 @@ FolderLock::FolderLock(const fs::path& dir, const std::string& command) {
     ::close(fd_);
     fd_ = -1;
     if (err == EWOULDBLOCK) {
-      throw FolderBusy(fmt::format(
-          "{} is in use by another cloudwars command{}; wait for it to finish, or choose "
-          "another folder with --out",
-          dir.string(), who.empty() ? std::string() : " (" + who + ")"));
+      // sobol and morris read the folder they are given: no other to choose.
+      const bool reads = command == "sobol" || command == "morris";
+      throw FolderBusy(
+          fmt::format("{} is in use by another cloudwars command{}; wait for it to finish{}",
+                      dir.string(), who.empty() ? std::string() : " (" + who + ")",
+                      reads ? "" : ", or choose another folder with --out"));
     }
     throw std::runtime_error(fmt::format("cannot lock {}: {}", lock.string(), std::strerror(err)));
   }
