@@ -461,9 +461,7 @@ void check_no_graphs(const Sweep& sw, const std::string& name, const MarkMap& ma
   throw ConfigError(std::move(all));
 }
 
-}  // namespace
-
-Sweep load_sweep(const fs::path& file, const SweepOverrides& overrides) {
+Sweep load_sweep_once(const fs::path& file, const SweepOverrides& overrides) {
   const std::string name = file.string();
   Sweep sw;
   MarkMap marks;
@@ -505,6 +503,14 @@ Sweep load_sweep(const fs::path& file, const SweepOverrides& overrides) {
   }
   sw.order = point_order(sw.design);
   return sw;
+}
+
+}  // namespace
+
+// Problems of a sweep (or its base) read by libyaml are reported from
+// yaml-cpp's reading (config/yaml_reader.hpp).
+Sweep load_sweep(const fs::path& file, const SweepOverrides& overrides) {
+  return reread_on_problems([&] { return load_sweep_once(file, overrides); });
 }
 
 }  // namespace cw

@@ -434,6 +434,14 @@ class FirstMark final : public YAML::EventHandler {
 
 }  // namespace
 
+namespace {
+thread_local bool t_exact_yaml = false;
+}  // namespace
+
+bool exact_yaml_only() { return t_exact_yaml; }
+ExactYaml::ExactYaml() : was_(t_exact_yaml) { t_exact_yaml = true; }
+ExactYaml::~ExactYaml() { t_exact_yaml = was_; }
+
 bool parse_yaml_text(const std::string& text, const std::string& name, YamlDocument& doc,
                      std::vector<Diagnostic>& out) {
   // Bytes the YAML parser would drop or pass on silently: a NUL ends a
@@ -449,6 +457,7 @@ bool parse_yaml_text(const std::string& text, const std::string& name, YamlDocum
                    fmt::format("byte 0x{:02x}", static_cast<unsigned char>(text[*bad]))});
     return false;
   }
+  if (!t_exact_yaml && read_plain_document(text, doc)) return true;
   // One parser reads the document and then looks for a second one.
   std::istringstream stream(text);
   YAML::Parser parser(stream);
@@ -524,7 +533,7 @@ bool parse_yaml_file(const std::filesystem::path& file, std::shared_ptr<const Ya
     std::shared_ptr<const YamlDocument> doc;
   };
   thread_local LastParsed last;
-  if (last.doc && last.name == name && last.text == text) {
+  if (last.doc && last.name == name && last.text == text && !(t_exact_yaml && last.doc->fast())) {
     doc = last.doc;
     return true;
   }
@@ -657,17 +666,21 @@ void load_network_file(Scenario& s) {
 }
 
 Scenario load_scenario(const std::filesystem::path& file) {
-  std::vector<Diagnostic> problems;
-  std::shared_ptr<const YamlDocument> doc;
-  if (!parse_yaml_file(file, doc, problems)) throw ConfigError(std::move(problems));
-  return finish_scenario(doc->root(), file.string(), file.parent_path());
+  return reread_on_problems([&file] {
+    std::vector<Diagnostic> problems;
+    std::shared_ptr<const YamlDocument> doc;
+    if (!parse_yaml_file(file, doc, problems)) throw ConfigError(std::move(problems));
+    return finish_scenario(doc->root(), file.string(), file.parent_path());
+  });
 }
 
 Scenario load_scenario_text(const std::string& text, const std::string& file) {
-  YamlDocument doc;
-  std::vector<Diagnostic> problems;
-  if (!parse_yaml_text(text, file, doc, problems)) throw ConfigError(std::move(problems));
-  return finish_scenario(doc.root(), file, std::filesystem::current_path());
+  return reread_on_problems([&text, &file] {
+    YamlDocument doc;
+    std::vector<Diagnostic> problems;
+    if (!parse_yaml_text(text, file, doc, problems)) throw ConfigError(std::move(problems));
+    return finish_scenario(doc.root(), file, std::filesystem::current_path());
+  });
 }
 
 }  // namespace cw

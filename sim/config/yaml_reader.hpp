@@ -46,6 +46,38 @@ bool parse_yaml_file(const std::filesystem::path& file, std::shared_ptr<const Ya
 bool parse_yaml_text(const std::string& text, const std::string& name, YamlDocument& doc,
                      std::vector<Diagnostic>& out);
 
+// Reading YAML: libyaml reads a file when it can (config/yaml_tree.hpp,
+// read_plain_document), yaml-cpp otherwise. A loader that finds problems in
+// a file libyaml read reads it again with yaml-cpp only, so that problems
+// are reported exactly as before (positions, syntax messages): the loaders
+// below go through reread_on_problems.
+bool exact_yaml_only();  // on this thread, now
+
+// While it lives, this thread reads YAML with yaml-cpp only.
+class ExactYaml {
+ public:
+  ExactYaml();
+  ~ExactYaml();
+  ExactYaml(const ExactYaml&) = delete;
+  ExactYaml& operator=(const ExactYaml&) = delete;
+
+ private:
+  bool was_;
+};
+
+// load(); when it throws ConfigError and YAML was not read with yaml-cpp
+// only, load() again with yaml-cpp only (whose ConfigError then propagates).
+template <class Load>
+auto reread_on_problems(const Load& load) -> decltype(load()) {
+  if (exact_yaml_only()) return load();
+  try {
+    return load();
+  } catch (const ConfigError&) {
+    const ExactYaml exact;
+    return load();
+  }
+}
+
 // Loads and validates a scenario file; throws ConfigError with every problem.
 // Relative file names inside it (network.file) are resolved against its folder.
 Scenario load_scenario(const std::filesystem::path& file);

@@ -63,6 +63,7 @@ class YamlNode {
 
  private:
   friend class YamlTreeBuilder;
+  friend class LibyamlBuilder;
   Type type_ = Type::undefined;
   YamlMark mark_;
   std::string scalar_;
@@ -75,12 +76,30 @@ class YamlDocument {
  public:
   // The root; an undefined node when the text held no document.
   const YamlNode& root() const { return root_ ? *root_ : YamlNode::undefined(); }
+  // Whether libyaml built it (read_plain_document): then its positions are
+  // libyaml's, and any problem must be reported from yaml-cpp's reading.
+  bool fast() const { return fast_; }
 
  private:
   friend class YamlTreeBuilder;
+  friend class LibyamlBuilder;
   std::deque<YamlNode> nodes_;
   const YamlNode* root_ = nullptr;
+  bool fast_ = false;
 };
+
+// Reads `text` with libyaml (about a seventh of yaml-cpp's instructions)
+// into `doc`, only when the text is one document whose root is a mapping
+// and that stays within a subset on which both parsers build the same tree
+// (structure, scalar text, null or not): no tabs or carriage returns; no
+// anchors, aliases, tags or directives; no complex keys; every scalar on
+// one line, ASCII, and, when double-quoted, without escapes. Returns false
+// otherwise (also on anything libyaml refuses), leaving `doc` unchanged:
+// the caller then reads the text with yaml-cpp. Positions come from
+// libyaml, so they may differ from yaml-cpp's: a reader that finds a
+// problem in a fast() document reads the file again with yaml-cpp
+// (yaml_reader.cpp) so that every message stays where it was.
+bool read_plain_document(const std::string& text, YamlDocument& doc);
 
 // Reads the next document of `parser` into `doc`; false when there is none
 // (doc's root is then undefined). Throws YAML::ParserException on a syntax
