@@ -1,4 +1,7 @@
-// The MPI side of batch/mpi.hpp: the only file that calls MPI.
+// The MPI side of batch/mpi.hpp: the only file that calls MPI. Built into
+// the module cloudwars-mpi.so, which batch/mpi_load.cpp loads only under an
+// MPI launcher (batch/mpi_api.hpp); it reaches the runner's interrupt flag
+// (batch/pipeline.cpp) in the binary.
 #include "batch/mpi.hpp"
 
 #include <fmt/format.h>
@@ -17,6 +20,7 @@
 #include <thread>
 #include <vector>
 
+#include "batch/mpi_api.hpp"
 #include "batch/pipeline.hpp"
 
 namespace cw::mpi {
@@ -403,3 +407,21 @@ void serve(const std::string& identity, int jobs,
 }
 
 }  // namespace cw::mpi
+
+// The module's one exported symbol (batch/mpi_api.hpp).
+extern "C" __attribute__((visibility("default"))) const cw::mpi::Api* cw_mpi_api() {
+  static cw::mpi::Session* session = nullptr;
+  static const cw::mpi::Api api{
+      cw::mpi::kApiVersion,
+      [](int* argc, char*** argv) { session = new cw::mpi::Session(argc, argv); },
+      [] {
+        delete session;
+        session = nullptr;
+      },
+      cw::mpi::rank,
+      cw::mpi::size,
+      cw::mpi::dispatch,
+      cw::mpi::release,
+      cw::mpi::serve};
+  return &api;
+}

@@ -1,7 +1,6 @@
 #include "config/sweep_reader.hpp"
 
 #include <fmt/format.h>
-#include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <cmath>
@@ -24,10 +23,10 @@ namespace fs = std::filesystem;
 // the load that follows the check does not parse the file again.
 bool is_sweep_file(const fs::path& file) {
   try {
-    YAML::Node root;
+    std::shared_ptr<const YamlDocument> doc;
     std::vector<Diagnostic> ignored;
-    if (!parse_yaml_file(file, root, ignored)) return false;
-    const YAML::Node& r = root;
+    if (!parse_yaml_file(file, doc, ignored)) return false;
+    const YamlNode& r = doc->root();
     return r.IsMap() && r["base"].IsDefined();
   } catch (const std::exception&) {
     return false;
@@ -36,10 +35,10 @@ bool is_sweep_file(const fs::path& file) {
 
 bool is_scenario_file(const fs::path& file) {
   try {
-    YAML::Node root;
+    std::shared_ptr<const YamlDocument> doc;
     std::vector<Diagnostic> ignored;
-    if (!parse_yaml_file(file, root, ignored)) return false;
-    const YAML::Node& r = root;
+    if (!parse_yaml_file(file, doc, ignored)) return false;
+    const YamlNode& r = doc->root();
     return r.IsMap() && !r["base"].IsDefined() &&
            (r["providers"].IsDefined() || r["labs"].IsDefined());
   } catch (const std::exception&) {
@@ -96,11 +95,12 @@ bool is_sampled(DesignKind kind) {
 // position in `marks`. Throws on YAML or schema errors.
 void read_spec(const fs::path& file, Sweep& sw, MarkMap& marks) {
   std::vector<Diagnostic> problems;
-  YAML::Node root;
-  if (!parse_yaml_file(file, root, problems)) throw ConfigError(std::move(problems));
+  std::shared_ptr<const YamlDocument> doc;
+  if (!parse_yaml_file(file, doc, problems)) throw ConfigError(std::move(problems));
   sw.file = file;
   read_yaml(
-      root, file.string(), [&sw](FieldVisitor& v) { describe(v, sw.spec); }, problems, marks);
+      doc->root(), file.string(), [&sw](FieldVisitor& v) { describe(v, sw.spec); }, problems,
+      marks);
   if (!problems.empty()) throw ConfigError(std::move(problems));
   // Names and values that reach runs.csv and the folder name (core/text_check.hpp).
   std::vector<Problem> text;
@@ -470,9 +470,7 @@ void check_no_graphs(const Sweep& sw, const std::string& name, const MarkMap& ma
   throw ConfigError(std::move(all));
 }
 
-}  // namespace
-
-Sweep load_sweep(const fs::path& file, const SweepOverrides& overrides) {
+Sweep load_sweep_once(const fs::path& file, const SweepOverrides& overrides) {
   const std::string name = file.string();
   Sweep sw;
   MarkMap marks;
@@ -514,6 +512,14 @@ Sweep load_sweep(const fs::path& file, const SweepOverrides& overrides) {
   }
   sw.order = point_order(sw.design);
   return sw;
+}
+
+}  // namespace
+
+// Problems of a sweep (or its base) read by libyaml are reported from
+// yaml-cpp's reading (config/yaml_reader.hpp).
+Sweep load_sweep(const fs::path& file, const SweepOverrides& overrides) {
+  return reread_on_problems([&] { return load_sweep_once(file, overrides); });
 }
 
 }  // namespace cw

@@ -2,7 +2,8 @@
 
 #include <fmt/format.h>
 #include <yaml-cpp/eventhandler.h>
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/exceptions.h>
+#include <yaml-cpp/parser.h>
 
 #include <algorithm>
 #include <fstream>
@@ -50,7 +51,7 @@ std::string join_names(std::span<const std::string_view> names) {
   return s;
 }
 
-std::string node_text(const YAML::Node& n) {
+std::string node_text(const YamlNode& n) {
   if (n.IsScalar()) return n.Scalar();
   if (n.IsSequence()) return "a list";
   if (n.IsMap()) return "a mapping";
@@ -60,7 +61,7 @@ std::string node_text(const YAML::Node& n) {
 
 class YamlReader final : public FieldVisitor {
  public:
-  YamlReader(const YAML::Node& map, std::string path, const std::string& file,
+  YamlReader(const YamlNode& map, std::string path, const std::string& file,
              std::vector<Diagnostic>& out, MarkMap& marks)
       : map_(map), path_(std::move(path)), file_(file), out_(out), marks_(marks) {}
 
@@ -82,14 +83,14 @@ class YamlReader final : public FieldVisitor {
 
   void number(std::string_view key, double& value, Bounds bounds, FieldDoc,
               bool required) override {
-    const YAML::Node n = get(key, required);
+    const YamlNode& n = get(key, required);
     if (!n.IsDefined()) return;
     read_number(n, child(key), value, bounds);
   }
 
   void maybe_number(std::string_view key, std::optional<double>& value, Bounds bounds,
                     FieldDoc) override {
-    const YAML::Node n = get(key, false);
+    const YamlNode& n = get(key, false);
     if (!n.IsDefined()) return;
     double x = 0;
     if (read_number(n, child(key), x, bounds)) value = x;
@@ -97,13 +98,13 @@ class YamlReader final : public FieldVisitor {
 
   void integer(std::string_view key, std::int64_t& value, Bounds bounds, FieldDoc,
                bool required) override {
-    const YAML::Node n = get(key, required);
+    const YamlNode& n = get(key, required);
     if (!n.IsDefined()) return;
     read_integer(n, child(key), value, bounds);
   }
 
   void flag(std::string_view key, bool& value, FieldDoc) override {
-    const YAML::Node n = get(key, false);
+    const YamlNode& n = get(key, false);
     if (!n.IsDefined()) return;
     const std::optional<bool> b = n.IsScalar() ? parse_flag(n.Scalar()) : std::nullopt;
     if (b) {
@@ -114,7 +115,7 @@ class YamlReader final : public FieldVisitor {
   }
 
   void text(std::string_view key, std::string& value, FieldDoc, bool required) override {
-    const YAML::Node n = get(key, required);
+    const YamlNode& n = get(key, required);
     if (!n.IsDefined()) return;
     if (!n.IsScalar()) {
       error(n, child(key), "must be text", node_text(n));
@@ -124,7 +125,7 @@ class YamlReader final : public FieldVisitor {
   }
 
   void choice(std::string_view key, ChoiceRef ref, FieldDoc) override {
-    const YAML::Node n = get(key, false);
+    const YamlNode& n = get(key, false);
     if (!n.IsDefined()) return;
     const std::string t = n.IsScalar() ? n.Scalar() : "";
     for (std::size_t i = 0; i < ref.names.size(); ++i) {
@@ -140,7 +141,7 @@ class YamlReader final : public FieldVisitor {
 
   void integers(std::string_view key, std::vector<std::int64_t>& values, Bounds bounds,
                 FieldDoc) override {
-    const YAML::Node n = get(key, false);
+    const YamlNode& n = get(key, false);
     if (!n.IsDefined()) return;
     values.clear();
     if (n.IsScalar()) {
@@ -152,7 +153,7 @@ class YamlReader final : public FieldVisitor {
       error(n, child(key), "must be a list of whole numbers", node_text(n));
       return;
     }
-    const YAML::Node& seq = n;
+    const YamlNode& seq = n;
     for (std::size_t i = 0; i < seq.size(); ++i) {
       std::int64_t x = 0;
       if (read_integer(seq[i], fmt::format("{}[{}]", child(key), i), x, bounds))
@@ -161,7 +162,7 @@ class YamlReader final : public FieldVisitor {
   }
 
   void texts(std::string_view key, std::vector<std::string>& values, FieldDoc) override {
-    const YAML::Node n = get(key, false);
+    const YamlNode& n = get(key, false);
     if (!n.IsDefined()) return;
     values.clear();
     if (n.IsScalar()) {
@@ -172,7 +173,7 @@ class YamlReader final : public FieldVisitor {
       error(n, child(key), "must be a list of values", node_text(n));
       return;
     }
-    const YAML::Node& seq = n;
+    const YamlNode& seq = n;
     if (seq.size() == 0) error(n, child(key), "must not be empty", "");
     for (std::size_t i = 0; i < seq.size(); ++i) {
       const std::string path = fmt::format("{}[{}]", child(key), i);
@@ -186,7 +187,7 @@ class YamlReader final : public FieldVisitor {
   }
 
   void number_map(std::string_view key, NumberMap& values, Bounds bounds, FieldDoc) override {
-    const YAML::Node n = get(key, false);
+    const YamlNode& n = get(key, false);
     if (!n.IsDefined()) return;
     if (!n.IsMap()) {
       error(n, child(key), "must be a mapping of name: number", node_text(n));
@@ -209,7 +210,7 @@ class YamlReader final : public FieldVisitor {
 
   void object(std::string_view key, const std::function<void(FieldVisitor&)>& body, FieldDoc,
               bool required) override {
-    const YAML::Node n = get(key, required);
+    const YamlNode& n = get(key, required);
     if (!n.IsDefined()) return;
     read_object(n, child(key), body);
   }
@@ -217,7 +218,7 @@ class YamlReader final : public FieldVisitor {
   void scalar_object(std::string_view key, const std::function<void(FieldVisitor&)>& body,
                      const std::function<void(double)>& from_scalar,
                      const std::function<void()>& reset, FieldDoc) override {
-    const YAML::Node n = get(key, false);
+    const YamlNode& n = get(key, false);
     if (!n.IsDefined()) return;
     if (n.IsScalar()) {
       double x = 0;
@@ -229,7 +230,7 @@ class YamlReader final : public FieldVisitor {
   }
 
   void list(std::string_view key, ListRef ref, FieldDoc, bool required) override {
-    const YAML::Node n = get(key, required);
+    const YamlNode& n = get(key, required);
     if (!n.IsDefined()) return;
     const std::string path = child(key);
     if (!n.IsSequence()) {
@@ -241,7 +242,7 @@ class YamlReader final : public FieldVisitor {
       return;
     }
     ref.resize(n.size());
-    const YAML::Node& seq = n;
+    const YamlNode& seq = n;
     for (std::size_t i = 0; i < seq.size(); ++i) {
       read_object(seq[i], fmt::format("{}[{}]", path, i), [&](FieldVisitor& v) { ref.item(i, v); });
     }
@@ -252,26 +253,26 @@ class YamlReader final : public FieldVisitor {
     return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
   }
 
-  void mark(const YAML::Node& n, const std::string& path) {
+  void mark(const YamlNode& n, const std::string& path) {
     const auto m = n.Mark();
     marks_.emplace(path, std::make_pair(m.line + 1, m.column + 1));
   }
 
-  void error(const YAML::Node& n, const std::string& path, std::string message, std::string got) {
+  void error(const YamlNode& n, const std::string& path, std::string message, std::string got) {
     const auto m = n.Mark();
     out_.push_back({file_, m.line + 1, m.column + 1, path, std::move(message), std::move(got)});
   }
 
-  YAML::Node get(std::string_view key, bool required) {
+  const YamlNode& get(std::string_view key, bool required) {
     known_.emplace_back(key);
-    if (!map_.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
-    const YAML::Node& map = map_;
-    YAML::Node n = map[std::string(key)];
+    if (!map_.IsMap()) return YamlNode::undefined();
+    const YamlNode& map = map_;
+    const YamlNode& n = map[key];
     if (!n.IsDefined()) {
       if (required) {
         error(map_, child(key), "missing required key", "");
       }
-      return YAML::Node(YAML::NodeType::Undefined);
+      return YamlNode::undefined();
     }
     if (n.IsNull()) {
       // `steps:` with nothing after it is a mistake, never a silent default.
@@ -282,17 +283,17 @@ class YamlReader final : public FieldVisitor {
           break;
         }
       }
-      return YAML::Node(YAML::NodeType::Undefined);
+      return YamlNode::undefined();
     }
     mark(n, child(key));
     return n;
   }
 
-  bool read_number(const YAML::Node& n, const std::string& path, double& value, Bounds bounds) {
+  bool read_number(const YamlNode& n, const std::string& path, double& value, Bounds bounds) {
     return read_scalar(n, path, value, read_number_field, bounds);
   }
 
-  bool read_integer(const YAML::Node& n, const std::string& path, std::int64_t& value,
+  bool read_integer(const YamlNode& n, const std::string& path, std::int64_t& value,
                     Bounds bounds) {
     double x = 0;
     if (!read_scalar(n, path, x, read_whole_field, bounds)) return false;
@@ -301,7 +302,7 @@ class YamlReader final : public FieldVisitor {
   }
 
   // A number through the shared grammar (core/number.hpp), its problem placed at the value.
-  bool read_scalar(const YAML::Node& n, const std::string& path, double& value,
+  bool read_scalar(const YamlNode& n, const std::string& path, double& value,
                    ReadNumber (*read)(std::string_view, const Bounds&), Bounds bounds) {
     if (!n.IsScalar()) {
       error(n, path, "must be a number", node_text(n));
@@ -316,7 +317,7 @@ class YamlReader final : public FieldVisitor {
     return true;
   }
 
-  void read_object(const YAML::Node& n, const std::string& path,
+  void read_object(const YamlNode& n, const std::string& path,
                    const std::function<void(FieldVisitor&)>& body) {
     mark(n, path);
     if (!n.IsMap()) {
@@ -328,7 +329,7 @@ class YamlReader final : public FieldVisitor {
     inner.finish();
   }
 
-  const YAML::Node& map_;
+  const YamlNode& map_;
   std::string path_;
   const std::string& file_;
   std::vector<Diagnostic>& out_;
@@ -338,7 +339,7 @@ class YamlReader final : public FieldVisitor {
 
 }  // namespace
 
-void read_yaml(const YAML::Node& root, const std::string& file,
+void read_yaml(const YamlNode& root, const std::string& file,
                const std::function<void(FieldVisitor&)>& describe_root,
                std::vector<Diagnostic>& out, MarkMap& marks) {
   if (!root.IsMap()) {
@@ -433,7 +434,15 @@ class FirstMark final : public YAML::EventHandler {
 
 }  // namespace
 
-bool parse_yaml_text(const std::string& text, const std::string& name, YAML::Node& root,
+namespace {
+thread_local bool t_exact_yaml = false;
+}  // namespace
+
+bool exact_yaml_only() { return t_exact_yaml; }
+ExactYaml::ExactYaml() : was_(t_exact_yaml) { t_exact_yaml = true; }
+ExactYaml::~ExactYaml() { t_exact_yaml = was_; }
+
+bool parse_yaml_text(const std::string& text, const std::string& name, YamlDocument& doc,
                      std::vector<Diagnostic>& out) {
   // Bytes the YAML parser would drop or pass on silently: a NUL ends a
   // value early, invalid UTF-8 reaches the manifest's JSON writer.
@@ -448,13 +457,18 @@ bool parse_yaml_text(const std::string& text, const std::string& name, YAML::Nod
                    fmt::format("byte 0x{:02x}", static_cast<unsigned char>(text[*bad]))});
     return false;
   }
+  if (!t_exact_yaml && read_plain_document(text, doc)) return true;
+  // One parser reads the document and then looks for a second one.
+  std::istringstream stream(text);
+  YAML::Parser parser(stream);
   try {
-    root = YAML::Load(text);
+    read_next_document(parser, doc);
   } catch (const YAML::ParserException& e) {
     out.push_back(
         {name, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg, ""});
     return false;
   }
+  const YamlNode& root = doc.root();
   if (!root.IsDefined() || root.IsNull()) {
     const bool blank = only_comments(text);
     out.push_back({name, 0, 0, "",
@@ -467,11 +481,9 @@ bool parse_yaml_text(const std::string& text, const std::string& name, YAML::Nod
   // A second document would be ignored: refused. Documents are counted with
   // the parser (never YAML::LoadAll: yaml-cpp 0.7 can return empty
   // documents forever after some syntax errors; found by fuzz_scenario).
-  std::istringstream stream(text);
-  YAML::Parser parser(stream);
-  FirstMark first, second;
+  FirstMark second;
   try {
-    if (parser.HandleNextDocument(first) && parser.HandleNextDocument(second)) {
+    if (parser.HandleNextDocument(second)) {
       out.push_back({name, second.line + 1, second.col + 1, "",
                      "holds more than one YAML document (a second one starts here, after "
                      "--- or where the first could not go on); a scenario or sweep file is one "
@@ -487,7 +499,7 @@ bool parse_yaml_text(const std::string& text, const std::string& name, YAML::Nod
   return true;
 }
 
-bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
+bool parse_yaml_file(const std::filesystem::path& file, std::shared_ptr<const YamlDocument>& doc,
                      std::vector<Diagnostic>& out) {
   const std::string name = file.string();
   std::error_code ec;
@@ -514,19 +526,21 @@ bool parse_yaml_file(const std::filesystem::path& file, YAML::Node& root,
   // The last document this thread parsed, kept: checking a file's kind
   // (is_sweep_file) and then loading it parse the YAML once. Keyed by the
   // file's name and whole text, so an edited file is parsed again; only a
-  // text that parsed without problems is kept. Readers only read the tree
-  // (through const nodes), so sharing it is safe.
+  // text that parsed without problems is kept. The tree is read-only, so
+  // sharing it is safe.
   struct LastParsed {
     std::string name, text;
-    YAML::Node root;
+    std::shared_ptr<const YamlDocument> doc;
   };
   thread_local LastParsed last;
-  if (last.root.IsDefined() && last.name == name && last.text == text) {
-    root = last.root;
+  if (last.doc && last.name == name && last.text == text && !(t_exact_yaml && last.doc->fast())) {
+    doc = last.doc;
     return true;
   }
-  if (!parse_yaml_text(text, name, root, out)) return false;
-  last = {name, std::move(text), root};
+  auto parsed = std::make_shared<YamlDocument>();
+  if (!parse_yaml_text(text, name, *parsed, out)) return false;
+  doc = parsed;
+  last = {name, std::move(text), doc};
   return true;
 }
 
@@ -603,7 +617,7 @@ void read_edge_list(Scenario& s, std::vector<Diagnostic>& problems) {
   }
 }
 
-Scenario finish_scenario(const YAML::Node& root, const std::string& name,
+Scenario finish_scenario(const YamlNode& root, const std::string& name,
                          const std::filesystem::path& folder) {
   std::vector<Diagnostic> problems;
   MarkMap marks;
@@ -652,17 +666,21 @@ void load_network_file(Scenario& s) {
 }
 
 Scenario load_scenario(const std::filesystem::path& file) {
-  std::vector<Diagnostic> problems;
-  YAML::Node root;
-  if (!parse_yaml_file(file, root, problems)) throw ConfigError(std::move(problems));
-  return finish_scenario(root, file.string(), file.parent_path());
+  return reread_on_problems([&file] {
+    std::vector<Diagnostic> problems;
+    std::shared_ptr<const YamlDocument> doc;
+    if (!parse_yaml_file(file, doc, problems)) throw ConfigError(std::move(problems));
+    return finish_scenario(doc->root(), file.string(), file.parent_path());
+  });
 }
 
 Scenario load_scenario_text(const std::string& text, const std::string& file) {
-  YAML::Node root;
-  std::vector<Diagnostic> problems;
-  if (!parse_yaml_text(text, file, root, problems)) throw ConfigError(std::move(problems));
-  return finish_scenario(root, file, std::filesystem::current_path());
+  return reread_on_problems([&text, &file] {
+    YamlDocument doc;
+    std::vector<Diagnostic> problems;
+    if (!parse_yaml_text(text, file, doc, problems)) throw ConfigError(std::move(problems));
+    return finish_scenario(doc.root(), file, std::filesystem::current_path());
+  });
 }
 
 }  // namespace cw
