@@ -369,6 +369,26 @@ std::vector<ShardPart> check_shard_parts(const std::vector<fs::path>& dirs, cons
   return parts;
 }
 
+PartsTimes parts_times(const std::vector<ShardPart>& parts) {
+  PartsTimes t;
+  t.started = parts.front().manifest.value("started", "");
+  for (const ShardPart& p : parts) {
+    t.started = std::min(t.started, p.manifest.value("started", t.started));
+    t.jobs = std::max(t.jobs, p.manifest.value("jobs", 1));
+  }
+  return t;
+}
+
+MergeStaging::MergeStaging(const fs::path& out) : dir_(out / ".merge-staging") {
+  fs::remove_all(dir_);
+  fs::create_directories(dir_);
+}
+
+MergeStaging::~MergeStaging() {
+  std::error_code ec;
+  fs::remove_all(dir_, ec);
+}
+
 namespace {
 
 fs::path data_file(const fs::path& dir, const std::string& name) {
@@ -404,19 +424,8 @@ MergeResult merge_sweep_parts(const Sweep& sw, const std::vector<fs::path>& dirs
   result.dir = out;
   result.parts = static_cast<std::int64_t>(parts.size());
   result.runs = sw.runs();
-  // The data files are checked and written into a staging folder first and
-  // moved into place only when every part's rows passed: a refused merge
-  // leaves --out as it was.
-  const fs::path stage = out / ".merge-staging";
-  fs::remove_all(stage);
-  fs::create_directories(stage);
-  struct Cleanup {
-    fs::path dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{stage};
+  const MergeStaging staging(out);
+  const fs::path& stage = staging.dir();
   std::string line;
   const auto appended = sweep_parts::appended_files(sw);
   for (const auto& f : appended) {
@@ -477,14 +486,9 @@ MergeResult merge_sweep_parts(const Sweep& sw, const std::vector<fs::path>& dirs
   result.failed = sweep_parts::write_points_file(sw, out);
   // The manifest of the whole sweep: the parts' program, their earliest
   // start; finished now.
-  std::string started = ref.manifest.value("started", "");
-  int jobs = 0;
-  for (const ShardPart& p : parts) {
-    started = std::min(started, p.manifest.value("started", started));
-    jobs = std::max(jobs, p.manifest.value("jobs", 1));
-  }
-  Json manifest = sweep_parts::new_manifest(sw, ref.manifest["program"], started, jobs);
-  finish_manifest(manifest, jobs);
+  const PartsTimes times = parts_times(parts);
+  Json manifest = sweep_parts::new_manifest(sw, ref.manifest["program"], times.started, times.jobs);
+  finish_manifest(manifest, times.jobs);
   manifest["runs_failed"] = result.failed;
   write_manifest(out, manifest);
   if (sw.spec.gzip) sweep_parts::compress_data_files(out);

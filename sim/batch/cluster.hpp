@@ -114,6 +114,29 @@ struct ShardRules {
 std::vector<ShardPart> check_shard_parts(const std::vector<std::filesystem::path>& dirs,
                                          const ShardRules& rules, const std::filesystem::path& out);
 
+// The merged job's manifest takes the parts' earliest `started` and their
+// largest `jobs`.
+struct PartsTimes {
+  std::string started;
+  int jobs = 0;
+};
+PartsTimes parts_times(const std::vector<ShardPart>& parts);
+
+// A merge writes into OUT/.merge-staging and moves the files into place
+// only when every part's rows passed, so a refused merge leaves --out as it
+// was; the staging folder is removed in every case.
+class MergeStaging {
+ public:
+  explicit MergeStaging(const std::filesystem::path& out);
+  ~MergeStaging();
+  MergeStaging(const MergeStaging&) = delete;
+  MergeStaging& operator=(const MergeStaging&) = delete;
+  const std::filesystem::path& dir() const { return dir_; }
+
+ private:
+  std::filesystem::path dir_;
+};
+
 // Reads a plain or gzip-compressed text file line by line; MergeError when
 // it cannot be read or ends in a partial line.
 class LineReader {

@@ -695,18 +695,8 @@ CompareResult merge_compare_parts(const CompareSpec& spec, const std::vector<fs:
     }
   }
   fs::create_directories(out);
-  // Everything is written into a staging folder and moved into place only
-  // when every part's rows passed: a refused merge leaves --out as it was.
-  const fs::path stage = out / ".merge-staging";
-  fs::remove_all(stage);
-  fs::create_directories(stage);
-  struct Cleanup {
-    fs::path dir;
-    ~Cleanup() {
-      std::error_code ec;
-      fs::remove_all(dir, ec);
-    }
-  } cleanup{stage};
+  const MergeStaging staging(out);
+  const fs::path& stage = staging.dir();
 
   // The headers and numeric columns of run_compare's files.
   const std::vector<std::string> runs_header =
@@ -847,17 +837,11 @@ CompareResult merge_compare_parts(const CompareSpec& spec, const std::vector<fs:
     fs::remove(out / f);
   }
   for (const auto& f : files) fs::rename(stage / f, out / f);
-  const ShardPart& ref = parts.front();
-  std::string started = ref.manifest.value("started", "");
-  int jobs = 0;
-  for (const ShardPart& p : parts) {
-    started = std::min(started, p.manifest.value("started", started));
-    jobs = std::max(jobs, p.manifest.value("jobs", 1));
-  }
+  const PartsTimes times = parts_times(parts);
   CompareOptions opt;
-  opt.program = ref.manifest["program"];
-  nlohmann::ordered_json manifest = compare_manifest(spec, opt, started, jobs);
-  finish_manifest(manifest, jobs);
+  opt.program = parts.front().manifest["program"];
+  nlohmann::ordered_json manifest = compare_manifest(spec, opt, times.started, times.jobs);
+  finish_manifest(manifest, times.jobs);
   manifest["runs_failed"] = result.failed;
   write_manifest(out, manifest);
   result.complete = true;
