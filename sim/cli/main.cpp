@@ -207,8 +207,8 @@ int cmd_sensitivity(cw::SensitivityMethod method, const SensitivityCliOptions& o
     } catch (const cw::FolderBusy&) {
       throw;
     } catch (const std::runtime_error&) {
-      // No lock file can be made beside a folder in a read-only place;
-      // no cloudwars command can be writing such a folder either.
+      // No lock file can be made beside the folder (its parent is not
+      // writable for this user): the folder is read without the lock.
     }
   }
   try {
