@@ -49,6 +49,20 @@ inline CliResult run_cli(const std::string& args) {
 }
 
 // An empty path under the temporary folder, unique to this process and name.
+// A manifest's text without the lines that differ between invocations of
+// the same job: started, finished, host, jobs.
+inline std::string manifest_without_times(const std::string& text) {
+  std::istringstream in(text);
+  std::string line, out;
+  while (std::getline(in, line)) {
+    for (const char* key : {"\"started\"", "\"finished\"", "\"host\"", "\"jobs\""}) {
+      if (line.find(key) != std::string::npos) line.clear();
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
 inline std::filesystem::path fresh_dir(const std::string& name) {
   const auto d = std::filesystem::temp_directory_path() /
                  ("cw_test_" + name + "_" + std::to_string(::getpid()));

@@ -43,15 +43,7 @@ std::set<std::string> files_of(const fs::path& dir) {
 
 // The manifest without the keys that differ between invocations.
 std::string manifest_core(const fs::path& dir) {
-  std::stringstream in(read_all(dir / "manifest.json"));
-  std::string line, out;
-  while (std::getline(in, line)) {
-    for (const char* key : {"\"started\"", "\"finished\"", "\"host\"", "\"jobs\""}) {
-      if (line.find(key) != std::string::npos) line.clear();
-    }
-    out += line + "\n";
-  }
-  return out;
+  return cw::test::manifest_without_times(read_all(dir / "manifest.json"));
 }
 
 void expect_same_folder(const fs::path& a, const fs::path& b) {

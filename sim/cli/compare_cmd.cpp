@@ -6,7 +6,6 @@
 #include <cmath>
 #include <map>
 #include <optional>
-#include <thread>
 
 #include "batch/compare.hpp"
 #include "cli/cluster_cmd.hpp"

@@ -12,7 +12,6 @@
 #include <cstdlib>
 #include <iostream>
 #include <optional>
-#include <thread>
 
 #include "batch/mpi.hpp"
 #include "batch/runner.hpp"

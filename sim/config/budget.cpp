@@ -89,7 +89,11 @@ MemoryEstimate estimate_run_memory(const Scenario& s) {
 
 void check_run_fits(const Scenario& s, const std::string& file, int copies,
                     const std::string& which) {
-  const MemoryEstimate e = estimate_run_memory(s);
+  check_fits(estimate_run_memory(s), file, copies, which);
+}
+
+void check_fits(const MemoryEstimate& e, const std::string& file, int copies,
+                const std::string& which) {
   const double need = e.bytes * std::max(copies, 1);
   const auto have = static_cast<double>(memory_available());
   if (need <= have) return;

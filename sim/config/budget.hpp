@@ -35,5 +35,8 @@ std::string format_bytes(double bytes);
 // message ("of design point 3"), after "a run".
 void check_run_fits(const Scenario& s, const std::string& file, int copies = 1,
                     const std::string& which = "");
+// The same for an estimate made already (estimate_run_memory).
+void check_fits(const MemoryEstimate& e, const std::string& file, int copies = 1,
+                const std::string& which = "");
 
 }  // namespace cw

@@ -288,10 +288,10 @@ void check_points(Sweep& sw, const std::string& name, const MarkMap& marks) {
       }
       check_scenario(s, point_problems);
       if (point_problems.empty()) {
-        check_run_fits(s, name);
-        const double bytes = estimate_run_memory(s).bytes;
-        if (bytes > largest) {
-          largest = bytes;
+        const MemoryEstimate e = estimate_run_memory(s);
+        check_fits(e, name);
+        if (e.bytes > largest) {
+          largest = e.bytes;
           sw.largest_point = static_cast<std::int64_t>(i);
         }
       }
