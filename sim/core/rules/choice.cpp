@@ -7,6 +7,7 @@
 #include "core/random.hpp"
 #include "core/rules.hpp"
 #include "core/rules/row_kernels.hpp"
+#include "core/simd.hpp"
 #include "core/vmath.hpp"
 
 namespace cw {
@@ -108,32 +109,40 @@ namespace {
 // (inactive and padding columns: active 0).
 struct UtilityTerms {
   std::array<double, kMaxProviders + 8> log_price{}, quality{}, reputation{}, egress{}, dG{};
-  std::array<std::uint8_t, kMaxProviders + 8> active{};
+  std::array<double, kMaxProviders + 8> active{};  // 1 or 0
 };
 
 // lab_utilities() for providers 0..S-1 on whole rows (S = the provider row
 // length, known at compile time), without credits: the same expression in
-// the same order per provider, so the same bits. Writes u[0..S); the caller
-// sets u[P].
+// the same order per provider, so the same bits, W providers at a time
+// (core/simd.hpp). Writes u[0..S); the caller sets u[P].
 template <std::size_t S>
 CW_CLONES void utilities_row(const Scenario& s, const LabState& L, const UtilityTerms& T,
                              std::size_t l, double* u) {
+  constexpr std::size_t W = simd::kWidth<S>;
+  using V = simd::Vec<W>;
   static constexpr std::array<double, S> kZero{};
   const double* aff = L.affinity.data.empty() ? kZero.data() : L.affinity.row(l);
   const double* x = L.x.row(l);
   const double* k = L.lock.row(l);
   const double* o = L.opinion.row(l);
   const double w_own = L.w_own[l], d = L.demand[l];
-  const double alpha = L.alpha[l], beta = L.beta[l], gamma = L.gamma[l];
-  const double weight = s.lock_in.weight, threshold = s.metrics.usage_threshold;
+  const V own = simd::splat<W>(w_own), public_w = simd::splat<W>(1.0 - w_own);
+  const V alpha = simd::splat<W>(L.alpha[l]), beta = simd::splat<W>(L.beta[l]),
+          gamma = simd::splat<W>(L.gamma[l]);
+  const V weight = simd::splat<W>(s.lock_in.weight), dv = simd::splat<W>(d),
+          threshold = simd::splat<W>(s.metrics.usage_threshold);
+  const V zero = simd::splat<W>(0.0), minus_inf = simd::splat<W>(-kInf);
   const bool demand_positive = d > 0;
-  for (std::size_t p = 0; p < S; ++p) {
-    const double rep = (1.0 - w_own) * T.reputation[p] + w_own * o[p];
-    const double stock = vmath::detail::select(demand_positive, weight * k[p] / d, 0.0);
-    const double lock = vmath::detail::select(x[p] > threshold, stock + T.egress[p], 0.0);
-    const double v =
-        aff[p] - alpha * T.log_price[p] + beta * T.quality[p] + gamma * rep + T.dG[p] + lock;
-    u[p] = vmath::detail::select(T.active[p] != 0, v, -kInf);
+  for (std::size_t p = 0; p < S; p += W) {
+    const V rep = public_w * simd::load<W>(&T.reputation[p]) + own * simd::load<W>(o + p);
+    const V stock = demand_positive ? weight * simd::load<W>(k + p) / dv : zero;
+    const V xp = simd::load<W>(x + p);
+    const V lock = simd::select<W>(xp > threshold, stock + simd::load<W>(&T.egress[p]), zero);
+    const V v = simd::load<W>(aff + p) - alpha * simd::load<W>(&T.log_price[p]) +
+                beta * simd::load<W>(&T.quality[p]) + gamma * rep + simd::load<W>(&T.dG[p]) +
+                lock;
+    simd::store<W>(u + p, simd::select<W>(simd::load<W>(&T.active[p]) != zero, v, minus_inf));
   }
 }
 
