@@ -311,6 +311,73 @@ TEST(Kernels, CapacityProRataKernelsEqualTheGeneralLoops) {
   }
 }
 
+// rule_capacity with labs served first and credits: the kernels with a
+// per-lab mask of the providers serving it first, and the credits given,
+// against the general loops; under partners_first rationing (every deal)
+// and pro rata (only deals with priority capacity), with and without
+// credits. Also each deal's served volume.
+TEST(Kernels, CapacityPartnersAndCreditsKernelsEqualTheGeneralLoops) {
+  for (const std::size_t P : kProviderCounts) {
+    for (int i = 0; i < 4; ++i) {
+      const bool partners_first = i % 2 == 0, credits = i >= 2;
+      Variant v;
+      Scenario s = random_scenario(P, v);
+      s.capacity.rationing = partners_first ? RationingRule::partners_first : RationingRule::pro_rata;
+      State a = random_state(s, v, 700 + 10 * P + static_cast<std::size_t>(i));
+      Rng rng(900 + P + static_cast<std::size_t>(i));
+      LabState& L = a.labs;
+      if (credits) L.credit.materialise(L.n);
+      a.handoff.any_credit = credits;
+      // Deals with about a fifth of the labs, some with two providers.
+      for (std::size_t l = 0; l < L.n; ++l) {
+        for (int k = 0; k < 2 && rng.chance(0.2); ++k) {
+          Deal d;
+          d.provider = rng.below(P);
+          d.lab = L.id[l];
+          d.priority = rng.chance(0.5);
+          a.deals.push_back(d);
+          if (credits) L.credit.at(l, d.provider) = rng.uniform(0, 0.5);
+        }
+      }
+      State b = a;
+      StepCounters ca, cb;
+      rule_capacity(s, a, ca);
+      {
+        GeneralLoopsOnly g;
+        rule_capacity(s, b, cb);
+      }
+      const std::string where = label(P, i);
+      EXPECT_TRUE(same_bits("requested", a.providers.requested, b.providers.requested)) << where;
+      EXPECT_TRUE(same_bits("served", a.providers.served, b.providers.served)) << where;
+      EXPECT_TRUE(same_bits("credits_given", a.providers.credits_given, b.providers.credits_given))
+          << where;
+      EXPECT_TRUE(same_bits("lock", a.labs.lock.data, b.labs.lock.data)) << where;
+      EXPECT_TRUE(same_bits("spend", a.labs.spend, b.labs.spend)) << where;
+      EXPECT_TRUE(same_bits("prestige_x", a.handoff.totals.prestige_x.data(),
+                            b.handoff.totals.prestige_x.data(), P))
+          << where;
+      EXPECT_TRUE(same_bits("using_count", a.handoff.totals.using_count.data(),
+                            b.handoff.totals.using_count.data(), P))
+          << where;
+      EXPECT_TRUE(same_bits("fill_first", a.handoff.fill_first.data(), b.handoff.fill_first.data(), P))
+          << where;
+      ASSERT_EQ(a.deals.size(), b.deals.size());
+      for (std::size_t k = 0; k < a.deals.size(); ++k) {
+        EXPECT_TRUE(same_bits("deal served", &a.deals[k].served, &b.deals[k].served, 1)) << where;
+      }
+      EXPECT_TRUE(same_bits("counters.unserved", &ca.unserved, &cb.unserved, 1)) << where;
+      // The paths under test were taken: some lab is served first, and
+      // with credits some credit was given.
+      EXPECT_FALSE(a.handoff.served_first.empty()) << where;
+      if (credits) {
+        double given = 0;
+        for (std::size_t p = 0; p < P; ++p) given += a.providers.credits_given[p];
+        EXPECT_GT(given, 0.0) << where;
+      }
+    }
+  }
+}
+
 // rule_narrative: update_opinions<S> (gather_fixed, SSE2 lanes) against
 // update_opinions_any (gather), with unit weights (1/degree) and with own
 // edge weights; then the reputations that the opinions feed.

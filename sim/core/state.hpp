@@ -328,6 +328,7 @@ struct Handoff {
 struct Scratch {
   Rows rows;                            // per-lab rows (the narrative's next opinions)
   std::vector<std::uint32_t> choosers;  // the choice rule's re-evaluating labs
+  std::vector<std::uint64_t> first_mask;  // capacity: per lab, the providers serving it first
 };
 
 struct State {

@@ -1,76 +1,124 @@
 // Step 4 (capacity) and step 5 (lock-in), in one pass. docs/MODEL.md §4-5.
 #include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "core/rules.hpp"
 #include "core/rules/row_kernels.hpp"
+#include "core/simd.hpp"
 #include "core/vmath.hpp"
 
 namespace cw {
 
 namespace {
 
-// The pro-rata kernels on whole rows of S values (S = the provider row
-// length, known at compile time): per-provider sums stay in registers and
-// the row loops vectorise. Per provider, sums run over labs in slot order,
-// as in the general loops, so the results are the same bits.
+// The kernels on whole rows of S values (S = the provider row length,
+// known at compile time), W providers at a time (core/simd.hpp): per-provider
+// sums stay in registers. Per provider, sums run over labs in slot order,
+// as in the general loops, so the results are the same bits. With partners
+// (`Partners`), first[l] has bit p set when lab l is served first by p; a
+// sum the general loop does not add to gets +0.0 here, which leaves it
+// unchanged (a sum that starts at +0.0 is never -0.0).
 
-// R_p = sum_l d_l x_lp (columns p < P are used).
-template <std::size_t S>
-CW_CLONES void requested_rows(const LabState& L, double* requested) {
-  std::array<double, S> acc{};
-  for (std::size_t l = 0; l < L.n; ++l) {
-    const double d = L.demand[l];
-    const double* x = L.x.row(l);
-    for (std::size_t p = 0; p < S; ++p) acc[p] += d * x[p];
-  }
-  std::copy(acc.begin(), acc.end(), requested);
+// All bits of lane i set when bit i of `bits` is (bits < 2^W).
+template <std::size_t W>
+simd::Mask<W> lane_mask(std::uint64_t bits) {
+  std::int64_t lanes[W];
+  for (std::size_t i = 0; i < W; ++i) lanes[i] = -static_cast<std::int64_t>((bits >> i) & 1);
+  simd::Mask<W> m;
+  std::memcpy(&m, lanes, sizeof m);
+  return m;
 }
 
-// served_lp = d_l x_lp fill_p, the lock-in update and each lab's spend;
-// fill, price and kappa are zero beyond P.
-// Also the lab totals (State::LabTotals) of the first S columns.
-template <std::size_t S>
-CW_CLONES void serve_rows(LabState& L, const double* fill, const double* price, const double* kappa,
-                          double keep, double threshold, double* served_total, LabTotals& totals) {
-  std::array<double, S> total{}, prestige_x{}, using_count{}, f, pr, kp;
-  std::copy(fill, fill + S, f.begin());
-  std::copy(price, price + S, pr.begin());
-  std::copy(kappa, kappa + S, kp.begin());
-  double prestige = 0;
-  // Plain pointers: stores to the lock rows cannot then alias what the loop
-  // reads, and the per-lab branches are loop-invariant.
-  const double* __restrict demand = L.demand.data();
-  const double* __restrict prestige_of = L.prestige.per_lab_data();
-  const double prestige_all = L.prestige.value();
-  const double* __restrict xs = L.x.data.data();
-  double* __restrict ks = L.lock.data.data();
-  double* __restrict spends = L.spend.data();
-  const std::size_t xstride = L.x.stride, kstride = L.lock.stride;
+// R_p = sum_l d_l x_lp (columns p < P are used), split into the labs served
+// first by p and the others.
+template <std::size_t S, bool Partners>
+CW_CLONES void requested_rows(const LabState& L, const std::uint64_t* first, double* req_first,
+                              double* req_other) {
+  constexpr std::size_t W = simd::kWidth<S>, V = S / W;
+  using Vec = simd::Vec<W>;
+  std::array<Vec, V> acc_first{}, acc_other{};
+  const Vec zero = simd::splat<W>(0.0);
   for (std::size_t l = 0; l < L.n; ++l) {
-    const double d = demand[l];
-    const double* x = xs + l * xstride;
-    double* k = ks + l * kstride;
-    const double v = prestige_of ? prestige_of[l] : prestige_all;
-    prestige += v;
-    for (std::size_t p = 0; p < S; ++p) {
-      prestige_x[p] += v * x[p];
-      using_count[p] += vmath::detail::select(x[p] > threshold, 1.0, 0.0);
+    const Vec d = simd::splat<W>(L.demand[l]);
+    const double* x = L.x.row(l);
+    const std::uint64_t bits = Partners ? first[l] : 0;
+    for (std::size_t v = 0; v < V; ++v) {
+      const Vec r = d * simd::load<W>(x + v * W);
+      if constexpr (Partners) {
+        const simd::Mask<W> m = lane_mask<W>((bits >> (v * W)) & ((1u << W) - 1));
+        acc_first[v] += simd::select<W>(m, r, zero);
+        acc_other[v] += simd::select<W>(m, zero, r);
+      } else {
+        acc_other[v] += r;
+      }
     }
-    std::array<double, S> served;
-    for (std::size_t p = 0; p < S; ++p) served[p] = d * x[p] * f[p];
-    for (std::size_t p = 0; p < S; ++p) {
-      total[p] += served[p];
-      k[p] = keep * k[p] + kp[p] * served[p];
+  }
+  for (std::size_t v = 0; v < V; ++v) {
+    simd::store<W>(req_first + v * W, acc_first[v]);
+    simd::store<W>(req_other + v * W, acc_other[v]);
+  }
+}
+
+// served_lp = d_l x_lp fill_lp (fill_first for the labs served first by p,
+// fill_other otherwise), the lock-in update, each lab's spend and, with
+// credits, the credits given; fill, price and kappa are zero beyond P. Also
+// the lab totals (State::LabTotals) of the first S columns.
+template <std::size_t S, bool Partners, bool Credits>
+CW_CLONES void serve_rows(LabState& L, const std::uint64_t* first, const double* fill_first,
+                          const double* fill_other, const double* price, const double* kappa,
+                          double keep, double threshold, double* served_total,
+                          double* credits_total, LabTotals& totals) {
+  constexpr std::size_t W = simd::kWidth<S>, V = S / W;
+  using Vec = simd::Vec<W>;
+  std::array<Vec, V> total{}, given{}, prestige_x{}, using_count{}, f1, f0, pr, kp;
+  for (std::size_t v = 0; v < V; ++v) {
+    f1[v] = simd::load<W>(fill_first + v * W);
+    f0[v] = simd::load<W>(fill_other + v * W);
+    pr[v] = simd::load<W>(price + v * W);
+    kp[v] = simd::load<W>(kappa + v * W);
+  }
+  const Vec keep_v = simd::splat<W>(keep), threshold_v = simd::splat<W>(threshold);
+  const Vec one = simd::splat<W>(1.0), zero = simd::splat<W>(0.0);
+  double prestige = 0;
+  const double* prestige_of = L.prestige.per_lab_data();
+  const double prestige_all = L.prestige.value();
+  for (std::size_t l = 0; l < L.n; ++l) {
+    const double dl = L.demand[l];
+    const Vec d = simd::splat<W>(dl);
+    const double* x = L.x.row(l);
+    double* k = L.lock.row(l);
+    const double vl = prestige_of ? prestige_of[l] : prestige_all;
+    const Vec vv = simd::splat<W>(vl);
+    prestige += vl;
+    const std::uint64_t bits = Partners ? first[l] : 0;
+    std::array<double, S> spend_terms;
+    for (std::size_t v = 0; v < V; ++v) {
+      const Vec xv = simd::load<W>(x + v * W);
+      prestige_x[v] += vv * xv;
+      using_count[v] += simd::select<W>(xv > threshold_v, one, zero);
+      Vec fill = f0[v];
+      if constexpr (Partners) {
+        fill = simd::select<W>(lane_mask<W>((bits >> (v * W)) & ((1u << W) - 1)), f1[v], f0[v]);
+      }
+      const Vec served = d * xv * fill;
+      total[v] += served;
+      simd::store<W>(k + v * W, keep_v * simd::load<W>(k + v * W) + kp[v] * served);
+      const Vec paid = served * pr[v];
+      simd::store<W>(&spend_terms[v * W], paid);
+      if constexpr (Credits) given[v] += paid * simd::load<W>(L.credit.row(l) + v * W);
     }
     double spend = 0;
-    for (std::size_t p = 0; p < S; ++p) spend += served[p] * pr[p];
-    spends[l] = spend;
+    for (std::size_t p = 0; p < S; ++p) spend += spend_terms[p];
+    L.spend[l] = spend;
   }
-  std::copy(total.begin(), total.end(), served_total);
+  for (std::size_t v = 0; v < V; ++v) {
+    simd::store<W>(served_total + v * W, total[v]);
+    simd::store<W>(credits_total + v * W, given[v]);
+    simd::store<W>(&totals.prestige_x[v * W], prestige_x[v]);
+    simd::store<W>(&totals.using_count[v * W], using_count[v]);
+  }
   totals.prestige = prestige;
-  std::copy(prestige_x.begin(), prestige_x.end(), totals.prestige_x.begin());
-  std::copy(using_count.begin(), using_count.end(), totals.using_count.begin());
 }
 
 }  // namespace
@@ -115,10 +163,18 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   // Requested volume per provider: R_p = sum_l d_l x_lp (split by partners).
   std::array<double, kMaxProviders + 8> req_partner{}, req_other{};
   const bool credits = st.handoff.any_credit && !L.credit.data.empty();
-  // The row kernels: pro rata without credits, common row lengths.
-  const bool rows =
-      !partners_first && !credits &&
-      with_row_length(st.pstride, [&]<std::size_t S>() { requested_rows<S>(L, req_other.data()); });
+  // The row kernels (common row lengths): the labs served first as a bit
+  // mask per lab.
+  std::vector<std::uint64_t>& first = st.scratch.first_mask;
+  first.assign(partners_first ? L.n : 0, 0);
+  for (const auto& [l, p] : partner) first[l] |= std::uint64_t{1} << p;
+  const bool rows = with_row_length(st.pstride, [&]<std::size_t S>() {
+    if (partners_first) {
+      requested_rows<S, true>(L, first.data(), req_partner.data(), req_other.data());
+    } else {
+      requested_rows<S, false>(L, nullptr, req_partner.data(), req_other.data());
+    }
+  });
   std::size_t cursor = 0;
   for (std::size_t l = 0; l < L.n && !rows; ++l) {
     const double* x = L.x.row(l);
@@ -164,17 +220,28 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   totals = LabTotals{};
   totals.step = st.step;
   if (rows) {
-    std::array<double, kMaxProviders + 8> fill{}, price{}, kappa_row{}, total{};
+    std::array<double, kMaxProviders + 8> price{}, kappa_row{}, total{}, given{};
     for (std::size_t p = 0; p < P; ++p) {
-      fill[p] = fill_other[p];
       price[p] = Pv.price[p];
       kappa_row[p] = kappa[p];
     }
     with_row_length(st.pstride, [&]<std::size_t S>() {
-      serve_rows<S>(L, fill.data(), price.data(), kappa_row.data(), keep, threshold, total.data(),
-                    totals);
+      const auto serve = [&]<bool Partners, bool Credits>() {
+        serve_rows<S, Partners, Credits>(L, first.data(), fill_partner.data(), fill_other.data(),
+                                         price.data(), kappa_row.data(), keep, threshold,
+                                         total.data(), given.data(), totals);
+      };
+      if (partners_first) {
+        credits ? serve.template operator()<true, true>() : serve.template operator()<true, false>();
+      } else {
+        credits ? serve.template operator()<false, true>()
+                : serve.template operator()<false, false>();
+      }
     });
-    for (std::size_t p = 0; p < P; ++p) Pv.served[p] = total[p];
+    for (std::size_t p = 0; p < P; ++p) {
+      Pv.served[p] = total[p];
+      if (credits) Pv.credits_given[p] = given[p];
+    }
   }
   cursor = 0;
   for (std::size_t l = 0; l < L.n && !rows; ++l) {
@@ -211,7 +278,8 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
     if (slot < 0) continue;
     const auto l = static_cast<std::size_t>(slot);
     const std::size_t p = deal.provider;
-    const double fill = partners_first && is_partner(l, p) ? fill_partner[p] : fill_other[p];
+    const bool served_first = partners_first && (rows ? (first[l] >> p) & 1 : is_partner(l, p));
+    const double fill = served_first ? fill_partner[p] : fill_other[p];
     deal.served = L.demand[l] * L.x.at(l, p) * fill;
   }
   for (std::size_t p = 0; p < P; ++p) {
