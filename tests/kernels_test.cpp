@@ -236,8 +236,10 @@ TEST(Kernels, InstalledBaseEqualsTheGeneralLoop) {
 // what the rule does with them: the new allocations (logit with every
 // provider an option, or the top k by utility) bit for bit, and the usage
 // bits, main providers and switches that follow.
+// Variant 4 gives a third of the labs credits (ln(1 - c) in their log
+// prices).
 TEST(Kernels, ChoiceUtilitiesRowEqualsLabUtilities) {
-  std::vector<Variant> variants(4);
+  std::vector<Variant> variants(5);
   variants[1].outside = false;
   variants[2].affinity = true;
   variants[3].all_options = false;
@@ -247,7 +249,12 @@ TEST(Kernels, ChoiceUtilitiesRowEqualsLabUtilities) {
       const Variant& v = variants[i];
       const Scenario s = random_scenario(P, v);
       State a = random_state(s, v, 200 + 10 * P + i);
-      ASSERT_TRUE(a.labs.credit.data.empty());  // credits take the general path
+      if (i == 4) {
+        Rng rng(600 + P);
+        a.labs.credit.materialise(a.labs.n);
+        for (std::size_t l = 0; l < a.labs.n; l += 3) a.labs.credit.at(l, rng.below(P)) = rng.uniform(0, 0.6);
+        a.handoff.any_credit = true;
+      }
       State b = a;
       StepCounters ca, cb;
       rule_choice(s, a, ca);

@@ -328,7 +328,9 @@ struct Handoff {
 struct Scratch {
   Rows rows;                            // per-lab rows (the narrative's next opinions)
   std::vector<std::uint32_t> choosers;  // the choice rule's re-evaluating labs
-  std::vector<std::uint64_t> first_mask;  // capacity: per lab, the providers serving it first
+  std::vector<std::uint64_t> first_mask;  // per lab, a set of providers (capacity, courting)
+  std::vector<std::uint32_t> courted;     // courting: the labs that can take an offer
+  Rows utilities;                         // courting: every lab's utilities
 };
 
 struct State {

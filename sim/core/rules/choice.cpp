@@ -113,12 +113,13 @@ struct UtilityTerms {
 };
 
 // lab_utilities() for providers 0..S-1 on whole rows (S = the provider row
-// length, known at compile time), without credits: the same expression in
-// the same order per provider, so the same bits, W providers at a time
-// (core/simd.hpp). Writes u[0..S); the caller sets u[P].
+// length, known at compile time), with the lab's log prices `log_price`
+// (log_prices() below): the same expression in the same order per
+// provider, so the same bits, W providers at a time (core/simd.hpp).
+// Writes u[0..S); the caller sets u[P].
 template <std::size_t S>
 CW_CLONES void utilities_row(const Scenario& s, const LabState& L, const UtilityTerms& T,
-                             std::size_t l, double* u) {
+                             const double* log_price, std::size_t l, double* u) {
   constexpr std::size_t W = simd::kWidth<S>;
   using V = simd::Vec<W>;
   static constexpr std::array<double, S> kZero{};
@@ -139,21 +140,28 @@ CW_CLONES void utilities_row(const Scenario& s, const LabState& L, const Utility
     const V stock = demand_positive ? weight * simd::load<W>(k + p) / dv : zero;
     const V xp = simd::load<W>(x + p);
     const V lock = simd::select<W>(xp > threshold, stock + simd::load<W>(&T.egress[p]), zero);
-    const V v = simd::load<W>(aff + p) - alpha * simd::load<W>(&T.log_price[p]) +
+    const V v = simd::load<W>(aff + p) - alpha * simd::load<W>(log_price + p) +
                 beta * simd::load<W>(&T.quality[p]) + gamma * rep + simd::load<W>(&T.dG[p]) +
                 lock;
     simd::store<W>(u + p, simd::select<W>(simd::load<W>(&T.active[p]) != zero, v, minus_inf));
   }
 }
 
-// Whether lab l holds no credit (lab_utilities() then equals the row kernel).
-bool no_credit(const LabState& L, std::size_t l, std::size_t P) {
-  if (L.credit.data.empty()) return true;
+// Lab l's ln(price (1 - credit)) per provider, as lab_utilities() computes
+// it, for a row kernel: T.log_price itself for a lab without credits,
+// otherwise written to `buffer` (whose entries from P on stay 0).
+using LogPriceRow = std::array<double, kMaxRowKernel>;
+const double* log_prices(const LabState& L, const UtilityTerms& T, std::size_t l, std::size_t P,
+                         LogPriceRow& buffer) {
+  if (L.credit.data.empty()) return T.log_price.data();
   const double* credit = L.credit.row(l);
-  for (std::size_t p = 0; p < P; ++p) {
-    if (credit[p] > 0) return false;
+  std::size_t p = 0;
+  while (p < P && !(credit[p] > 0)) ++p;
+  if (p == P) return T.log_price.data();
+  for (std::size_t q = 0; q < P; ++q) {
+    buffer[q] = credit[q] > 0 ? T.log_price[q] + std::log1p(-credit[q]) : T.log_price[q];
   }
-  return true;
+  return buffer.data();
 }
 
 UtilityTerms utility_terms(const Scenario& s, const State& st, const double* G) {
@@ -175,17 +183,13 @@ void every_lab_utilities(const Scenario& s, const State& st, const double* G, Ro
   const LabState& L = st.labs;
   const std::size_t P = st.P;
   const UtilityTerms terms = utility_terms(s, st, G);
-  // One dispatch on the row length for all labs; labs with a credit take
-  // the general function.
+  // One dispatch on the row length for all labs.
+  LogPriceRow buffer{};
   const bool kernel = u.stride >= st.pstride && with_row_length(st.pstride, [&]<std::size_t S>() {
                         for (std::size_t l = 0; l < L.n; ++l) {
                           double* ul = u.row(l);
-                          if (no_credit(L, l, P)) {
-                            utilities_row<S>(s, L, terms, l, ul);
-                            ul[P] = s.outside.utility;
-                          } else {
-                            lab_utilities(s, st, l, G, ul);
-                          }
+                          utilities_row<S>(s, L, terms, log_prices(L, terms, l, P, buffer), l, ul);
+                          ul[P] = s.outside.utility;
                         }
                       });
   for (std::size_t l = 0; l < L.n && !kernel; ++l) lab_utilities(s, st, l, G, u.row(l));
@@ -264,15 +268,27 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
   const ChoiceParams& ch = s.choice;
   const auto seed = static_cast<std::uint64_t>(s.seed);
   const auto t = static_cast<std::uint64_t>(st.step);
-  if (view.row_kernel && no_credit(L, l, P)) {
-    with_row_length(st.pstride, [&]<std::size_t S>() { utilities_row<S>(s, L, view.terms, l, u); });
+  if (view.row_kernel) {
+    LogPriceRow buffer{};
+    const double* log_price = log_prices(L, view.terms, l, P, buffer);
+    with_row_length(st.pstride,
+                    [&]<std::size_t S>() { utilities_row<S>(s, L, view.terms, log_price, l, u); });
     u[P] = s.outside.utility;
   } else {
     lab_utilities(s, st, l, view.G.data(), u);
   }
   if (ch.noise > 0) {
+    // P + 1 normals of the lab's noise stream: normal() one after another
+    // (a pair of uniforms each, the cosine branch), their Box-Muller
+    // transforms computed together (vectorised, the same bits).
     Draws r(seed, Stream::choice_noise, t, L.id[l]);
-    for (std::size_t p = 0; p <= P; ++p) u[p] += ch.noise * r.normal();
+    std::array<double, kMaxProviders + 1> u1, u2, z_cos, z_sin;
+    for (std::size_t p = 0; p <= P; ++p) {
+      u1[p] = r.uniform();
+      u2[p] = r.uniform();
+    }
+    box_muller(u1.data(), u2.data(), z_cos.data(), z_sin.data(), P + 1);
+    for (std::size_t p = 0; p <= P; ++p) u[p] += ch.noise * z_cos[p];
   }
   std::array<std::size_t, kMaxProviders + 8> order{};
   std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(L.max_providers[l]), P);

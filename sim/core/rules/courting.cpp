@@ -120,9 +120,9 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
   // Decide from a read-only view: every lab's utilities without new credits.
   std::array<double, kMaxProviders> G{};
   network_effect(s, st, G.data());
-  Rows u;
+  Rows& u = st.scratch.utilities;
   u.stride = st.stride;
-  u.data.assign(L.n * st.stride, 0.0);
+  u.data.resize(L.n * st.stride);  // every row is written below
   every_lab_utilities(s, st, G.data(), u);
   const double margin = s.courting.margin;
   // Each lab's best provider (the first of the largest utility) and the
@@ -148,6 +148,22 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     second[l] = b2;
   }
 
+  // The labs that can take an offer at all (none while exclusive, without
+  // price sensitivity or demand), and per lab the providers it already has
+  // a deal with (no new offer from them): bit p of partners[l].
+  std::vector<std::uint32_t>& open = st.scratch.courted;
+  open.clear();
+  for (std::size_t l = 0; l < L.n; ++l) {
+    if (L.exclusive_until[l] > st.step || L.alpha[l] <= 0 || L.demand[l] <= 0) continue;
+    open.push_back(static_cast<std::uint32_t>(l));
+  }
+  std::vector<std::uint64_t>& partners = st.scratch.first_mask;
+  partners.assign(L.n, 0);
+  for (const Deal& d : st.deals) {
+    const std::int64_t slot = st.slot_of(d.lab);
+    if (slot >= 0) partners[static_cast<std::size_t>(slot)] |= std::uint64_t{1} << d.provider;
+  }
+
   std::vector<Offer> offers;
   std::vector<Offer> candidates;
   const NarrativeParams& n = s.narrative;
@@ -169,15 +185,8 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     const double no_offer_above =
         inv.max_credit <= 0.99 ? -std::log(1.0 - inv.max_credit) + 1e-9 : kInf;
     candidates.clear();
-    // Labs already under a deal with p (ids, sorted): no new offer to them.
-    std::vector<std::uint64_t> partners;
-    for (const Deal& d : st.deals) {
-      if (d.provider == p) partners.push_back(d.lab);
-    }
-    std::sort(partners.begin(), partners.end());
-    for (std::size_t l = 0; l < L.n; ++l) {
-      if (L.exclusive_until[l] > st.step || L.alpha[l] <= 0 || L.demand[l] <= 0) continue;
-      if (std::binary_search(partners.begin(), partners.end(), L.id[l])) continue;
+    for (const std::uint32_t l : open) {
+      if ((partners[l] >> p) & 1) continue;  // already under a deal with p
       const double* ul = u.row(l);
       double rival = ul[P];  // the outside option counts when enabled
       if (!s.outside.enabled) rival = -kInf;
