@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/rules.hpp"
+#include "core/rules/row_kernels.hpp"
 #include "core/vmath.hpp"
 
 namespace cw {
@@ -35,28 +36,32 @@ double response_weight(const LabState& L, std::size_t l, std::int64_t step, std:
 
 }  // namespace
 
-void market_power_markups(const Scenario& s, const State& st, double* markup) {
+CW_CLONES void market_power_markups(const Scenario& s, const State& st, double* markup) {
   const std::size_t P = st.P;
   const LabState& L = st.labs;
   const double tau = s.choice.tau;
   std::array<double, kMaxProviders> G{}, D{}, E{};
   network_effect(s, st, G.data());
-  std::vector<double> u(st.stride + 1);
+  // Every lab's utilities at once (the row kernel), then per lab the logit.
+  Rows rows;
+  rows.stride = st.stride;
+  rows.data.resize(L.n * st.stride);
+  every_lab_utilities(s, st, G.data(), rows);
+  std::array<double, kMaxProviders + 1> u{};
   for (std::size_t l = 0; l < L.n; ++l) {
     const double d = L.demand[l];
     if (!(d > 0)) continue;
-    lab_utilities(s, st, l, G.data(), u.data());
+    const double* ul = rows.row(l);
     // Logit probabilities over every active provider and the outside option
     // (when enabled), without noise.
-    double top = s.outside.enabled ? u[P] : -kInf;
-    for (std::size_t p = 0; p < P; ++p) top = std::max(top, u[p]);
+    double top = s.outside.enabled ? ul[P] : -kInf;
+    for (std::size_t p = 0; p < P; ++p) top = std::max(top, ul[p]);
     if (!std::isfinite(top)) continue;
+    for (std::size_t p = 0; p <= P; ++p) u[p] = (ul[p] - top) / tau;
+    vmath::exp(u.data(), u.data(), P + 1);  // 0 for a provider not in the market
     double z = 0;
-    for (std::size_t p = 0; p < P; ++p) {
-      u[p] = vmath::exp((u[p] - top) / tau);  // 0 for a provider not in the market
-      z += u[p];
-    }
-    if (s.outside.enabled) z += vmath::exp((u[P] - top) / tau);
+    for (std::size_t p = 0; p < P; ++p) z += u[p];
+    if (s.outside.enabled) z += u[P];
     const double elastic = response_weight(L, l, st.step, s.pricing.horizon) * d * L.alpha[l] / tau;
     for (std::size_t p = 0; p < P; ++p) {
       const double share = u[p] / z;
