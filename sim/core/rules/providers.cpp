@@ -29,7 +29,10 @@ double response_weight(const LabState& L, std::size_t l, std::int64_t step, std:
     responsive = 0;
   } else if (h < 1) {
     const double q = 1.0 - h;
-    responsive = open - q * (1.0 - std::pow(q, open)) / h;
+    // q^1 = q exactly (pow is exact when the result is representable), so
+    // the usual horizon of 1 needs no pow.
+    const double q_open = open == 1.0 ? q : std::pow(q, open);
+    responsive = open - q * (1.0 - q_open) / h;
   }
   return std::max(responsive / static_cast<double>(H), floor);
 }
@@ -43,9 +46,10 @@ CW_CLONES void market_power_markups(const Scenario& s, const State& st, double* 
   std::array<double, kMaxProviders> G{}, D{}, E{};
   network_effect(s, st, G.data());
   // Every lab's utilities at once (the row kernel), then per lab the logit.
-  Rows rows;
+  // (A buffer per thread: runs of a sweep share no state.)
+  thread_local Rows rows;
   rows.stride = st.stride;
-  rows.data.resize(L.n * st.stride);
+  rows.data.resize(L.n * st.stride);  // every row is written
   every_lab_utilities(s, st, G.data(), rows);
   std::array<double, kMaxProviders + 1> u{};
   for (std::size_t l = 0; l < L.n; ++l) {
