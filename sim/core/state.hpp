@@ -301,6 +301,11 @@ struct Handoff {
   // courting (§2) -> choice (§3), capacity (§4): whether any lab's credit
   // row may be non-zero this step (the credit paths are skipped otherwise).
   bool any_credit = false;
+  // courting (§2) -> choice (§3): the network effect G of this step's
+  // allocations, valid while network_step is this step (courting sets it;
+  // a deal that moves an allocation, or any later rule's use, resets it).
+  std::array<double, kMaxProviders> network{};
+  std::int64_t network_step = -1;
   // choice (§3) -> narrative (§6): this step's (slot, provider) pairs where
   // the lab moved at least theta of its demand off the provider in its
   // partial adjustment: the storm-off candidates.

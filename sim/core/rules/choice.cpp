@@ -117,9 +117,11 @@ struct UtilityTerms {
 // (log_prices() below): the same expression in the same order per
 // provider, so the same bits, W providers at a time (core/simd.hpp).
 // Writes u[0..S); the caller sets u[P].
+// (Inlined into its callers, which are compiled for both targets.)
 template <std::size_t S>
-CW_CLONES void utilities_row(const Scenario& s, const LabState& L, const UtilityTerms& T,
-                             const double* log_price, std::size_t l, double* u) {
+[[gnu::always_inline]] inline void utilities_row(const Scenario& s, const LabState& L,
+                                                 const UtilityTerms& T, const double* log_price,
+                                                 std::size_t l, double* u) {
   constexpr std::size_t W = simd::kWidth<S>;
   using V = simd::Vec<W>;
   static constexpr std::array<double, S> kZero{};
@@ -148,17 +150,18 @@ CW_CLONES void utilities_row(const Scenario& s, const LabState& L, const Utility
 }
 
 // Lab l's ln(price (1 - credit)) per provider, as lab_utilities() computes
-// it, for a row kernel: T.log_price itself for a lab without credits,
-// otherwise written to `buffer` (whose entries from P on stay 0).
+// it, for a row kernel of S values: T.log_price itself for a lab without
+// credits, otherwise written to `buffer` (padding columns have no credit).
 using LogPriceRow = std::array<double, kMaxRowKernel>;
-const double* log_prices(const LabState& L, const UtilityTerms& T, std::size_t l, std::size_t P,
-                         LogPriceRow& buffer) {
+template <std::size_t S>
+[[gnu::always_inline]] inline const double* log_prices(const LabState& L, const UtilityTerms& T,
+                                                       std::size_t l, LogPriceRow& buffer) {
   if (L.credit.data.empty()) return T.log_price.data();
   const double* credit = L.credit.row(l);
-  std::size_t p = 0;
-  while (p < P && !(credit[p] > 0)) ++p;
-  if (p == P) return T.log_price.data();
-  for (std::size_t q = 0; q < P; ++q) {
+  bool any = false;
+  for (std::size_t p = 0; p < S; ++p) any |= credit[p] > 0;
+  if (!any) return T.log_price.data();
+  for (std::size_t q = 0; q < S; ++q) {
     buffer[q] = credit[q] > 0 ? T.log_price[q] + std::log1p(-credit[q]) : T.log_price[q];
   }
   return buffer.data();
@@ -179,16 +182,16 @@ UtilityTerms utility_terms(const Scenario& s, const State& st, const double* G) 
 
 }  // namespace
 
-void every_lab_utilities(const Scenario& s, const State& st, const double* G, Rows& u) {
+CW_CLONES void every_lab_utilities(const Scenario& s, const State& st, const double* G, Rows& u) {
   const LabState& L = st.labs;
   const std::size_t P = st.P;
   const UtilityTerms terms = utility_terms(s, st, G);
   // One dispatch on the row length for all labs.
-  LogPriceRow buffer{};
+  LogPriceRow buffer;
   const bool kernel = u.stride >= st.pstride && with_row_length(st.pstride, [&]<std::size_t S>() {
                         for (std::size_t l = 0; l < L.n; ++l) {
                           double* ul = u.row(l);
-                          utilities_row<S>(s, L, terms, log_prices(L, terms, l, P, buffer), l, ul);
+                          utilities_row<S>(s, L, terms, log_prices<S>(L, terms, l, buffer), l, ul);
                           ul[P] = s.outside.utility;
                         }
                       });
@@ -223,7 +226,11 @@ struct ChoiceView {
 
 ChoiceView choice_view(const Scenario& s, const State& st) {
   ChoiceView v;
-  network_effect(s, st, v.G.data());
+  if (st.handoff.network_step == st.step) {
+    v.G = st.handoff.network;  // courting's, and no allocation moved since
+  } else {
+    network_effect(s, st, v.G.data());
+  }
   v.terms = utility_terms(s, st, v.G.data());
   v.row_kernel = has_row_kernel(st.pstride);
   return v;
@@ -269,10 +276,10 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
   const auto seed = static_cast<std::uint64_t>(s.seed);
   const auto t = static_cast<std::uint64_t>(st.step);
   if (view.row_kernel) {
-    LogPriceRow buffer{};
-    const double* log_price = log_prices(L, view.terms, l, P, buffer);
-    with_row_length(st.pstride,
-                    [&]<std::size_t S>() { utilities_row<S>(s, L, view.terms, log_price, l, u); });
+    LogPriceRow buffer;
+    with_row_length(st.pstride, [&]<std::size_t S>() {
+      utilities_row<S>(s, L, view.terms, log_prices<S>(L, view.terms, l, buffer), l, u);
+    });
     u[P] = s.outside.utility;
   } else {
     lab_utilities(s, st, l, view.G.data(), u);
@@ -290,7 +297,7 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
     box_muller(u1.data(), u2.data(), z_cos.data(), z_sin.data(), P + 1);
     for (std::size_t p = 0; p <= P; ++p) u[p] += ch.noise * z_cos[p];
   }
-  std::array<std::size_t, kMaxProviders + 8> order{};
+  std::array<std::size_t, kMaxProviders + 8> order;  // entries 0..P written below
   std::size_t k = std::min<std::size_t>(static_cast<std::size_t>(L.max_providers[l]), P);
   // One option drawn from the logit probabilities: always with `sample`;
   // with `logit` for a single-homing lab, over all its options (McFadden's
@@ -408,6 +415,7 @@ CW_CLONES void rule_choice(const Scenario& s, State& st, StepCounters& c) {
   const std::size_t P = st.P;
   LabState& L = st.labs;
   const ChoiceView view = choice_view(s, st);
+  st.handoff.network_step = -1;  // used once
   std::erase_if(st.contracts, [&st](const Contract& k) { return k.end <= st.step; });
   std::vector<std::uint32_t>& chosen = st.scratch.choosers;
   pick_choosers(s, st, chosen);

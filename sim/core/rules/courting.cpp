@@ -44,6 +44,7 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
     double* x = L.x.row(slot);
     std::fill(x, x + st.P + 1, 0.0);
     x[p] = 1.0;
+    st.handoff.network_step = -1;  // the network effect moved
     L.exclusive_until[slot] = d.exclusive_end;
   } else {
     L.reevaluate[slot] |= kReevaluate;  // weighs the credit in this step's choice
@@ -120,33 +121,13 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
   // Decide from a read-only view: every lab's utilities without new credits.
   std::array<double, kMaxProviders> G{};
   network_effect(s, st, G.data());
+  st.handoff.network = G;  // for the choice rule, unless an allocation moves
+  st.handoff.network_step = st.step;
   Rows& u = st.scratch.utilities;
   u.stride = st.stride;
   u.data.resize(L.n * st.stride);  // every row is written below
   every_lab_utilities(s, st, G.data(), u);
   const double margin = s.courting.margin;
-  // Each lab's best provider (the first of the largest utility) and the
-  // best of the others: the rival of p is then one look-up, the same value
-  // as the largest utility over the providers other than p.
-  std::vector<std::uint32_t> top(L.n);
-  std::vector<double> best_u(L.n), second(L.n);
-  for (std::size_t l = 0; l < L.n; ++l) {
-    const double* ul = u.row(l);
-    double b1 = -kInf, b2 = -kInf;
-    std::size_t i1 = P;
-    for (std::size_t q = 0; q < P; ++q) {
-      if (i1 == P || ul[q] > b1) {
-        if (i1 != P) b2 = std::max(b2, b1);
-        b1 = ul[q];
-        i1 = q;
-      } else {
-        b2 = std::max(b2, ul[q]);
-      }
-    }
-    top[l] = static_cast<std::uint32_t>(i1);
-    best_u[l] = b1;
-    second[l] = b2;
-  }
 
   // The labs that can take an offer at all (none while exclusive, without
   // price sensitivity or demand), and per lab the providers it already has
@@ -164,65 +145,103 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     if (slot >= 0) partners[static_cast<std::size_t>(slot)] |= std::uint64_t{1} << d.provider;
   }
 
-  std::vector<Offer> offers;
-  std::vector<Offer> candidates;
   const NarrativeParams& n = s.narrative;
   const bool opinions = n.enabled && n.mode == NarrativeMode::opinion;
+
+  // The providers that court this step, in provider order, with what their
+  // decisions read.
+  struct Courter {
+    std::size_t p = 0;
+    bool courts = false, defends = false;
+    double w_rev = 0, w_narr = 0, w_def = 0, T = 0, max_credit = 0, no_offer_above = 0;
+    std::vector<Offer> candidates;
+  };
+  std::vector<Courter> courters;
   for (std::size_t p = 0; p < P; ++p) {
     const InvestmentParams& inv = s.providers[p].investment;
     if (inv.policy == InvestmentPolicy::none || !Pv.active[p] || Pv.budget[p] <= 0) continue;
+    Courter k;
+    k.p = p;
     // revenue: courts; defensive: defends; narrative: both (SPEC §2.2 step 2).
-    const bool courts = inv.policy != InvestmentPolicy::defensive;
-    const bool defends = inv.policy != InvestmentPolicy::revenue && opinions;
-    const double w_rev = inv.w_rev;
-    const double w_narr = inv.policy == InvestmentPolicy::narrative ? inv.w_narr : 0.0;
-    const double T = static_cast<double>(inv.credit_steps);
+    k.courts = inv.policy != InvestmentPolicy::defensive;
+    k.defends = inv.policy != InvestmentPolicy::revenue && opinions;
+    k.w_rev = inv.w_rev;
+    k.w_narr = inv.policy == InvestmentPolicy::narrative ? inv.w_narr : 0.0;
+    k.w_def = inv.w_def;
+    k.T = static_cast<double>(inv.credit_steps);
+    k.max_credit = inv.max_credit;
     // A boost above -alpha ln(1 - max_credit) needs a credit above
     // max_credit: no offer, without computing it. The margin of 1e-9 in the
     // exponent keeps the labs near the limit on the exact computation; it is
     // worth at least 1e-11 in the credit (far above rounding) while
     // 1 - max_credit >= 0.01, so larger max_credit take the exact path.
-    const double no_offer_above =
-        inv.max_credit <= 0.99 ? -std::log(1.0 - inv.max_credit) + 1e-9 : kInf;
-    candidates.clear();
-    for (const std::uint32_t l : open) {
-      if ((partners[l] >> p) & 1) continue;  // already under a deal with p
-      const double* ul = u.row(l);
-      double rival = ul[P];  // the outside option counts when enabled
-      if (!s.outside.enabled) rival = -kInf;
-      rival = std::max(rival, top[l] == p ? second[l] : best_u[l]);
-      const double threshold = L.deal_threshold[l];
+    k.no_offer_above = inv.max_credit <= 0.99 ? -std::log(1.0 - inv.max_credit) + 1e-9 : kInf;
+    courters.push_back(std::move(k));
+  }
+
+  // Each open lab once, with every courting provider's decision about it
+  // (each provider's candidates stay in lab order).
+  for (const std::uint32_t l : open) {
+    const double* ul = u.row(l);
+    // The lab's best provider (the first of the largest utility) and the
+    // best of the others: the rival of p is then one look-up, the same
+    // value as the largest utility over the providers other than p.
+    double best = -kInf, second = -kInf;
+    std::size_t top = P;
+    for (std::size_t q = 0; q < P; ++q) {
+      if (top == P || ul[q] > best) {
+        if (top != P) second = std::max(second, best);
+        best = ul[q];
+        top = q;
+      } else {
+        second = std::max(second, ul[q]);
+      }
+    }
+    const double outside = s.outside.enabled ? ul[P] : -kInf;  // counts when enabled
+    const double alpha = L.alpha[l], threshold = L.deal_threshold[l], demand = L.demand[l];
+    const std::uint64_t dealt = partners[l];
+    const double* x = L.x.row(l);
+    for (Courter& k : courters) {
+      const std::size_t p = k.p;
+      if ((dealt >> p) & 1) continue;  // already under a deal with p
+      const double rival = std::max(outside, top == p ? second : best);
       const double boost = std::max(rival + std::max(margin, threshold) - ul[p],
                                     std::max(ul[p], rival) + threshold - ul[p]);
-      if (boost > 0 && boost / L.alpha[l] > no_offer_above) continue;
-      const double* x = L.x.row(l);
-      const double v = L.prestige[l];
-      const auto credit =
-          smallest_credit(ul[p], rival, margin, threshold, L.alpha[l], inv.max_credit);
+      if (boost > 0 && boost / alpha > k.no_offer_above) continue;
+      const auto credit = smallest_credit(ul[p], rival, margin, threshold, alpha, k.max_credit);
       if (!credit) continue;
-      const double value = *credit * Pv.price[p] * L.demand[l] * T;
+      const double v = L.prestige[l];
+      const double value = *credit * Pv.price[p] * demand * k.T;
       // Defence: a lab depending on p whose opinion of p is near the storm
       // threshold is at risk of walking out in public (§6). What p stands to
       // lose: the lab's revenue over T_c, plus the AI revenue that the
       // reputation drop of its public criticism, rho amp v / (v_0 + amp v),
       // puts at risk over T_c. p offers priority capacity and the smallest
       // sufficient credit if their value is below that loss.
-      const bool at_risk = defends && x[p] >= n.storm_dependence &&
+      const bool at_risk = k.defends && x[p] >= n.storm_dependence &&
                            L.opinion.at(l, p) < n.storm_opinion + s.courting.warning;
       if (at_risk) {
         const double criticism = n.storm_amplification * v;
         const double drop = n.rho * criticism / (n.inattention + criticism);
-        const double loss = T * (L.demand[l] * x[p] * Pv.price[p] + drop * Pv.ai_revenue[p]);
+        const double loss = k.T * (demand * x[p] * Pv.price[p] + drop * Pv.ai_revenue[p]);
         if (!(loss > 0) || value > loss) continue;
-        candidates.push_back({p, l, *credit, value, inv.w_def * loss, true});
+        k.candidates.push_back({p, l, *credit, value, k.w_def * loss, true});
         continue;
       }
       // Courting: a lab p is not the top choice of (by the margin) is bought.
-      if (!courts || !(*credit > 0)) continue;
-      const double score = w_rev * L.demand[l] * Pv.price[p] * T + w_narr * v * (1.0 - x[p] - x[P]);
+      if (!k.courts || !(*credit > 0)) continue;
+      const double score =
+          k.w_rev * demand * Pv.price[p] * k.T + k.w_narr * v * (1.0 - x[p] - x[P]);
       if (!(score > 0)) continue;
-      candidates.push_back({p, l, *credit, value, score, false});
+      k.candidates.push_back({p, l, *credit, value, score, false});
     }
+  }
+
+  std::vector<Offer> offers;
+  for (Courter& k : courters) {
+    const std::size_t p = k.p;
+    const InvestmentParams& inv = s.providers[p].investment;
+    std::vector<Offer>& candidates = k.candidates;
     // The best-scoring labs, ties by slot; offers fit the budget together:
     // in that order, each candidate whose value fits what is left of the
     // budget is offered, up to max_offers. A candidate that does not fit
