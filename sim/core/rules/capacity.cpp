@@ -20,13 +20,19 @@ namespace {
 // sum the general loop does not add to gets +0.0 here, which leaves it
 // unchanged (a sum that starts at +0.0 is never -0.0).
 
-// All bits of lane i set when bit i of `bits` is (bits < 2^W).
+// All bits of lane i set when bit i of `bits` is (bits < 2^W), from a
+// table: a vector built from scalar stores would stall its load.
 template <std::size_t W>
 simd::Mask<W> lane_mask(std::uint64_t bits) {
-  std::int64_t lanes[W];
-  for (std::size_t i = 0; i < W; ++i) lanes[i] = -static_cast<std::int64_t>((bits >> i) & 1);
+  static constexpr auto kTable = [] {
+    std::array<std::array<std::int64_t, W>, std::size_t{1} << W> table{};
+    for (std::size_t b = 0; b < table.size(); ++b) {
+      for (std::size_t i = 0; i < W; ++i) table[b][i] = (b >> i) & 1 ? -1 : 0;
+    }
+    return table;
+  }();
   simd::Mask<W> m;
-  std::memcpy(&m, lanes, sizeof m);
+  std::memcpy(&m, kTable[bits].data(), sizeof m);
   return m;
 }
 
@@ -45,12 +51,12 @@ CW_CLONES void requested_rows(const LabState& L, const std::uint64_t* first, dou
     const std::uint64_t bits = Partners ? first[l] : 0;
     for (std::size_t v = 0; v < V; ++v) {
       const Vec r = d * simd::load<W>(x + v * W);
-      if constexpr (Partners) {
+      if (Partners && bits != 0) {
         const simd::Mask<W> m = lane_mask<W>((bits >> (v * W)) & ((1u << W) - 1));
         acc_first[v] += simd::select<W>(m, r, zero);
         acc_other[v] += simd::select<W>(m, zero, r);
       } else {
-        acc_other[v] += r;
+        acc_other[v] += r;  // (acc_first[v] + 0 would be acc_first[v])
       }
     }
   }
@@ -98,7 +104,7 @@ CW_CLONES void serve_rows(LabState& L, const std::uint64_t* first, const double*
       prestige_x[v] += vv * xv;
       using_count[v] += simd::select<W>(xv > threshold_v, one, zero);
       Vec fill = f0[v];
-      if constexpr (Partners) {
+      if (Partners && bits != 0) {
         fill = simd::select<W>(lane_mask<W>((bits >> (v * W)) & ((1u << W) - 1)), f1[v], f0[v]);
       }
       const Vec served = d * xv * fill;
