@@ -336,6 +336,7 @@ struct Scratch {
   std::vector<std::uint64_t> first_mask;  // per lab, a set of providers (capacity, courting)
   std::vector<std::uint32_t> courted;     // courting: the labs that can take an offer
   Rows utilities;                         // courting: every lab's utilities
+  std::vector<double> credits;            // courting: the credits of the pairs considered
 };
 
 struct State {

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "core/rules.hpp"
+#include "core/rules/row_kernels.hpp"
 #include "core/vmath.hpp"
 
 namespace cw {
@@ -76,15 +77,13 @@ struct Offer {
 // lab gains at least its threshold over its best option now:
 //   U_p - alpha ln(1 - c) >= rival + max(margin, threshold)
 //   U_p - alpha ln(1 - c) >= max(U_p, rival) + threshold.
-// 0 when p already is (nothing to buy); above c_max: no offer (nullopt).
-std::optional<double> smallest_credit(double u_p, double rival, double margin, double threshold,
-                                      double alpha, double max_credit) {
-  const double boost =
-      std::max(rival + std::max(margin, threshold) - u_p, std::max(u_p, rival) + threshold - u_p);
-  if (!(boost > 0)) return 0.0;
-  const double credit = 1.0 - vmath::exp(-boost / alpha);
-  if (credit > max_credit) return std::nullopt;
-  return credit;
+// With boost = max(rival + max(margin, threshold) - U_p,
+// max(U_p, rival) + threshold - U_p): c = 1 - exp(-boost / alpha), and 0
+// when boost <= 0 (p already is; nothing to buy); above c_max: no offer.
+// a[i] <- 1 - exp(a[i]) for i < n (vectorised, the same bits as one at a time).
+CW_CLONES void one_minus_exp(double* a, std::size_t n) {
+  vmath::exp(a, a, n);
+  for (std::size_t i = 0; i < n; ++i) a[i] = 1.0 - a[i];
 }
 
 // Deals whose credit and exclusivity have both ended are removed; expired
@@ -180,7 +179,14 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
   }
 
   // Each open lab once, with every courting provider's decision about it
-  // (each provider's candidates stay in lab order).
+  // (each provider's candidates stay in lab order): first the pairs whose
+  // boost a credit up to max_credit may buy, lab by lab.
+  struct Pending {
+    std::uint32_t slot, courter;
+    double boost;
+  };
+  std::vector<Pending> pending;
+  pending.reserve(open.size() * courters.size());
   for (const std::uint32_t l : open) {
     const double* ul = u.row(l);
     // The lab's best provider (the first of the largest utility) and the
@@ -198,43 +204,62 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
       }
     }
     const double outside = s.outside.enabled ? ul[P] : -kInf;  // counts when enabled
-    const double alpha = L.alpha[l], threshold = L.deal_threshold[l], demand = L.demand[l];
+    const double alpha = L.alpha[l], threshold = L.deal_threshold[l];
     const std::uint64_t dealt = partners[l];
-    const double* x = L.x.row(l);
-    for (Courter& k : courters) {
+    for (std::size_t i = 0; i < courters.size(); ++i) {
+      const Courter& k = courters[i];
       const std::size_t p = k.p;
       if ((dealt >> p) & 1) continue;  // already under a deal with p
       const double rival = std::max(outside, top == p ? second : best);
+      // The boost smallest_credit() needs (the same expression).
       const double boost = std::max(rival + std::max(margin, threshold) - ul[p],
                                     std::max(ul[p], rival) + threshold - ul[p]);
       if (boost > 0 && boost / alpha > k.no_offer_above) continue;
-      const auto credit = smallest_credit(ul[p], rival, margin, threshold, alpha, k.max_credit);
-      if (!credit) continue;
-      const double v = L.prestige[l];
-      const double value = *credit * Pv.price[p] * demand * k.T;
-      // Defence: a lab depending on p whose opinion of p is near the storm
-      // threshold is at risk of walking out in public (§6). What p stands to
-      // lose: the lab's revenue over T_c, plus the AI revenue that the
-      // reputation drop of its public criticism, rho amp v / (v_0 + amp v),
-      // puts at risk over T_c. p offers priority capacity and the smallest
-      // sufficient credit if their value is below that loss.
-      const bool at_risk = k.defends && x[p] >= n.storm_dependence &&
-                           L.opinion.at(l, p) < n.storm_opinion + s.courting.warning;
-      if (at_risk) {
-        const double criticism = n.storm_amplification * v;
-        const double drop = n.rho * criticism / (n.inattention + criticism);
-        const double loss = k.T * (demand * x[p] * Pv.price[p] + drop * Pv.ai_revenue[p]);
-        if (!(loss > 0) || value > loss) continue;
-        k.candidates.push_back({p, l, *credit, value, k.w_def * loss, true});
-        continue;
-      }
-      // Courting: a lab p is not the top choice of (by the margin) is bought.
-      if (!k.courts || !(*credit > 0)) continue;
-      const double score =
-          k.w_rev * demand * Pv.price[p] * k.T + k.w_narr * v * (1.0 - x[p] - x[P]);
-      if (!(score > 0)) continue;
-      k.candidates.push_back({p, l, *credit, value, score, false});
+      pending.push_back({l, static_cast<std::uint32_t>(i), boost});
     }
+  }
+  // The credits of every pair left, 1 - exp(-boost / alpha), in one
+  // vectorised pass (the same bits as one at a time).
+  std::vector<double>& credit = st.scratch.credits;
+  credit.resize(pending.size());
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    credit[i] = -pending[i].boost / L.alpha[pending[i].slot];
+  }
+  one_minus_exp(credit.data(), pending.size());
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    const std::size_t l = pending[i].slot;
+    Courter& k = courters[pending[i].courter];
+    const std::size_t p = k.p;
+    // smallest_credit(): 0 when p already is the lab's top choice by enough,
+    // none above max_credit.
+    const double cr = pending[i].boost > 0 ? credit[i] : 0.0;
+    if (cr > k.max_credit) continue;
+    const double demand = L.demand[l];
+    const double* x = L.x.row(l);
+    const double v = L.prestige[l];
+    const double value = cr * Pv.price[p] * demand * k.T;
+    // Defence: a lab depending on p whose opinion of p is near the storm
+    // threshold is at risk of walking out in public (§6). What p stands to
+    // lose: the lab's revenue over T_c, plus the AI revenue that the
+    // reputation drop of its public criticism, rho amp v / (v_0 + amp v),
+    // puts at risk over T_c. p offers priority capacity and the smallest
+    // sufficient credit if their value is below that loss.
+    const bool at_risk = k.defends && x[p] >= n.storm_dependence &&
+                         L.opinion.at(l, p) < n.storm_opinion + s.courting.warning;
+    if (at_risk) {
+      const double criticism = n.storm_amplification * v;
+      const double drop = n.rho * criticism / (n.inattention + criticism);
+      const double loss = k.T * (demand * x[p] * Pv.price[p] + drop * Pv.ai_revenue[p]);
+      if (!(loss > 0) || value > loss) continue;
+      k.candidates.push_back({p, l, cr, value, k.w_def * loss, true});
+      continue;
+    }
+    // Courting: a lab p is not the top choice of (by the margin) is bought.
+    if (!k.courts || !(cr > 0)) continue;
+    const double score =
+        k.w_rev * demand * Pv.price[p] * k.T + k.w_narr * v * (1.0 - x[p] - x[P]);
+    if (!(score > 0)) continue;
+    k.candidates.push_back({p, l, cr, value, score, false});
   }
 
   std::vector<Offer> offers;
