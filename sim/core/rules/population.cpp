@@ -392,6 +392,8 @@ CW_CLONES void rule_population(const Scenario& s, State& st, StepCounters& c) {
       cumulative[l] = acc;
     }
     std::vector<CsrEdge> added;
+    const auto links = std::clamp<std::int64_t>(s.network.m, 0, static_cast<std::int64_t>(L.n));
+    added.reserve(2 * static_cast<std::size_t>(links) * new_slots.size());
     for (std::size_t k = 0; k < new_slots.size(); ++k) {
       place_lab(s, st, new_slots[k], new_provider[k]);
       attach_arrival(s, st, new_slots[k], cumulative, added);
