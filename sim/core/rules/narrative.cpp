@@ -32,19 +32,20 @@ struct Lanes {
 // whole padded rows of S values (zero beyond P), so that the inner loop
 // vectorises; S known at compile time for the common row lengths. With unit
 // weights (W_lj = 1/degree) the rows are summed and the sum scaled once.
+// From the CSR's arrays (`w` null for unit weights) and the opinions'
+// (`base`, `stride`), which the caller keeps in registers.
 template <std::size_t S>
-[[gnu::always_inline]] inline void gather_fixed(const Csr& W, const Rows& opinion, std::size_t l,
+[[gnu::always_inline]] inline void gather_fixed(const std::int64_t* off, const std::int32_t* nbr,
+                                                const double* w, const double* base,
+                                                std::size_t stride, std::size_t l,
                                                 typename Lanes<S>::V* acc) {
   static_assert(S % 2 == 0);
   using L = Lanes<S>;
   for (std::size_t v = 0; v < L::count; ++v) acc[v] = typename L::V{};
-  const auto begin = W.off[l], end = W.off[l + 1];
-  const double* base = opinion.data.data();
-  const std::size_t stride = opinion.stride;
-  if (W.unit()) {
+  const auto begin = off[l], end = off[l + 1];
+  if (!w) {
     for (auto k = begin; k < end; ++k) {
-      const double* oj =
-          base + static_cast<std::size_t>(W.nbr[static_cast<std::size_t>(k)]) * stride;
+      const double* oj = base + static_cast<std::size_t>(nbr[static_cast<std::size_t>(k)]) * stride;
       for (std::size_t v = 0; v < L::count; ++v) {
         typename L::V ov;
         L::load(ov, oj + L::width * v);
@@ -56,12 +57,12 @@ template <std::size_t S>
   } else {
     for (auto k = begin; k < end; ++k) {
       const auto i = static_cast<std::size_t>(k);
-      const double* oj = base + static_cast<std::size_t>(W.nbr[i]) * stride;
-      const double w = W.w[i];
+      const double* oj = base + static_cast<std::size_t>(nbr[i]) * stride;
+      const double wi = w[i];
       for (std::size_t v = 0; v < L::count; ++v) {
         typename L::V ov;
         L::load(ov, oj + L::width * v);
-        acc[v] += w * ov;
+        acc[v] += wi * ov;
       }
     }
   }
@@ -117,12 +118,11 @@ void gather(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
 // sat_first at those providers. Returns the experience row of lab l, moving
 // the cursor `i` past lab l's pairs.
 [[gnu::always_inline]] inline const double* experience_of(
-    std::size_t l, const std::vector<std::pair<std::size_t, std::size_t>>& first, std::size_t& i,
-    const double* sat, const double* sat_first, std::size_t len, double* own) {
-  if (i >= first.size() || first[i].first != l) return sat;
+    std::size_t l, const std::pair<std::size_t, std::size_t>* first, std::size_t firsts,
+    std::size_t& i, const double* sat, const double* sat_first, std::size_t len, double* own) {
+  if (i >= firsts || first[i].first != l) return sat;
   std::copy(sat, sat + len, own);
-  for (; i < first.size() && first[i].first == l; ++i)
-    own[first[i].second] = sat_first[first[i].second];
+  for (; i < firsts && first[i].first == l; ++i) own[first[i].second] = sat_first[first[i].second];
   return own;
 }
 
@@ -148,15 +148,29 @@ CW_CLONES void update_opinions(const NarrativeParams& n, const Csr& W, const Row
   using V = typename Ln::V;
   const double keep = 1.0 - n.lambda, lambda = n.lambda, w_exp = n.w_exp;
   const double w_heard = 1.0 - n.w_exp, threshold = n.experience_threshold;
+  const double dependence = n.storm_dependence, storm_opinion = n.storm_opinion;
+  // The arrays in locals: the flag store below (a byte, which may alias
+  // anything) would otherwise make every lab reload them.
+  const std::int64_t* off = W.off.data();
+  const std::int32_t* nbr = W.nbr.data();
+  const double* w = W.unit() ? nullptr : W.w.data();
+  const double* obase = opinion.data.data();
+  const double* xbase = x.data.data();
+  double* nbase = next.data.data();
+  const std::size_t ostride = opinion.stride, xstride = x.stride, nstride = next.stride;
+  std::uint8_t* flags = reevaluate.data();
+  const auto* first = e.first->data();
+  const std::size_t firsts = e.first->size();
+  const double *sat_all = e.sat, *sat_first = e.sat_first, *live_p = e.live;
   std::size_t i = 0;  // cursor over the labs served first
   for (std::size_t l = 0; l < labs; ++l) {
     V heard[Ln::count];
-    gather_fixed<S>(W, opinion, l, heard);
+    gather_fixed<S>(off, nbr, w, obase, ostride, l, heard);
     std::array<double, S> own;
-    const double* sat = experience_of(l, *e.first, i, e.sat, e.sat_first, S, own.data());
-    const double* o = opinion.row(l);
-    const double* xl = x.row(l);
-    double* out = next.row(l);
+    const double* sat = experience_of(l, first, firsts, i, sat_all, sat_first, S, own.data());
+    const double* o = obase + l * ostride;
+    const double* xl = xbase + l * xstride;
+    double* out = nbase + l * nstride;
     bool walk = false;
     for (std::size_t v = 0; v < Ln::count; ++v) {
       const std::size_t at = Ln::width * v;
@@ -164,14 +178,14 @@ CW_CLONES void update_opinions(const NarrativeParams& n, const Csr& W, const Row
       Ln::load(xv, xl + at);
       Ln::load(sv, sat + at);
       Ln::load(ov, o + at);
-      Ln::load(live, e.live + at);
+      Ln::load(live, live_p + at);
       const V experience = xv > threshold ? sv : V{};
       const V updated = keep * ov + lambda * (w_exp * experience + w_heard * heard[v]);
       Ln::store(out + at, updated);
-      const auto walks = (live != 0) & (xv >= n.storm_dependence) & (updated < n.storm_opinion);
+      const auto walks = (live != 0) & (xv >= dependence) & (updated < storm_opinion);
       for (std::size_t k = 0; k < Ln::width; ++k) walk |= walks[k] != 0;
     }
-    if (walk) reevaluate[l] |= kWalkOut;
+    if (walk) flags[l] |= kWalkOut;
   }
 }
 
@@ -183,8 +197,8 @@ void update_opinions_any(const NarrativeParams& n, const Csr& W, const Rows& opi
   std::size_t i = 0;
   for (std::size_t l = 0; l < labs; ++l) {
     gather(W, opinion, l, heard.data());
-    const double* sat =
-        experience_of(l, *e.first, i, e.sat, e.sat_first, opinion.stride, own.data());
+    const double* sat = experience_of(l, e.first->data(), e.first->size(), i, e.sat, e.sat_first,
+                                      opinion.stride, own.data());
     update_row(n, opinion.row(l), x.row(l), heard.data(), sat, opinion.stride, next.row(l));
     if (walks_out(n, x.row(l), next.row(l), e.live, opinion.stride)) reevaluate[l] |= kWalkOut;
   }
