@@ -13,6 +13,7 @@
 // that the dispatch says so).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -385,21 +386,40 @@ TEST(Kernels, CapacityPartnersAndCreditsKernelsEqualTheGeneralLoops) {
   }
 }
 
-// rule_narrative: update_opinions<S> (gather_fixed, SSE2 lanes) against
+// rule_narrative: update_opinions<S> (gather_fixed, lanes of 2 or 4) against
 // update_opinions_any (gather), with unit weights (1/degree) and with own
-// edge weights; then the reputations that the opinions feed.
+// edge weights, with partners served first (their own experience); then
+// the labs that walk out and the reputations that the opinions feed.
 TEST(Kernels, OpinionKernelEqualsTheGeneralUpdate) {
   for (const std::size_t P : kProviderCounts) {
     for (int i = 0; i < 2; ++i) {
       Variant v;
       v.weighted_graph = i == 1;
-      const Scenario s = random_scenario(P, v);
+      Scenario s = random_scenario(P, v);
+      // Partners served first (their own experience of their provider) and
+      // walking out (found in the same pass as the update).
+      s.capacity.rationing = RationingRule::partners_first;
+      s.narrative.storm_dependence = 0.05;
+      s.narrative.storm_opinion = -0.2;
       State a = random_state(s, v, 400 + 10 * P + static_cast<std::size_t>(i));
       ASSERT_EQ(a.influence.unit(), !v.weighted_graph);
+      Rng rng(500 + P);
+      for (std::size_t l = 0; l < a.labs.n; l += 1 + rng.below(12)) {
+        Deal d;
+        d.provider = rng.below(P);
+        d.lab = a.labs.id[l];
+        d.credit_end = d.exclusive_end = 100;
+        a.deals.push_back(d);
+        if (P > 1 && rng.chance(0.3)) {  // a second provider for the same lab
+          d.provider = (d.provider + 1) % P;
+          a.deals.push_back(d);
+        }
+      }
       // The capacity rule first: sat uses its fill rates and it leaves the
       // lab totals the narrative rule reads (taken by the same path in both).
       StepCounters c0;
       rule_capacity(s, a, c0);
+      ASSERT_FALSE(a.handoff.served_first.empty());
       State b = a;
       StepCounters ca, cb;
       rule_narrative(s, a, ca);
@@ -412,6 +432,12 @@ TEST(Kernels, OpinionKernelEqualsTheGeneralUpdate) {
       EXPECT_TRUE(same_bits("reputation", a.providers.reputation, b.providers.reputation))
           << where;
       EXPECT_EQ(ca.statements, cb.statements) << where;
+      EXPECT_EQ(a.labs.reevaluate, b.labs.reevaluate) << where;
+      // Some labs walk out and some do not, so the comparison can fail.
+      const auto walked = std::count_if(a.labs.reevaluate.begin(), a.labs.reevaluate.end(),
+                                        [](std::uint8_t f) { return (f & kWalkOut) != 0; });
+      EXPECT_GT(walked, 0) << where;
+      EXPECT_LT(walked, static_cast<std::ptrdiff_t>(a.labs.n)) << where;
     }
   }
 }

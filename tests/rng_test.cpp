@@ -36,6 +36,31 @@ TEST(Philox, KnownAnswerAllOnes) {
   EXPECT_EQ(r[3], 0xa09caebf594f0ba0ULL);
 }
 
+// The round keys computed once (PhiloxKeys, LabDraws' blocks) give the same
+// function: the known answers, then Random123's philox_block() on counters
+// and keys from a splitmix64 sequence (carries in the key sums included).
+TEST(Philox, PrecomputedRoundKeysEqualRandom123) {
+  EXPECT_EQ(PhiloxKeys({0, 0}).block({0, 0, 0, 0}),
+            (std::array<std::uint64_t, 4>{0x16554d9eca36314cULL, 0xdb20fe9d672d0fdcULL,
+                                          0xd7e772cee186176bULL, 0x7e68b68aec7ba23bULL}));
+  const std::uint64_t f = ~0ULL;
+  EXPECT_EQ(PhiloxKeys({f, f}).block({f, f, f, f}),
+            (std::array<std::uint64_t, 4>{0x87b092c3013fe90bULL, 0x438c3c67be8d0224ULL,
+                                          0x9cc7d7c69cd777b6ULL, 0xa09caebf594f0ba0ULL}));
+  std::uint64_t state = 12345;
+  auto next = [&state] {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  for (int i = 0; i < 1000; ++i) {
+    const std::array<std::uint64_t, 2> key = {next(), next()};
+    const std::array<std::uint64_t, 4> ctr = {next(), next(), next(), next()};
+    ASSERT_EQ(PhiloxKeys(key).block(ctr), philox_block(ctr, key)) << i;
+  }
+}
+
 // A cursor keyed (seed 0, stream 0) at (step 0, entity 0) walks the zero
 // block first, then the block with counter word 2 = 1.
 TEST(Draws, WalksCounterBlocksInOrder) {

@@ -4,11 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <vector>
 
 #include "core/engine.hpp"
+#include "core/random.hpp"
 #include "fixtures.hpp"
 
 namespace cw {
@@ -520,6 +522,69 @@ TEST(Graph, CsrUpdatesEqualRebuilds) {
   EXPECT_TRUE(unit.unit());
   EXPECT_EQ(unit.nbr, (std::vector<std::int32_t>{1, 0, 2, 1}));
   EXPECT_DOUBLE_EQ(unit.weight(1, unit.off[1]), 0.5);
+}
+
+// The in-place updates the population rule uses give the same CSR as the
+// copying ones (whose equality with a rebuild is checked above), on random
+// graphs: unit weights (the in-place path) and stored weights, exits
+// anywhere, arrivals whose edges reach rows in any order, several per row,
+// neighbouring rows and the last row.
+TEST(Graph, InPlaceUpdatesEqualCopies) {
+  Draws r(7, Stream::network, 0, 0);
+  for (int trial = 0; trial < 200; ++trial) {
+    const std::size_t n = 2 + r.below(30);
+    const bool weighted = trial % 4 == 3;
+    std::vector<CsrEdge> edges;
+    const std::size_t m = r.below(4 * n);
+    for (std::size_t k = 0; k < m; ++k) {
+      const auto a = static_cast<std::uint32_t>(r.below(n));
+      const auto b = static_cast<std::uint32_t>(r.below(n));
+      edges.push_back({a, b, weighted ? 0.5 + static_cast<double>(r.below(3)) : 1.0});
+    }
+    const Csr before = csr_from_edges(n, edges);
+    ASSERT_EQ(before.unit(), !weighted || std::all_of(edges.begin(), edges.end(),
+                                                      [](auto& e) { return e.weight == 1.0; }));
+    // Exits: each lab leaves with probability 1/4.
+    std::vector<std::uint8_t> keep(n);
+    std::size_t kept = 0;
+    for (std::size_t l = 0; l < n; ++l) {
+      keep[l] = r.below(4) != 0 ? 1 : 0;
+      kept += keep[l];
+    }
+    Csr in_place = before;
+    csr_remove(in_place, keep);
+    const Csr copied = csr_without(before, keep);
+    ASSERT_EQ(in_place.labs(), kept);
+    EXPECT_EQ(in_place.off, copied.off) << trial;
+    EXPECT_EQ(in_place.nbr, copied.nbr) << trial;
+    EXPECT_EQ(in_place.raw, copied.raw) << trial;
+    EXPECT_EQ(in_place.w, copied.w) << trial;
+    // Arrivals: 0..3 new labs, each linked both ways to up to 3 labs.
+    const std::size_t arrive = r.below(4);
+    const std::size_t labs = kept + arrive;
+    std::vector<CsrEdge> added;
+    for (std::size_t a = kept; a < labs; ++a) {
+      for (std::size_t k = 0; k < 3 && a > 0; ++k) {
+        const auto b = static_cast<std::uint32_t>(r.below(a));
+        added.push_back({static_cast<std::uint32_t>(a), b, 1.0});
+        added.push_back({b, static_cast<std::uint32_t>(a), 1.0});
+      }
+    }
+    Csr grown = in_place;
+    csr_append(grown, labs, added);
+    const Csr grown_copy = csr_with(in_place, labs, added);
+    ASSERT_EQ(grown.labs(), labs);
+    EXPECT_EQ(grown.off, grown_copy.off) << trial;
+    EXPECT_EQ(grown.nbr, grown_copy.nbr) << trial;
+    EXPECT_EQ(grown.raw, grown_copy.raw) << trial;
+    EXPECT_EQ(grown.w, grown_copy.w) << trial;
+  }
+  // A hand-checked case: rows 0, 1 and 2 gain edges, row 1 two of them, in
+  // the order given; row 3 is new.
+  Csr c = csr_from_pairs(3, {{0, 1}, {1, 2}}, true);  // 0:[1] 1:[0,2] 2:[1]
+  csr_append(c, 4, {{1, 3, 1}, {3, 1, 1}, {0, 3, 1}, {1, 0, 1}, {2, 3, 1}});
+  EXPECT_EQ(c.off, (std::vector<std::int64_t>{0, 2, 6, 8, 9}));
+  EXPECT_EQ(c.nbr, (std::vector<std::int32_t>{1, 3, 0, 2, 3, 0, 1, 3, 1}));
 }
 
 TEST(Population, EntryAndExitKeepGraphAndArraysConsistent) {

@@ -1,6 +1,7 @@
 #include "core/graph.hpp"
 
 #include <algorithm>
+#include <numeric>
 
 namespace cw {
 
@@ -118,6 +119,83 @@ Csr csr_without(const Csr& old, const std::vector<std::uint8_t>& keep) {
   }
   normalise_rows(csr);
   return csr;
+}
+
+void csr_remove(Csr& csr, const std::vector<std::uint8_t>& keep) {
+  const std::size_t n = csr.labs();
+  std::vector<std::int32_t> slot(n, -1);
+  std::int32_t next = 0;
+  for (std::size_t l = 0; l < n; ++l) {
+    if (keep[l]) slot[l] = next++;
+  }
+  // Rows close up in order: the write position never passes the read one.
+  const bool unit = csr.unit();
+  std::size_t to = 0, row = 0;
+  std::int64_t begin = csr.off[0];
+  for (std::size_t l = 0; l < n; ++l) {
+    const std::int64_t end = csr.off[l + 1];
+    if (keep[l]) {
+      for (auto k = static_cast<std::size_t>(begin); k < static_cast<std::size_t>(end); ++k) {
+        const std::int32_t j = slot[static_cast<std::size_t>(csr.nbr[k])];
+        if (j < 0) continue;
+        csr.nbr[to] = j;
+        if (!unit) csr.raw[to] = csr.raw[k];
+        ++to;
+      }
+      csr.off[++row] = static_cast<std::int64_t>(to);
+    }
+    begin = end;
+  }
+  csr.off.resize(row + 1);
+  csr.nbr.resize(to);
+  if (!unit) {
+    csr.raw.resize(to);
+    normalise_rows(csr);
+  }
+}
+
+void csr_append(Csr& csr, std::size_t labs, const std::vector<CsrEdge>& added) {
+  const std::size_t n_old = csr.labs();
+  const bool unit = csr.unit() && std::all_of(added.begin(), added.end(),
+                                              [](const CsrEdge& e) { return e.weight == 1.0; });
+  if (!unit || labs < n_old) {
+    csr = csr_with(csr, labs, added);
+    return;
+  }
+  // The added edges by row, each row's in the order given.
+  std::vector<std::uint32_t> order(added.size());
+  std::iota(order.begin(), order.end(), 0u);
+  std::stable_sort(order.begin(), order.end(), [&added](std::uint32_t a, std::uint32_t b) {
+    return added[a].from < added[b].from;
+  });
+  const std::int64_t old_total = csr.off[n_old];
+  csr.off.resize(labs + 1, old_total);
+  csr.nbr.resize(static_cast<std::size_t>(old_total) + added.size());
+  // From the last row down: the rows after a row that gains edges move by
+  // the number of edges added to rows up to it (`shift`).
+  auto shift = static_cast<std::int64_t>(added.size());
+  std::size_t hi = labs;            // rows below hi are still at their old offsets
+  std::int64_t old_hi = old_total;  // old offset of row hi
+  csr.off[labs] = old_total + shift;
+  std::int32_t* nbr = csr.nbr.data();
+  for (std::size_t i = order.size(); i > 0;) {
+    const std::size_t g = added[order[i - 1]].from;
+    std::size_t first = i - 1;
+    while (first > 0 && added[order[first - 1]].from == g) --first;
+    // Rows g+1 .. hi-1 move by shift.
+    const std::int64_t old_next = g + 1 == hi ? old_hi : csr.off[g + 1];
+    std::copy_backward(nbr + old_next, nbr + old_hi, nbr + old_hi + shift);
+    for (std::size_t r = g + 1; r < hi; ++r) csr.off[r] += shift;
+    // Row g's new edges go at the end of its row, which ends at old_next + shift.
+    const auto count = static_cast<std::int64_t>(i - first);
+    std::int64_t at = old_next + shift - count;
+    for (std::size_t k = first; k < i; ++k)
+      nbr[at++] = static_cast<std::int32_t>(added[order[k]].to);
+    shift -= count;
+    hi = g + 1;
+    old_hi = old_next;
+    i = first;
+  }
 }
 
 Csr csr_with(const Csr& old, std::size_t labs, const std::vector<CsrEdge>& added) {

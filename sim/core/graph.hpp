@@ -77,6 +77,13 @@ Csr csr_without(const Csr& old, const std::vector<std::uint8_t>& keep);
 // The CSR over `labs` slots with `added` edges appended to their rows (in
 // the order given): equal to csr_from_edges() over the old edges, then these.
 Csr csr_with(const Csr& old, std::size_t labs, const std::vector<CsrEdge>& added);
+// The same two updates in place, for the population rule (exits and
+// arrivals every few steps): equal to `csr = csr_without(csr, keep)` and
+// `csr = csr_with(csr, labs, added)`, without building a second CSR. Appending
+// moves the rows after each row that gains edges, once; it falls back on
+// csr_with() when weights are stored or `labs` is below the CSR's labs.
+void csr_remove(Csr& csr, const std::vector<std::uint8_t>& keep);
+void csr_append(Csr& csr, std::size_t labs, const std::vector<CsrEdge>& added);
 
 // The whole market graph as a Boost graph, for export (sim/output/graph_export)
 // and tests: labs by slot, then providers; each vertex's out-edges in the

@@ -51,12 +51,6 @@ class Fenwick {
 
 }  // namespace
 
-// Attachment weight of an existing lab: fitness (prestige) times (degree + 1),
-// the Bianconi-Barabasi rule with a +1 so that isolated labs can be reached.
-double attach_weight(double prestige, std::size_t degree) {
-  return prestige * static_cast<double>(degree + 1);
-}
-
 // The influence graph of the initial labs, straight into the CSR (no
 // per-edge allocation: at a million labs this is the largest structure).
 Csr generate_influence(const Scenario& s, const State& st) {
@@ -189,6 +183,7 @@ void attach_arrival(const Scenario& s, const State& st, std::size_t slot,
   const auto m = std::min<std::size_t>(static_cast<std::size_t>(s.network.m), slot);
   const double total = cumulative.empty() ? 0.0 : cumulative.back();
   std::vector<std::size_t> chosen;
+  chosen.reserve(m);
   for (int attempt = 0; chosen.size() < m && attempt < 64 * static_cast<int>(m); ++attempt) {
     std::size_t b;
     if (total > 0) {

@@ -17,8 +17,13 @@ struct State;
 // The influence graph of the initial labs `st.labs`, straight into the CSR.
 Csr generate_influence(const Scenario& s, const State& st);
 
-// Attachment weight of an existing lab: prestige * (degree + 1).
-double attach_weight(double prestige, std::size_t degree);
+// Attachment weight of an existing lab: fitness (prestige) times (degree +
+// 1), the Bianconi-Barabasi rule with a +1 so that isolated labs can be
+// reached. Inline: the population rule sums it over every lab at each
+// arrival step.
+inline double attach_weight(double prestige, std::size_t degree) {
+  return prestige * static_cast<double>(degree + 1);
+}
 
 // The links of the lab arriving in `slot` to up to network.m earlier labs,
 // drawn by `cumulative` (running sums of attach_weight over slots

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <string>
@@ -71,9 +72,10 @@ class Column {
     materialise();
     v_[l] = value;
   }
-  // Lab `from`'s value to lab `to` (closing up after exits).
-  void copy(std::size_t to, std::size_t from) {
-    if (per_lab_) v_[to] = v_[from];
+  // Labs [from, from + count)'s values to labs [to, to + count), to <= from
+  // (closing up after exits).
+  void move_down(std::size_t to, std::size_t from, std::size_t count) {
+    if (per_lab_) std::copy(v_.begin() + from, v_.begin() + from + count, v_.begin() + to);
   }
   void resize(std::size_t n) {
     if (per_lab_) v_.resize(n, value_);
@@ -96,12 +98,12 @@ class Column {
 };
 
 template <class T>
-void copy_slot(std::vector<T>& v, std::size_t to, std::size_t from) {
-  v[to] = v[from];
+void move_slots_down(std::vector<T>& v, std::size_t to, std::size_t from, std::size_t count) {
+  std::copy(v.begin() + from, v.begin() + from + count, v.begin() + to);
 }
 template <class T>
-void copy_slot(Column<T>& v, std::size_t to, std::size_t from) {
-  v.copy(to, from);
+void move_slots_down(Column<T>& v, std::size_t to, std::size_t from, std::size_t count) {
+  v.move_down(to, from, count);
 }
 
 // What a lab field's KIND (lab_fields.hpp) means for its LabState column.

@@ -1,9 +1,8 @@
 // Step 6 (narrative). docs/MODEL.md §6.
-#include <emmintrin.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 
 #include "core/random.hpp"
 #include "core/rules.hpp"
@@ -13,42 +12,60 @@ namespace cw {
 
 namespace {
 
-// heard = sum_j W_lj o_j over the lab's neighbours, on whole padded rows of
-// S values (zero beyond P), so that the inner loop vectorises; S known at
-// compile time for the common row lengths. With unit weights (W_lj =
-// 1/degree) the rows are summed and the sum scaled once.
+// Lanes of doubles (GCC vector extensions) for the row kernels below: four
+// when the row length allows, which the AVX2 clone does in one instruction
+// and the x86-64 baseline in two SSE2 ones. Lane-wise adds, multiplies and
+// comparisons are the scalar operations, in the same order, so the same bits
+// as the general loops (GCC does not vectorise these short loops by itself).
 template <std::size_t S>
-[[gnu::always_inline]] inline void gather_fixed(const Csr& W, const Rows& opinion, std::size_t l,
-                                                double* heard) {
-  // S/2 accumulators of two lanes (SSE2, in the x86-64 baseline): GCC does
-  // not vectorise this loop by itself. Lane-wise adds and multiplies are the
-  // scalar operations, in the same order, so the same bits.
+struct Lanes {
+  static constexpr std::size_t width = S % 4 == 0 ? 4 : 2;
+  using V [[gnu::vector_size(width * sizeof(double))]] = double;
+  static constexpr std::size_t count = S / width;
+  // (By reference: a vector of four passed by value would change the
+  // baseline clone's calling convention, -Wpsabi.)
+  [[gnu::always_inline]] static void load(V& v, const double* p) { std::memcpy(&v, p, sizeof v); }
+  [[gnu::always_inline]] static void store(double* p, const V& v) { std::memcpy(p, &v, sizeof v); }
+};
+
+// heard = sum_j W_lj o_j over the lab's neighbours, into `acc` (lanes), on
+// whole padded rows of S values (zero beyond P), so that the inner loop
+// vectorises; S known at compile time for the common row lengths. With unit
+// weights (W_lj = 1/degree) the rows are summed and the sum scaled once.
+// From the CSR's arrays (`w` null for unit weights) and the opinions'
+// (`base`, `stride`), which the caller keeps in registers.
+template <std::size_t S>
+[[gnu::always_inline]] inline void gather_fixed(const std::int64_t* off, const std::int32_t* nbr,
+                                                const double* w, const double* base,
+                                                std::size_t stride, std::size_t l,
+                                                typename Lanes<S>::V* acc) {
   static_assert(S % 2 == 0);
-  constexpr std::size_t V = S / 2;
-  __m128d acc[V];
-  for (std::size_t v = 0; v < V; ++v) acc[v] = _mm_setzero_pd();
-  const auto begin = W.off[l], end = W.off[l + 1];
-  const double* base = opinion.data.data();
-  const std::size_t stride = opinion.stride;
-  if (W.unit()) {
+  using L = Lanes<S>;
+  for (std::size_t v = 0; v < L::count; ++v) acc[v] = typename L::V{};
+  const auto begin = off[l], end = off[l + 1];
+  if (!w) {
     for (auto k = begin; k < end; ++k) {
-      const double* oj =
-          base + static_cast<std::size_t>(W.nbr[static_cast<std::size_t>(k)]) * stride;
-      for (std::size_t v = 0; v < V; ++v) acc[v] = _mm_add_pd(acc[v], _mm_loadu_pd(oj + 2 * v));
+      const double* oj = base + static_cast<std::size_t>(nbr[static_cast<std::size_t>(k)]) * stride;
+      for (std::size_t v = 0; v < L::count; ++v) {
+        typename L::V ov;
+        L::load(ov, oj + L::width * v);
+        acc[v] += ov;
+      }
     }
-    const __m128d scale = _mm_set1_pd(end > begin ? 1.0 / static_cast<double>(end - begin) : 0.0);
-    for (std::size_t v = 0; v < V; ++v) acc[v] = _mm_mul_pd(acc[v], scale);
+    const double scale = end > begin ? 1.0 / static_cast<double>(end - begin) : 0.0;
+    for (std::size_t v = 0; v < L::count; ++v) acc[v] *= scale;
   } else {
     for (auto k = begin; k < end; ++k) {
       const auto i = static_cast<std::size_t>(k);
-      const double* oj = base + static_cast<std::size_t>(W.nbr[i]) * stride;
-      const __m128d w = _mm_set1_pd(W.w[i]);
-      for (std::size_t v = 0; v < V; ++v) {
-        acc[v] = _mm_add_pd(acc[v], _mm_mul_pd(w, _mm_loadu_pd(oj + 2 * v)));
+      const double* oj = base + static_cast<std::size_t>(nbr[i]) * stride;
+      const double wi = w[i];
+      for (std::size_t v = 0; v < L::count; ++v) {
+        typename L::V ov;
+        L::load(ov, oj + L::width * v);
+        acc[v] += wi * ov;
       }
     }
   }
-  for (std::size_t v = 0; v < V; ++v) _mm_storeu_pd(heard + 2 * v, acc[v]);
 }
 
 // The same for any row length (rows longer than the kernels'), the same
@@ -69,8 +86,8 @@ void gather(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
 
 // One lab's opinion update from what it heard, over `len` values of its row:
 // o <- (1-lambda) o + lambda (w_exp sat [x > threshold] + (1-w_exp) heard).
-// `sat` is zero beyond P, so the padding stays zero. Inlined with a constant
-// len into the kernels below.
+// `sat` is zero beyond P, so the padding stays zero. The general path's;
+// update_opinions<S> does the same on lanes.
 [[gnu::always_inline]] inline void update_row(const NarrativeParams& n, const double* o,
                                               const double* xl, const double* heard,
                                               const double* sat, std::size_t len, double* out) {
@@ -82,25 +99,108 @@ void gather(const Csr& W, const Rows& opinion, std::size_t l, double* heard) {
   }
 }
 
+// Walking out (SPEC §2.2 step 6): whether the lab depends on a provider in
+// the market (x_lp >= storm_dependence) whose opinion `o` (the updated row)
+// fell below storm_opinion. `live` is 1 for the providers in the market and
+// 0 elsewhere (inactive providers, the outside option, the padding), over
+// `len` values.
+[[gnu::always_inline]] inline bool walks_out(const NarrativeParams& n, const double* xl,
+                                             const double* o, const double* live, std::size_t len) {
+  bool out = false;
+  for (std::size_t p = 0; p < len; ++p) {
+    out |= (live[p] != 0) & (xl[p] >= n.storm_dependence) & (o[p] < n.storm_opinion);
+  }
+  return out;
+}
+
+// The labs served first by some provider (`first`: (slot, provider) pairs,
+// sorted) have their own experience of that provider: `own` is `sat` with
+// sat_first at those providers. Returns the experience row of lab l, moving
+// the cursor `i` past lab l's pairs.
+[[gnu::always_inline]] inline const double* experience_of(
+    std::size_t l, const std::pair<std::size_t, std::size_t>* first, std::size_t firsts,
+    std::size_t& i, const double* sat, const double* sat_first, std::size_t len, double* own) {
+  if (i >= firsts || first[i].first != l) return sat;
+  std::copy(sat, sat + len, own);
+  for (; i < firsts && first[i].first == l; ++i) own[first[i].second] = sat_first[first[i].second];
+  return own;
+}
+
+// What the opinion update reads besides the rows: the experience rows, the
+// labs served first, the providers in the market.
+struct Experience {
+  const double* sat;        // sat_p for the labs p shares its capacity among
+  const double* sat_first;  // sat_p for the labs p serves first
+  const std::vector<std::pair<std::size_t, std::size_t>>* first;  // (slot, provider), sorted
+  const double* live;  // 1 for the providers in the market, else 0
+};
+
 // The synchronous update of every lab into `next`, on whole rows of S values
-// (S = the row length, known at compile time).
+// (S = the row length, known at compile time), each lab with its own
+// experience row (served first or not); the labs that walk out get
+// kWalkOut.
 template <std::size_t S>
 CW_CLONES void update_opinions(const NarrativeParams& n, const Csr& W, const Rows& opinion,
-                               const Rows& x, const double* sat, std::size_t labs, Rows& next) {
+                               const Rows& x, const Experience& e, std::size_t labs, Rows& next,
+                               std::vector<std::uint8_t>& reevaluate) {
+  // update_row() and walks_out() on lanes: the same operations lane by lane.
+  using Ln = Lanes<S>;
+  using V = typename Ln::V;
+  const double keep = 1.0 - n.lambda, lambda = n.lambda, w_exp = n.w_exp;
+  const double w_heard = 1.0 - n.w_exp, threshold = n.experience_threshold;
+  const double dependence = n.storm_dependence, storm_opinion = n.storm_opinion;
+  // The arrays in locals: the flag store below (a byte, which may alias
+  // anything) would otherwise make every lab reload them.
+  const std::int64_t* off = W.off.data();
+  const std::int32_t* nbr = W.nbr.data();
+  const double* w = W.unit() ? nullptr : W.w.data();
+  const double* obase = opinion.data.data();
+  const double* xbase = x.data.data();
+  double* nbase = next.data.data();
+  const std::size_t ostride = opinion.stride, xstride = x.stride, nstride = next.stride;
+  std::uint8_t* flags = reevaluate.data();
+  const auto* first = e.first->data();
+  const std::size_t firsts = e.first->size();
+  const double *sat_all = e.sat, *sat_first = e.sat_first, *live_p = e.live;
+  std::size_t i = 0;  // cursor over the labs served first
   for (std::size_t l = 0; l < labs; ++l) {
-    std::array<double, S> heard;
-    gather_fixed<S>(W, opinion, l, heard.data());
-    update_row(n, opinion.row(l), x.row(l), heard.data(), sat, S, next.row(l));
+    V heard[Ln::count];
+    gather_fixed<S>(off, nbr, w, obase, ostride, l, heard);
+    std::array<double, S> own;
+    const double* sat = experience_of(l, first, firsts, i, sat_all, sat_first, S, own.data());
+    const double* o = obase + l * ostride;
+    const double* xl = xbase + l * xstride;
+    double* out = nbase + l * nstride;
+    bool walk = false;
+    for (std::size_t v = 0; v < Ln::count; ++v) {
+      const std::size_t at = Ln::width * v;
+      V xv, sv, ov, live;
+      Ln::load(xv, xl + at);
+      Ln::load(sv, sat + at);
+      Ln::load(ov, o + at);
+      Ln::load(live, live_p + at);
+      const V experience = xv > threshold ? sv : V{};
+      const V updated = keep * ov + lambda * (w_exp * experience + w_heard * heard[v]);
+      Ln::store(out + at, updated);
+      const auto walks = (live != 0) & (xv >= dependence) & (updated < storm_opinion);
+      for (std::size_t k = 0; k < Ln::width; ++k) walk |= walks[k] != 0;
+    }
+    if (walk) flags[l] |= kWalkOut;
   }
 }
 
 // The same for rows longer than the kernels'.
 void update_opinions_any(const NarrativeParams& n, const Csr& W, const Rows& opinion, const Rows& x,
-                         const double* sat, std::size_t labs, Rows& next) {
-  std::array<double, kMaxProviders + 8> heard;
+                         const Experience& e, std::size_t labs, Rows& next,
+                         std::vector<std::uint8_t>& reevaluate) {
+  std::array<double, kMaxProviders + 8> heard, own;
+  std::size_t i = 0;
   for (std::size_t l = 0; l < labs; ++l) {
     gather(W, opinion, l, heard.data());
+    const double* sat = experience_of(l, e.first->data(), e.first->size(), i, e.sat, e.sat_first,
+                                      opinion.stride, own.data());
     update_row(n, opinion.row(l), x.row(l), heard.data(), sat, opinion.stride, next.row(l));
+    if (walks_out(n, x.row(l), next.row(l), e.live, opinion.stride)) reevaluate[l] |= kWalkOut;
   }
 }
 
@@ -192,45 +292,25 @@ CW_CLONES void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
 
   // Opinions, synchronous (every lab reads the opinions of the step's start):
   // o_lp <- (1-lambda) o_lp + lambda (w_exp sat_lp [x_lp > threshold]
-  //                                   + (1-w_exp) sum_j W_lj o_jp).
+  //                                   + (1-w_exp) sum_j W_lj o_jp),
+  // where the labs served first by some provider have their own experience
+  // of that provider. Walking out (SPEC §2.2 step 6), in the same pass: a lab
+  // whose new opinion of a provider it depends on (x_lp >= storm_dependence)
+  // fell below storm_opinion re-evaluates at the next choice rule, whatever
+  // its renewal and exclusivity, all the way (mu = 1); if it then moves theta
+  // or more off p, that is a storm-off (below).
+  std::array<double, kMaxProviders + 8> live{};
+  for (std::size_t p = 0; p < P; ++p) live[p] = Pv.active[p] ? 1.0 : 0.0;
+  const Experience e{sat.data(), sat_first.data(), &st.handoff.served_first, live.data()};
   Rows& next = st.scratch.rows;
   next.stride = st.pstride;
   next.data.resize(L.n * st.pstride);
   if (!with_row_length(st.pstride, [&]<std::size_t S>() {
-        update_opinions<S>(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
+        update_opinions<S>(n, st.influence, L.opinion, L.x, e, L.n, next, L.reevaluate);
       })) {
-    update_opinions_any(n, st.influence, L.opinion, L.x, sat.data(), L.n, next);
-  }
-  // The labs served first by some provider: their rows again, with their
-  // own experience of that provider (the same arithmetic, row by row).
-  const auto& first = st.handoff.served_first;  // (slot, provider), sorted
-  for (std::size_t i = 0; i < first.size();) {
-    const std::size_t l = first[i].first;
-    std::array<double, kMaxProviders + 8> own = sat, heard{};
-    for (; i < first.size() && first[i].first == l; ++i)
-      own[first[i].second] = sat_first[first[i].second];
-    if (l >= L.n) continue;
-    gather(st.influence, L.opinion, l, heard.data());
-    update_row(n, L.opinion.row(l), L.x.row(l), heard.data(), own.data(), L.opinion.stride,
-               next.row(l));
+    update_opinions_any(n, st.influence, L.opinion, L.x, e, L.n, next, L.reevaluate);
   }
   std::swap(L.opinion.data, next.data);
-
-  // Walking out (SPEC §2.2 step 6): a lab whose opinion of a provider it
-  // depends on (x_lp >= storm_dependence) fell below storm_opinion
-  // re-evaluates at the next choice rule, whatever its renewal and
-  // exclusivity, all the way (mu = 1); if it then moves theta or more off
-  // p, that is a storm-off (below).
-  for (std::size_t l = 0; l < L.n; ++l) {
-    const double* x = L.x.row(l);
-    const double* o = L.opinion.row(l);
-    for (std::size_t p = 0; p < P; ++p) {
-      if (Pv.active[p] && x[p] >= n.storm_dependence && o[p] < n.storm_opinion) {
-        L.reevaluate[l] |= kWalkOut;
-        break;
-      }
-    }
-  }
 
   // Statements: with probability pi_l a lab speaks about the provider of its
   // most extreme opinion, if |o| reaches the threshold.

@@ -126,32 +126,58 @@ std::size_t pick_tier(const Scenario& s, double u) {
 
 void remove_labs(State& st, const std::vector<std::uint8_t>& keep) {
   LabState& L = st.labs;
-  std::size_t out = 0;
+  // The labs that leave, in slot (and id) order.
+  std::vector<std::uint64_t> gone;
   for (std::size_t l = 0; l < L.n; ++l) {
+    if (keep[l]) continue;
+    if (st.log_events) st.log.push_back({"exit", "", st.lab_name(l), "", "", L.demand[l]});
+    gone.push_back(L.id[l]);
+    st.lab_names.erase(L.id[l]);
+    st.slot_by_id[L.id[l]] = -1;
+  }
+  if (!gone.empty()) {
+    std::sort(gone.begin(), gone.end());  // already sorted while ids follow slots
+    const auto left = [&gone](std::uint64_t lab) {
+      return std::binary_search(gone.begin(), gone.end(), lab);
+    };
+    std::erase_if(st.deals, [&left](const Deal& d) { return left(d.lab); });
+    std::erase_if(st.contracts, [&left](const Contract& k) { return left(k.lab); });
+  }
+  // The runs of kept labs that move down: (to, from, count). A slot that
+  // does not move keeps its slot_by_id.
+  struct Run {
+    std::size_t to, from, count;
+  };
+  std::vector<Run> runs;
+  std::size_t out = 0;
+  for (std::size_t l = 0; l < L.n;) {
     if (!keep[l]) {
-      if (st.log_events) st.log.push_back({"exit", "", st.lab_name(l), "", "", L.demand[l]});
-      const std::uint64_t gone = L.id[l];
-      std::erase_if(st.deals, [gone](const Deal& d) { return d.lab == gone; });
-      std::erase_if(st.contracts, [gone](const Contract& k) { return k.lab == gone; });
-      st.lab_names.erase(gone);
-      st.slot_by_id[gone] = -1;
+      ++l;
       continue;
     }
-    st.slot_by_id[L.id[l]] = static_cast<std::int32_t>(out);
-    if (out != l) {
-      L.for_each_array([&](auto& v) { copy_slot(v, out, l); },
-                       [&](Rows& r) {
-                         if (!r.data.empty()) std::copy(r.row(l), r.row(l) + r.stride, r.row(out));
-                       });
+    const std::size_t from = l;
+    while (l < L.n && keep[l]) ++l;
+    if (out != from) {
+      runs.push_back({out, from, l - from});
+      for (std::size_t k = from; k < l; ++k)
+        st.slot_by_id[L.id[k]] = static_cast<std::int32_t>(out + (k - from));
     }
-    ++out;
+    out += l - from;
   }
+  // Every column closes up run by run (runs in slot order, each moving down).
+  L.for_each_array(
+      [&](auto& v) {
+        for (const Run& r : runs) move_slots_down(v, r.to, r.from, r.count);
+        v.resize(out);
+      },
+      [&](Rows& rows) {
+        if (rows.data.empty()) return;
+        for (const Run& r : runs)
+          std::copy(rows.row(r.from), rows.row(r.from + r.count), rows.row(r.to));
+        rows.data.resize(out * rows.stride);
+      });
   L.n = out;
-  L.for_each_array([&](auto& v) { v.resize(out); },
-                   [&](Rows& r) {
-                     if (!r.data.empty()) r.data.resize(out * r.stride);
-                   });
-  st.influence = csr_without(st.influence, keep);
+  csr_remove(st.influence, keep);
 }
 
 std::size_t add_named_lab(const Scenario& s, State& st, std::size_t index) {
@@ -165,7 +191,7 @@ std::size_t add_named_lab(const Scenario& s, State& st, std::size_t index) {
   place_lab(s, st, slot, s.labs.named[index].provider);
   std::vector<CsrEdge> added;
   attach_arrival(s, st, slot, cumulative, added);
-  st.influence = csr_with(st.influence, st.labs.n, added);
+  csr_append(st.influence, st.labs.n, added);
   st.log.push_back(
       {"entry", "", st.lab_name(slot), s.labs.named[index].provider, "", st.labs.demand[slot]});
   return slot;
@@ -366,6 +392,8 @@ CW_CLONES void rule_population(const Scenario& s, State& st, StepCounters& c) {
       cumulative[l] = acc;
     }
     std::vector<CsrEdge> added;
+    const auto links = std::clamp<std::int64_t>(s.network.m, 0, static_cast<std::int64_t>(L.n));
+    added.reserve(2 * static_cast<std::size_t>(links) * new_slots.size());
     for (std::size_t k = 0; k < new_slots.size(); ++k) {
       place_lab(s, st, new_slots[k], new_provider[k]);
       attach_arrival(s, st, new_slots[k], cumulative, added);
@@ -374,7 +402,7 @@ CW_CLONES void rule_population(const Scenario& s, State& st, StepCounters& c) {
             {"entry", "", st.lab_name(new_slots[k]), new_provider[k], "", L.demand[new_slots[k]]});
     }
     c.arrivals = static_cast<std::int64_t>(new_slots.size());
-    st.influence = csr_with(st.influence, L.n, added);
+    csr_append(st.influence, L.n, added);
   }
 }
 
