@@ -2,7 +2,6 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <optional>
 
 #include "core/rules.hpp"
 #include "core/rules/row_kernels.hpp"
@@ -80,6 +79,8 @@ struct Offer {
 // With boost = max(rival + max(margin, threshold) - U_p,
 // max(U_p, rival) + threshold - U_p): c = 1 - exp(-boost / alpha), and 0
 // when boost <= 0 (p already is; nothing to buy); above c_max: no offer.
+// rule_courting computes it for many pairs at once with:
+
 // a[i] <- 1 - exp(a[i]) for i < n (vectorised, the same bits as one at a time).
 CW_CLONES void one_minus_exp(double* a, std::size_t n) {
   vmath::exp(a, a, n);
@@ -211,7 +212,7 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
       const std::size_t p = k.p;
       if ((dealt >> p) & 1) continue;  // already under a deal with p
       const double rival = std::max(outside, top == p ? second : best);
-      // The boost smallest_credit() needs (the same expression).
+      // The boost of the smallest credit (above).
       const double boost = std::max(rival + std::max(margin, threshold) - ul[p],
                                     std::max(ul[p], rival) + threshold - ul[p]);
       if (boost > 0 && boost / alpha > k.no_offer_above) continue;
@@ -230,7 +231,7 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     const std::size_t l = pending[i].slot;
     Courter& k = courters[pending[i].courter];
     const std::size_t p = k.p;
-    // smallest_credit(): 0 when p already is the lab's top choice by enough,
+    // The smallest credit: 0 when p already is the lab's top choice by enough,
     // none above max_credit.
     const double cr = pending[i].boost > 0 ? credit[i] : 0.0;
     if (cr > k.max_credit) continue;
