@@ -277,6 +277,44 @@ TEST(Kernels, ChoiceUtilitiesRowEqualsLabUtilities) {
   }
 }
 
+// every_lab_utilities() (the row kernel for every row length that has one;
+// courting and the market-power markups use it) against lab_utilities()
+// row by row, bit for bit, with and without credits (ln(1 - c) in the log
+// prices of a third of the labs).
+TEST(Kernels, EveryLabUtilitiesEqualsLabUtilities) {
+  for (const std::size_t P : kProviderCounts) {
+    for (int credits = 0; credits < 2; ++credits) {
+      Variant v;
+      v.affinity = true;
+      const Scenario s = random_scenario(P, v);
+      State st = random_state(s, v, 800 + 10 * P + static_cast<std::size_t>(credits));
+      if (credits) {
+        Rng rng(850 + P);
+        st.labs.credit.materialise(st.labs.n);
+        for (std::size_t l = 0; l < st.labs.n; l += 3) {
+          st.labs.credit.at(l, rng.below(P)) = rng.uniform(0, 0.6);
+        }
+      }
+      std::array<double, kMaxProviders> G{};
+      network_effect(s, st, G.data());
+      Rows rows;
+      rows.stride = st.stride;
+      rows.data.assign(st.labs.n * st.stride, 0.0);
+      every_lab_utilities(s, st, G.data(), rows);
+      std::vector<double> u(st.stride + 1);
+      std::size_t credited = 0;
+      for (std::size_t l = 0; l < st.labs.n; ++l) {
+        lab_utilities(s, st, l, G.data(), u.data());
+        EXPECT_TRUE(same_bits("u", rows.row(l), u.data(), P + 1)) << label(P, credits) << " lab " << l;
+        for (std::size_t p = 0; p < P && credits; ++p) credited += st.labs.credit.at(l, p) > 0;
+      }
+      if (credits) {
+        EXPECT_GT(credited, 0u) << label(P, credits);
+      }
+    }
+  }
+}
+
 // rule_capacity: requested_rows<S> and serve_rows<S> (pro rata without
 // credits) against the general loops: requested and served volumes, lock-in
 // stocks, spends, the lab totals and the step's counters.

@@ -408,6 +408,41 @@ std::string courted(const Scenario& s) {
   return "";
 }
 
+// Courting hands its network effect G to the choice rule of the same step
+// (State::Handoff::network), unless an allocation moved in between: an
+// exclusive deal moves Big (demand 10) to P0, which changes G, and Famous
+// then chooses with the new G. The choice with the handoff dropped (G
+// computed afresh) is the reference; with the stale G forced, Famous
+// chooses differently, so the check can fail.
+TEST(Courting, AnExclusiveDealMakesTheChoiceRuleRecomputeTheNetworkEffect) {
+  Scenario s = courting_scenario(InvestmentPolicy::revenue);
+  s.providers[0].investment.exclusivity_steps = 6;
+  s.labs.tiers[0].renewal = Dist::fixed_at(1);  // Famous re-evaluates
+  s.network_effect.form = NetworkEffectForm::share_power;
+  s.network_effect.delta = 1.0;
+  s.network_effect.eta = 1.0;
+  State a = init_state(s);
+  StepCounters c;
+  rule_courting(s, a, c);
+  ASSERT_EQ(a.deals.size(), 1u);
+  ASSERT_GT(a.deals[0].exclusive_end, a.step);  // Big moved to P0 in courting
+  State fresh = a, stale = a;
+  fresh.handoff.network_step = -1;
+  stale.handoff.network_step = stale.step;  // courting's G, from before the deal
+  StepCounters ca, cf, cs;
+  rule_choice(s, a, ca);
+  rule_choice(s, fresh, cf);
+  rule_choice(s, stale, cs);
+  for (std::size_t l = 0; l < a.labs.n; ++l) {
+    for (std::size_t p = 0; p <= a.P; ++p) {
+      EXPECT_EQ(a.labs.x.at(l, p), fresh.labs.x.at(l, p)) << "lab " << l << " option " << p;
+    }
+  }
+  bool differs = false;
+  for (std::size_t p = 0; p <= a.P; ++p) differs = differs || stale.labs.x.at(0, p) != a.labs.x.at(0, p);
+  EXPECT_TRUE(differs) << "the stale G should have changed Famous's choice";
+}
+
 TEST(Courting, NarrativeInvestorWinsTheFamousLabThatRevenuePassesOver) {
   EXPECT_EQ(courted(courting_scenario(InvestmentPolicy::revenue)), "Big");
   EXPECT_EQ(courted(courting_scenario(InvestmentPolicy::narrative)), "Famous");

@@ -13,10 +13,14 @@
 #include <cstdint>
 #include <cstring>
 
-// The helpers take and return vectors by value and are always inlined, and
-// the kernels that use them keep their vectors inside; no call passes a
-// vector, so GCC's note that a 32-byte vector's calling convention differs
-// with and without AVX (-Wpsabi) does not apply and is off (ProjectOptions).
+// The rule: every function that takes or returns a vector by value is
+// [[gnu::always_inline]] (these helpers, and any a kernel adds), and the
+// kernels keep their vectors inside. A call that did pass a vector between
+// a baseline function and an AVX2 clone would disagree on where a 32-byte
+// vector goes (a register with AVX, memory without), and without
+// optimisation (the dev preset) such a call stays a call. GCC notes that
+// ABI difference (-Wpsabi) at every use, inlined or not, so the note is off
+// (ProjectOptions) and the rule is kept by hand.
 
 namespace cw::simd {
 

@@ -22,8 +22,10 @@ namespace {
 
 // All bits of lane i set when bit i of `bits` is (bits < 2^W), from a
 // table: a vector built from scalar stores would stall its load.
+// (Always inlined: it returns a vector, and the callers are AVX2 clones,
+// whose calling convention for 32-byte vectors differs; see simd.hpp.)
 template <std::size_t W>
-simd::Mask<W> lane_mask(std::uint64_t bits) {
+[[gnu::always_inline]] inline simd::Mask<W> lane_mask(std::uint64_t bits) {
   static constexpr auto kTable = [] {
     std::array<std::array<std::int64_t, W>, std::size_t{1} << W> table{};
     for (std::size_t b = 0; b < table.size(); ++b) {
