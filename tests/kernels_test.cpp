@@ -315,6 +315,49 @@ TEST(Kernels, EveryLabUtilitiesEqualsLabUtilities) {
   }
 }
 
+// Runs rule_capacity on `a` (the kernels where the row length has one) and
+// on a copy through the general loops, and compares what the rule writes,
+// bit for bit: requested and served volumes, credits given, lock-in stocks,
+// spends, the lab totals (read for providers 0..P-1 only: beyond P they
+// differ, since with P odd the kernel's last column is the outside option's
+// x, summed into entry P, where the general loop leaves 0), the fill rates,
+// each deal's served volume and the step's counters. Returns a's counters.
+StepCounters expect_capacity_paths_agree(const Scenario& s, State& a, const std::string& where) {
+  const std::size_t P = a.P;
+  State b = a;
+  StepCounters ca, cb;
+  rule_capacity(s, a, ca);
+  {
+    GeneralLoopsOnly g;
+    rule_capacity(s, b, cb);
+  }
+  EXPECT_TRUE(same_bits("requested", a.providers.requested, b.providers.requested)) << where;
+  EXPECT_TRUE(same_bits("served", a.providers.served, b.providers.served)) << where;
+  EXPECT_TRUE(same_bits("credits_given", a.providers.credits_given, b.providers.credits_given))
+      << where;
+  EXPECT_TRUE(same_bits("lock", a.labs.lock.data, b.labs.lock.data)) << where;
+  EXPECT_TRUE(same_bits("spend", a.labs.spend, b.labs.spend)) << where;
+  EXPECT_TRUE(same_bits("prestige", &a.handoff.totals.prestige, &b.handoff.totals.prestige, 1))
+      << where;
+  EXPECT_TRUE(same_bits("prestige_x", a.handoff.totals.prestige_x.data(),
+                        b.handoff.totals.prestige_x.data(), P))
+      << where;
+  EXPECT_TRUE(same_bits("using_count", a.handoff.totals.using_count.data(),
+                        b.handoff.totals.using_count.data(), P))
+      << where;
+  EXPECT_TRUE(same_bits("fill_first", a.handoff.fill_first.data(), b.handoff.fill_first.data(), P))
+      << where;
+  EXPECT_TRUE(same_bits("fill_other", a.handoff.fill_other.data(), b.handoff.fill_other.data(), P))
+      << where;
+  EXPECT_EQ(a.deals.size(), b.deals.size()) << where;
+  for (std::size_t k = 0; k < std::min(a.deals.size(), b.deals.size()); ++k) {
+    EXPECT_TRUE(same_bits("deal served", &a.deals[k].served, &b.deals[k].served, 1)) << where;
+  }
+  EXPECT_TRUE(same_bits("counters.requested", &ca.requested, &cb.requested, 1)) << where;
+  EXPECT_TRUE(same_bits("counters.unserved", &ca.unserved, &cb.unserved, 1)) << where;
+  return ca;
+}
+
 // rule_capacity: requested_rows<S> and serve_rows<S> (pro rata without
 // credits) against the general loops: requested and served volumes, lock-in
 // stocks, spends, the lab totals and the step's counters.
@@ -325,32 +368,8 @@ TEST(Kernels, CapacityProRataKernelsEqualTheGeneralLoops) {
       v.uniform_prestige = i == 1;
       const Scenario s = random_scenario(P, v);
       State a = random_state(s, v, 300 + 10 * P + static_cast<std::size_t>(i));
-      State b = a;
-      StepCounters ca, cb;
-      rule_capacity(s, a, ca);
-      {
-        GeneralLoopsOnly g;
-        rule_capacity(s, b, cb);
-      }
       const std::string where = label(P, i);
-      EXPECT_TRUE(same_bits("requested", a.providers.requested, b.providers.requested)) << where;
-      EXPECT_TRUE(same_bits("served", a.providers.served, b.providers.served)) << where;
-      EXPECT_TRUE(same_bits("credits_given", a.providers.credits_given, b.providers.credits_given))
-          << where;
-      EXPECT_TRUE(same_bits("lock", a.labs.lock.data, b.labs.lock.data)) << where;
-      EXPECT_TRUE(same_bits("spend", a.labs.spend, b.labs.spend)) << where;
-      EXPECT_TRUE(same_bits("prestige", &a.handoff.totals.prestige, &b.handoff.totals.prestige, 1)) << where;
-      // The lab totals are read for providers 0..P-1 only. (Beyond P they
-      // differ: with P odd the kernel's last column is the outside option's
-      // x, summed into entry P; the general loop leaves it 0.)
-      EXPECT_TRUE(same_bits("prestige_x", a.handoff.totals.prestige_x.data(),
-                            b.handoff.totals.prestige_x.data(), P))
-          << where;
-      EXPECT_TRUE(same_bits("using_count", a.handoff.totals.using_count.data(),
-                            b.handoff.totals.using_count.data(), P))
-          << where;
-      EXPECT_TRUE(same_bits("counters.requested", &ca.requested, &cb.requested, 1)) << where;
-      EXPECT_TRUE(same_bits("counters.unserved", &ca.unserved, &cb.unserved, 1)) << where;
+      const StepCounters ca = expect_capacity_paths_agree(s, a, where);
       // Some capacity binds, so the fill rates below 1 are exercised.
       EXPECT_GT(ca.unserved, 0.0) << where;
     }
@@ -385,33 +404,8 @@ TEST(Kernels, CapacityPartnersAndCreditsKernelsEqualTheGeneralLoops) {
           if (credits) L.credit.at(l, d.provider) = rng.uniform(0, 0.5);
         }
       }
-      State b = a;
-      StepCounters ca, cb;
-      rule_capacity(s, a, ca);
-      {
-        GeneralLoopsOnly g;
-        rule_capacity(s, b, cb);
-      }
       const std::string where = label(P, i);
-      EXPECT_TRUE(same_bits("requested", a.providers.requested, b.providers.requested)) << where;
-      EXPECT_TRUE(same_bits("served", a.providers.served, b.providers.served)) << where;
-      EXPECT_TRUE(same_bits("credits_given", a.providers.credits_given, b.providers.credits_given))
-          << where;
-      EXPECT_TRUE(same_bits("lock", a.labs.lock.data, b.labs.lock.data)) << where;
-      EXPECT_TRUE(same_bits("spend", a.labs.spend, b.labs.spend)) << where;
-      EXPECT_TRUE(same_bits("prestige_x", a.handoff.totals.prestige_x.data(),
-                            b.handoff.totals.prestige_x.data(), P))
-          << where;
-      EXPECT_TRUE(same_bits("using_count", a.handoff.totals.using_count.data(),
-                            b.handoff.totals.using_count.data(), P))
-          << where;
-      EXPECT_TRUE(same_bits("fill_first", a.handoff.fill_first.data(), b.handoff.fill_first.data(), P))
-          << where;
-      ASSERT_EQ(a.deals.size(), b.deals.size());
-      for (std::size_t k = 0; k < a.deals.size(); ++k) {
-        EXPECT_TRUE(same_bits("deal served", &a.deals[k].served, &b.deals[k].served, 1)) << where;
-      }
-      EXPECT_TRUE(same_bits("counters.unserved", &ca.unserved, &cb.unserved, 1)) << where;
+      expect_capacity_paths_agree(s, a, where);
       // The paths under test were taken: some lab is served first, and
       // with credits some credit was given.
       EXPECT_FALSE(a.handoff.served_first.empty()) << where;
