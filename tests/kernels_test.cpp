@@ -61,7 +61,7 @@ class Rng {
 struct Variant {
   bool outside = true;
   bool affinity = false;
-  bool all_options = true;    // max_providers = P (else random 1..P per lab)
+  bool all_options = true;  // max_providers = P (else random 1..P per lab)
   bool weighted_graph = false;
   bool uniform_prestige = false;
   NetworkEffectForm form = NetworkEffectForm::share_power;
@@ -178,9 +178,8 @@ State random_state(const Scenario& s, const Variant& v, std::uint64_t seed) {
                                      std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     if (std::bit_cast<std::uint64_t>(a[i]) != std::bit_cast<std::uint64_t>(b[i])) {
-      return ::testing::AssertionFailure()
-             << what << "[" << i << "]: kernel " << a[i] << ", general " << b[i]
-             << " (bits differ)";
+      return ::testing::AssertionFailure() << what << "[" << i << "]: kernel " << a[i]
+                                           << ", general " << b[i] << " (bits differ)";
     }
   }
   return ::testing::AssertionSuccess();
@@ -253,7 +252,8 @@ TEST(Kernels, ChoiceUtilitiesRowEqualsLabUtilities) {
       if (i == 4) {
         Rng rng(600 + P);
         a.labs.credit.materialise(a.labs.n);
-        for (std::size_t l = 0; l < a.labs.n; l += 3) a.labs.credit.at(l, rng.below(P)) = rng.uniform(0, 0.6);
+        for (std::size_t l = 0; l < a.labs.n; l += 3)
+          a.labs.credit.at(l, rng.below(P)) = rng.uniform(0, 0.6);
         a.handoff.any_credit = true;
       }
       State b = a;
@@ -305,7 +305,8 @@ TEST(Kernels, EveryLabUtilitiesEqualsLabUtilities) {
       std::size_t credited = 0;
       for (std::size_t l = 0; l < st.labs.n; ++l) {
         lab_utilities(s, st, l, G.data(), u.data());
-        EXPECT_TRUE(same_bits("u", rows.row(l), u.data(), P + 1)) << label(P, credits) << " lab " << l;
+        EXPECT_TRUE(same_bits("u", rows.row(l), u.data(), P + 1))
+            << label(P, credits) << " lab " << l;
         for (std::size_t p = 0; p < P && credits; ++p) credited += st.labs.credit.at(l, p) > 0;
       }
       if (credits) {
@@ -387,7 +388,8 @@ TEST(Kernels, CapacityPartnersAndCreditsKernelsEqualTheGeneralLoops) {
       const bool partners_first = i % 2 == 0, credits = i >= 2;
       Variant v;
       Scenario s = random_scenario(P, v);
-      s.capacity.rationing = partners_first ? RationingRule::partners_first : RationingRule::pro_rata;
+      s.capacity.rationing =
+          partners_first ? RationingRule::partners_first : RationingRule::pro_rata;
       State a = random_state(s, v, 700 + 10 * P + static_cast<std::size_t>(i));
       Rng rng(900 + P + static_cast<std::size_t>(i));
       LabState& L = a.labs;
@@ -461,8 +463,7 @@ TEST(Kernels, OpinionKernelEqualsTheGeneralUpdate) {
       }
       const std::string where = label(P, i);
       EXPECT_TRUE(same_bits("opinion", a.labs.opinion.data, b.labs.opinion.data)) << where;
-      EXPECT_TRUE(same_bits("reputation", a.providers.reputation, b.providers.reputation))
-          << where;
+      EXPECT_TRUE(same_bits("reputation", a.providers.reputation, b.providers.reputation)) << where;
       EXPECT_EQ(ca.statements, cb.statements) << where;
       EXPECT_EQ(a.labs.reevaluate, b.labs.reevaluate) << where;
       // Some labs walk out and some do not, so the comparison can fail.

@@ -439,7 +439,8 @@ TEST(Courting, AnExclusiveDealMakesTheChoiceRuleRecomputeTheNetworkEffect) {
     }
   }
   bool differs = false;
-  for (std::size_t p = 0; p <= a.P; ++p) differs = differs || stale.labs.x.at(0, p) != a.labs.x.at(0, p);
+  for (std::size_t p = 0; p <= a.P; ++p)
+    differs = differs || stale.labs.x.at(0, p) != a.labs.x.at(0, p);
   EXPECT_TRUE(differs) << "the stale G should have changed Famous's choice";
 }
 

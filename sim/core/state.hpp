@@ -333,8 +333,8 @@ struct Handoff {
 // Buffers a rule reuses from step to step so as not to allocate: no rule
 // reads what another left in them.
 struct Scratch {
-  Rows rows;                            // per-lab rows (the narrative's next opinions)
-  std::vector<std::uint32_t> choosers;  // the choice rule's re-evaluating labs
+  Rows rows;                              // per-lab rows (the narrative's next opinions)
+  std::vector<std::uint32_t> choosers;    // the choice rule's re-evaluating labs
   std::vector<std::uint64_t> first_mask;  // per lab, a set of providers (capacity, courting)
   std::vector<std::uint32_t> courted;     // courting: the labs that can take an offer
   Rows utilities;                         // courting: every lab's utilities

@@ -240,7 +240,8 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
                                          total.data(), given.data(), totals);
       };
       if (partners_first) {
-        credits ? serve.template operator()<true, true>() : serve.template operator()<true, false>();
+        credits ? serve.template operator()<true, true>()
+                : serve.template operator()<true, false>();
       } else {
         credits ? serve.template operator()<false, true>()
                 : serve.template operator()<false, false>();

@@ -143,8 +143,7 @@ template <std::size_t S>
     const V xp = simd::load<W>(x + p);
     const V lock = simd::select<W>(xp > threshold, stock + simd::load<W>(&T.egress[p]), zero);
     const V v = simd::load<W>(aff + p) - alpha * simd::load<W>(log_price + p) +
-                beta * simd::load<W>(&T.quality[p]) + gamma * rep + simd::load<W>(&T.dG[p]) +
-                lock;
+                beta * simd::load<W>(&T.quality[p]) + gamma * rep + simd::load<W>(&T.dG[p]) + lock;
     simd::store<W>(u + p, simd::select<W>(simd::load<W>(&T.active[p]) != zero, v, minus_inf));
   }
 }

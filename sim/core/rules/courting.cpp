@@ -257,8 +257,7 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     }
     // Courting: a lab p is not the top choice of (by the margin) is bought.
     if (!k.courts || !(cr > 0)) continue;
-    const double score =
-        k.w_rev * demand * Pv.price[p] * k.T + k.w_narr * v * (1.0 - x[p] - x[P]);
+    const double score = k.w_rev * demand * Pv.price[p] * k.T + k.w_narr * v * (1.0 - x[p] - x[P]);
     if (!(score > 0)) continue;
     k.candidates.push_back({p, l, cr, value, score, false});
   }
