@@ -2,30 +2,28 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <cstring>
 
 #include "core/random.hpp"
 #include "core/rules.hpp"
 #include "core/rules/row_kernels.hpp"
+#include "core/simd.hpp"
 
 namespace cw {
 
 namespace {
 
-// Lanes of doubles (GCC vector extensions) for the row kernels below: four
-// when the row length allows, which the AVX2 clone does in one instruction
-// and the x86-64 baseline in two SSE2 ones. Lane-wise adds, multiplies and
+// Lanes of doubles for the row kernels below (core/simd.hpp): four when the
+// row length allows, which the AVX2 clone does in one instruction and the
+// x86-64 baseline in two SSE2 ones. Lane-wise adds, multiplies and
 // comparisons are the scalar operations, in the same order, so the same bits
 // as the general loops (GCC does not vectorise these short loops by itself).
 template <std::size_t S>
 struct Lanes {
-  static constexpr std::size_t width = S % 4 == 0 ? 4 : 2;
-  using V [[gnu::vector_size(width * sizeof(double))]] = double;
+  static constexpr std::size_t width = simd::kWidth<S>;
+  using V = simd::Vec<width>;
   static constexpr std::size_t count = S / width;
-  // (By reference: a vector of four passed by value would change the
-  // baseline clone's calling convention, -Wpsabi.)
-  [[gnu::always_inline]] static void load(V& v, const double* p) { std::memcpy(&v, p, sizeof v); }
-  [[gnu::always_inline]] static void store(double* p, const V& v) { std::memcpy(p, &v, sizeof v); }
+  [[gnu::always_inline]] static void load(V& v, const double* p) { v = simd::load<width>(p); }
+  [[gnu::always_inline]] static void store(double* p, const V& v) { simd::store<width>(p, v); }
 };
 
 // heard = sum_j W_lj o_j over the lab's neighbours, into `acc` (lanes), on
