@@ -332,13 +332,28 @@ struct Handoff {
 
 // Buffers a rule reuses from step to step so as not to allocate: no rule
 // reads what another left in them.
+// A lab a courting provider considers an offer to (rule_courting): its
+// score ranks it; the credit and the offer's value are computed only when
+// the provider's choice reaches it.
+struct CourtingCandidate {
+  std::uint32_t slot = 0;
+  bool defensive = false;  // to an at-risk lab on the provider: priority capacity
+  double boost = 0;        // the utility the credit must buy (<= 0: none)
+  double score = 0;
+  double loss = 0;  // defensive: what the provider stands to lose (the offer's cap)
+  double credit = 0, value = 0;
+};
+
 struct Scratch {
   Rows rows;                              // per-lab rows (the narrative's next opinions)
   std::vector<std::uint32_t> choosers;    // the choice rule's re-evaluating labs
   std::vector<std::uint64_t> first_mask;  // per lab, a set of providers (capacity, courting)
   std::vector<std::uint32_t> courted;     // courting: the labs that can take an offer
   Rows utilities;                         // courting: every lab's utilities
-  std::vector<double> credits;            // courting: the credits of the pairs considered
+  // courting: per courting provider (in provider order), its candidates;
+  // and the offers made this step.
+  std::vector<std::vector<CourtingCandidate>> candidates;
+  std::vector<std::pair<std::uint32_t, CourtingCandidate>> offers;
 };
 
 struct State {

@@ -65,12 +65,6 @@ void end_exclusivity(State& st, std::size_t l) {
 
 namespace {
 
-struct Offer {
-  std::size_t provider = 0, slot = 0;
-  double credit = 0, value = 0, score = 0;
-  bool defensive = false;  // to an at-risk lab on p: priority capacity
-};
-
 // The smallest credit c (a price discount) after which p is the lab's top
 // choice by at least max(margin, threshold) over its best rival, and the
 // lab gains at least its threshold over its best option now:
@@ -79,13 +73,7 @@ struct Offer {
 // With boost = max(rival + max(margin, threshold) - U_p,
 // max(U_p, rival) + threshold - U_p): c = 1 - exp(-boost / alpha), and 0
 // when boost <= 0 (p already is; nothing to buy); above c_max: no offer.
-// rule_courting computes it for many pairs at once with:
-
-// a[i] <- 1 - exp(a[i]) for i < n (vectorised, the same bits as one at a time).
-CW_CLONES void one_minus_exp(double* a, std::size_t n) {
-  vmath::exp(a, a, n);
-  for (std::size_t i = 0; i < n; ++i) a[i] = 1.0 - a[i];
-}
+// rule_courting computes it only for the labs a provider's choice reaches.
 
 // Deals whose credit and exclusivity have both ended are removed; expired
 // credits are cleared from the lab's row.
@@ -154,13 +142,13 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     std::size_t p = 0;
     bool courts = false, defends = false;
     double w_rev = 0, w_narr = 0, w_def = 0, T = 0, max_credit = 0, no_offer_above = 0;
-    std::vector<Offer> candidates;
   };
-  std::vector<Courter> courters;
+  std::array<Courter, kMaxProviders> courters;
+  std::size_t K = 0;
   for (std::size_t p = 0; p < P; ++p) {
     const InvestmentParams& inv = s.providers[p].investment;
     if (inv.policy == InvestmentPolicy::none || !Pv.active[p] || Pv.budget[p] <= 0) continue;
-    Courter k;
+    Courter& k = courters[K++];
     k.p = p;
     // revenue: courts; defensive: defends; narrative: both (SPEC §2.2 step 2).
     k.courts = inv.policy != InvestmentPolicy::defensive;
@@ -173,21 +161,19 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     // A boost above -alpha ln(1 - max_credit) needs a credit above
     // max_credit: no offer, without computing it. The margin of 1e-9 in the
     // exponent keeps the labs near the limit on the exact computation; it is
-    // worth at least 1e-11 in the credit (far above rounding) while
-    // 1 - max_credit >= 0.01, so larger max_credit take the exact path.
+    // worth at least 1e-11 in the credit (far above rounding, of the test
+    // below as well) while 1 - max_credit >= 0.01, so larger max_credit take
+    // the exact path.
     k.no_offer_above = inv.max_credit <= 0.99 ? -std::log(1.0 - inv.max_credit) + 1e-9 : kInf;
-    courters.push_back(std::move(k));
   }
+  std::vector<std::vector<CourtingCandidate>>& candidates = st.scratch.candidates;
+  if (candidates.size() < K) candidates.resize(K);
+  for (std::size_t i = 0; i < K; ++i) candidates[i].clear();
 
   // Each open lab once, with every courting provider's decision about it
-  // (each provider's candidates stay in lab order): first the pairs whose
-  // boost a credit up to max_credit may buy, lab by lab.
-  struct Pending {
-    std::uint32_t slot, courter;
-    double boost;
-  };
-  std::vector<Pending> pending;
-  pending.reserve(open.size() * courters.size());
+  // (each provider's candidates stay in lab order). What does not need the
+  // credit is decided here; the credit, 1 - exp(-boost / alpha), and what
+  // depends on it wait until the provider's choice reaches the lab (below).
   for (const std::uint32_t l : open) {
     const double* ul = u.row(l);
     // The lab's best provider (the first of the largest utility) and the
@@ -207,7 +193,10 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     const double outside = s.outside.enabled ? ul[P] : -kInf;  // counts when enabled
     const double alpha = L.alpha[l], threshold = L.deal_threshold[l];
     const std::uint64_t dealt = partners[l];
-    for (std::size_t i = 0; i < courters.size(); ++i) {
+    const double demand = L.demand[l];
+    const double* x = L.x.row(l);
+    const double v = L.prestige[l];
+    for (std::size_t i = 0; i < K; ++i) {
       const Courter& k = courters[i];
       const std::size_t p = k.p;
       if ((dealt >> p) & 1) continue;  // already under a deal with p
@@ -215,92 +204,69 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
       // The boost of the smallest credit (above).
       const double boost = std::max(rival + std::max(margin, threshold) - ul[p],
                                     std::max(ul[p], rival) + threshold - ul[p]);
-      if (boost > 0 && boost / alpha > k.no_offer_above) continue;
-      pending.push_back({l, static_cast<std::uint32_t>(i), boost});
+      // Above max_credit: no offer (alpha > 0 for an open lab).
+      if (boost > alpha * k.no_offer_above) continue;
+      // Defence: a lab depending on p whose opinion of p is near the storm
+      // threshold is at risk of walking out in public (§6). What p stands
+      // to lose: the lab's revenue over T_c, plus the AI revenue that the
+      // reputation drop of its public criticism, rho amp v / (v_0 + amp v),
+      // puts at risk over T_c. p offers priority capacity and the smallest
+      // sufficient credit if their value is below that loss.
+      const bool at_risk = k.defends && x[p] >= n.storm_dependence &&
+                           L.opinion.at(l, p) < n.storm_opinion + s.courting.warning;
+      if (at_risk) {
+        const double criticism = n.storm_amplification * v;
+        const double drop = n.rho * criticism / (n.inattention + criticism);
+        const double loss = k.T * (demand * x[p] * Pv.price[p] + drop * Pv.ai_revenue[p]);
+        if (!(loss > 0)) continue;
+        candidates[i].push_back({l, true, boost, k.w_def * loss, loss, 0.0, 0.0});
+        continue;
+      }
+      // Courting: a lab p is not the top choice of (by the margin) is
+      // bought; the credit is then positive (boost > 0).
+      if (!k.courts || !(boost > 0)) continue;
+      const double score =
+          k.w_rev * demand * Pv.price[p] * k.T + k.w_narr * v * (1.0 - x[p] - x[P]);
+      if (!(score > 0)) continue;
+      candidates[i].push_back({l, false, boost, score, 0.0, 0.0, 0.0});
     }
-  }
-  // The credits of every pair left, 1 - exp(-boost / alpha), in one
-  // vectorised pass (the same bits as one at a time).
-  std::vector<double>& credit = st.scratch.credits;
-  credit.resize(pending.size());
-  for (std::size_t i = 0; i < pending.size(); ++i) {
-    credit[i] = -pending[i].boost / L.alpha[pending[i].slot];
-  }
-  one_minus_exp(credit.data(), pending.size());
-  for (std::size_t i = 0; i < pending.size(); ++i) {
-    const std::size_t l = pending[i].slot;
-    Courter& k = courters[pending[i].courter];
-    const std::size_t p = k.p;
-    // The smallest credit: 0 when p already is the lab's top choice by enough,
-    // none above max_credit.
-    const double cr = pending[i].boost > 0 ? credit[i] : 0.0;
-    if (cr > k.max_credit) continue;
-    const double demand = L.demand[l];
-    const double* x = L.x.row(l);
-    const double v = L.prestige[l];
-    const double value = cr * Pv.price[p] * demand * k.T;
-    // Defence: a lab depending on p whose opinion of p is near the storm
-    // threshold is at risk of walking out in public (§6). What p stands to
-    // lose: the lab's revenue over T_c, plus the AI revenue that the
-    // reputation drop of its public criticism, rho amp v / (v_0 + amp v),
-    // puts at risk over T_c. p offers priority capacity and the smallest
-    // sufficient credit if their value is below that loss.
-    const bool at_risk = k.defends && x[p] >= n.storm_dependence &&
-                         L.opinion.at(l, p) < n.storm_opinion + s.courting.warning;
-    if (at_risk) {
-      const double criticism = n.storm_amplification * v;
-      const double drop = n.rho * criticism / (n.inattention + criticism);
-      const double loss = k.T * (demand * x[p] * Pv.price[p] + drop * Pv.ai_revenue[p]);
-      if (!(loss > 0) || value > loss) continue;
-      k.candidates.push_back({p, l, cr, value, k.w_def * loss, true});
-      continue;
-    }
-    // Courting: a lab p is not the top choice of (by the margin) is bought.
-    if (!k.courts || !(cr > 0)) continue;
-    const double score = k.w_rev * demand * Pv.price[p] * k.T + k.w_narr * v * (1.0 - x[p] - x[P]);
-    if (!(score > 0)) continue;
-    k.candidates.push_back({p, l, cr, value, score, false});
   }
 
-  std::vector<Offer> offers;
-  for (Courter& k : courters) {
+  auto& offers = st.scratch.offers;
+  offers.clear();
+  for (std::size_t i = 0; i < K; ++i) {
+    const Courter& k = courters[i];
     const std::size_t p = k.p;
     const InvestmentParams& inv = s.providers[p].investment;
-    std::vector<Offer>& candidates = k.candidates;
-    // The best-scoring labs, ties by slot; offers fit the budget together:
-    // in that order, each candidate whose value fits what is left of the
-    // budget is offered, up to max_offers. A candidate that does not fit
-    // never fits later (the reserve only grows), so with few offers each is
-    // the best candidate that fits now: one pass over the candidates per
-    // offer instead of a sort (a lab is a candidate of p once, so score and
-    // slot order them fully).
-    const auto better = [](const Offer& a, const Offer& b) {
-      return a.score > b.score || (a.score == b.score && a.slot < b.slot);
+    std::vector<CourtingCandidate>& cand = candidates[i];
+    // The smallest credit (0 when p already is the lab's top choice by
+    // enough) and the offer's value; false if there is no offer: a credit
+    // above max_credit, none at all to court with (a boost too small to
+    // move the credit off 0), or a defence worth more than its loss.
+    const auto offer_at = [&](CourtingCandidate& o) {
+      o.credit = o.boost > 0 ? 1.0 - vmath::exp(-o.boost / L.alpha[o.slot]) : 0.0;
+      if (o.credit > k.max_credit) return false;
+      o.value = o.credit * Pv.price[p] * L.demand[o.slot] * k.T;
+      return o.defensive ? !(o.value > o.loss) : o.credit > 0;
     };
+    // The best-scoring labs, ties by slot, each taken if there is an offer
+    // and its value fits what is left of the budget, up to max_offers. A
+    // candidate that does not fit never fits later (the reserve only grows).
+    // The candidates come off a heap in that order, so only the labs the
+    // choice reaches have their credit computed (a lab is a candidate of p
+    // once, so score and slot order them fully).
+    const auto worse = [](const CourtingCandidate& a, const CourtingCandidate& b) {
+      return a.score < b.score || (a.score == b.score && a.slot > b.slot);
+    };
+    std::make_heap(cand.begin(), cand.end(), worse);
     double reserved = 0;
-    if (inv.max_offers <= 8) {
-      for (std::int64_t made = 0; made < inv.max_offers; ++made) {
-        std::size_t pick = candidates.size();
-        for (std::size_t i = 0; i < candidates.size(); ++i) {
-          if (reserved + candidates[i].value > Pv.budget[p]) continue;
-          if (pick == candidates.size() || better(candidates[i], candidates[pick])) pick = i;
-        }
-        if (pick == candidates.size()) break;
-        reserved += candidates[pick].value;
-        offers.push_back(candidates[pick]);
-        candidates[pick] = candidates.back();
-        candidates.pop_back();
-      }
-      continue;
-    }
-    std::stable_sort(candidates.begin(), candidates.end(),
-                     [](const Offer& a, const Offer& b) { return a.score > b.score; });
     std::int64_t made = 0;
-    for (const Offer& o : candidates) {
-      if (made >= inv.max_offers) break;
-      if (reserved + o.value > Pv.budget[p]) continue;
+    for (auto end = cand.end(); made < inv.max_offers && end != cand.begin(); --end) {
+      std::pop_heap(cand.begin(), end, worse);
+      CourtingCandidate& o = *(end - 1);
+      if (!offer_at(o) || reserved + o.value > Pv.budget[p]) continue;
       reserved += o.value;
-      offers.push_back(o);
+      offers.emplace_back(static_cast<std::uint32_t>(p), o);
       ++made;
     }
   }
@@ -308,28 +274,30 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
   // Each lab takes the offer with the largest utility gain over its current
   // best option, if the gain reaches its threshold.
   std::stable_sort(offers.begin(), offers.end(),
-                   [](const Offer& a, const Offer& b) { return a.slot < b.slot; });
+                   [](const auto& a, const auto& b) { return a.second.slot < b.second.slot; });
   for (std::size_t i = 0; i < offers.size();) {
-    const std::size_t l = offers[i].slot;
+    const std::size_t l = offers[i].second.slot;
     const double* ul = u.row(l);
     double best_now = s.outside.enabled ? ul[P] : -kInf;
     for (std::size_t q = 0; q < P; ++q) best_now = std::max(best_now, ul[q]);
-    const Offer* best = nullptr;
+    std::size_t best = offers.size();
     double best_gain = -kInf;
-    for (; i < offers.size() && offers[i].slot == l; ++i) {
-      const Offer& o = offers[i];
-      const double gain = ul[o.provider] - L.alpha[l] * vmath::log(1.0 - o.credit) - best_now;
+    for (; i < offers.size() && offers[i].second.slot == l; ++i) {
+      const auto& [q, o] = offers[i];
+      const double gain = ul[q] - L.alpha[l] * vmath::log(1.0 - o.credit) - best_now;
       if (gain > best_gain) {
         best_gain = gain;
-        best = &o;
+        best = i;
       }
     }
-    if (best && best_gain >= L.deal_threshold[l]) {
-      const InvestmentParams& inv = s.providers[best->provider].investment;
-      Pv.budget[best->provider] -= best->value;
-      accept_deal(s, st, best->provider, l, best->credit, inv.credit_steps, inv.exclusivity_steps,
-                  best->defensive, best->value, inv.equity_per_credit * best->value,
-                  best->defensive ? "defensive" : "", best->value, c);
+    if (best < offers.size() && best_gain >= L.deal_threshold[l]) {
+      const std::size_t p = offers[best].first;
+      const CourtingCandidate o = offers[best].second;
+      const InvestmentParams& inv = s.providers[p].investment;
+      Pv.budget[p] -= o.value;
+      accept_deal(s, st, p, l, o.credit, inv.credit_steps, inv.exclusivity_steps, o.defensive,
+                  o.value, inv.equity_per_credit * o.value, o.defensive ? "defensive" : "", o.value,
+                  c);
     }
   }
 }
