@@ -102,8 +102,8 @@ void rule_events(Scenario& s, State& st, StepCounters& c) {
   LabState& L = st.labs;
   ProviderState& Pv = st.providers;
   for (std::size_t i = 0; i < s.events.size(); ++i) {
+    if (!s.events[i].enabled || event_step(s, s.events[i]) != st.step) continue;
     const EventParams e = s.events[i];  // a copy: a set event may change s
-    if (!e.enabled || event_step(s, e) != st.step) continue;
     const std::size_t p = provider_index(s, e.provider);
     const std::int64_t slot = e.lab.empty() ? -1 : st.slot_of_named(e.lab);
     const std::string type(kEventTypeNames[static_cast<std::size_t>(e.type)]);
