@@ -464,6 +464,33 @@ TEST(Courting, OffersTheSmallestSufficientCredit) {
   EXPECT_EQ(market_graph(sim.state(), s.metrics.usage_threshold).edges(EdgeKind::investment), 1u);
 }
 
+// A provider's offers go down its candidates in score order, skipping any
+// whose value would take the step's offers over the budget. Both labs need
+// the credit c = 1 - exp(-0.3) (above); values c x price x demand x T_c:
+// Big 120 c = 31.10, Famous 1.2 c = 0.311; revenue scores: Big first.
+TEST(Courting, OffersSkipTheLabsOverTheBudgetInScoreOrder) {
+  const double c = 1 - std::exp(-0.3);
+  const auto deals = [&](double budget, std::int64_t max_offers) {
+    Scenario s = courting_scenario(InvestmentPolicy::revenue);
+    s.providers[0].investment.budget = budget;
+    s.providers[0].investment.budget_cap = budget;
+    s.providers[0].investment.max_offers = max_offers;
+    Simulation sim(s);
+    sim.step();
+    std::vector<std::string> labs;
+    for (const EventRecord& e : sim.state().log) {
+      if (e.type == "deal") labs.push_back(e.lab);
+    }
+    return labs;
+  };
+  using V = std::vector<std::string>;
+  EXPECT_EQ(deals(1000, 1), V{"Big"});
+  EXPECT_EQ(deals(10, 1), V{"Famous"});                         // Big's 31.10 is over: the next lab
+  EXPECT_EQ(deals(120 * c + 0.1, 2), V{"Big"});                 // Famous's 0.311 no longer fits
+  EXPECT_EQ(deals(121.2 * c + 0.01, 2), (V{"Famous", "Big"}));  // both fit (in slot order)
+  EXPECT_EQ(deals(0.1, 2), V{});                                // neither fits
+}
+
 // With credits, revenue = price x served - credits (+ background), and the
 // lab under the deal counts its revenue as won by the credit.
 TEST(Courting, CreditsLowerRevenueByExactlyTheDiscount) {
