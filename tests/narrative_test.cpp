@@ -491,6 +491,29 @@ TEST(Courting, OffersSkipTheLabsOverTheBudgetInScoreOrder) {
   EXPECT_EQ(deals(0.1, 2), V{});                                // neither fits
 }
 
+// A candidate with no offer is passed over for the next one: with
+// max_credit 0.2, Big needs c = 1 - exp(-0.3) = 0.259 (above), too much;
+// Famous with alpha 2 needs 1 - exp(-0.3 / 2) = 0.139 (prices are 1, so
+// alpha moves no utility) and takes the only offer of the step.
+TEST(Courting, ALabWhoseCreditWouldBeOverMaxCreditIsPassedOver) {
+  const auto deals = [](bool famous_less_price_sensitive) {
+    Scenario s = courting_scenario(InvestmentPolicy::revenue);
+    s.providers[0].investment.max_credit = 0.2;
+    if (famous_less_price_sensitive) s.labs.named[0].alpha = 2.0;
+    Simulation sim(s);
+    sim.step();
+    std::vector<std::pair<std::string, double>> made;
+    for (const Deal& d : sim.state().deals)
+      made.emplace_back(sim.state().lab_name(sim.state().slot_of(d.lab)), d.credit);
+    return made;
+  };
+  EXPECT_TRUE(deals(false).empty());
+  const auto made = deals(true);
+  ASSERT_EQ(made.size(), 1u);
+  EXPECT_EQ(made[0].first, "Famous");
+  EXPECT_NEAR(made[0].second, 1 - std::exp(-0.15), 1e-15);
+}
+
 // With credits, revenue = price x served - credits (+ background), and the
 // lab under the deal counts its revenue as won by the credit.
 TEST(Courting, CreditsLowerRevenueByExactlyTheDiscount) {

@@ -330,8 +330,6 @@ struct Handoff {
   std::vector<Statement> pending_statements;
 };
 
-// Buffers a rule reuses from step to step so as not to allocate: no rule
-// reads what another left in them.
 // A lab a courting provider considers an offer to (rule_courting): its
 // score ranks it; the credit and the offer's value are computed only when
 // the provider's choice reaches it.
@@ -344,6 +342,8 @@ struct CourtingCandidate {
   double credit = 0, value = 0;
 };
 
+// Buffers a rule reuses from step to step so as not to allocate: no rule
+// reads what another left in them.
 struct Scratch {
   Rows rows;                              // per-lab rows (the narrative's next opinions)
   std::vector<std::uint32_t> choosers;    // the choice rule's re-evaluating labs

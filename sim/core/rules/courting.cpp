@@ -158,12 +158,13 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     k.w_def = inv.w_def;
     k.T = static_cast<double>(inv.credit_steps);
     k.max_credit = inv.max_credit;
-    // A boost above -alpha ln(1 - max_credit) needs a credit above
-    // max_credit: no offer, without computing it. The margin of 1e-9 in the
-    // exponent keeps the labs near the limit on the exact computation; it is
-    // worth at least 1e-11 in the credit (far above rounding, of the test
-    // below as well) while 1 - max_credit >= 0.01, so larger max_credit take
-    // the exact path.
+    // A boost above alpha (-ln(1 - max_credit)) needs a credit above
+    // max_credit: no offer, without computing it (the check in the loop
+    // over the labs below). The margin of 1e-9 in the exponent keeps the
+    // labs near the limit on the exact computation: it is worth at least
+    // 1e-11 in the credit while 1 - max_credit >= 0.01, far above the
+    // rounding of the credit and of the check's product; larger max_credit
+    // always take the exact path.
     k.no_offer_above = inv.max_credit <= 0.99 ? -std::log(1.0 - inv.max_credit) + 1e-9 : kInf;
   }
   std::vector<std::vector<CourtingCandidate>>& candidates = st.scratch.candidates;
@@ -223,7 +224,8 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
         continue;
       }
       // Courting: a lab p is not the top choice of (by the margin) is
-      // bought; the credit is then positive (boost > 0).
+      // bought (boost > 0; a boost too small to move the credit off 0 is
+      // dropped when the credit is computed).
       if (!k.courts || !(boost > 0)) continue;
       const double score =
           k.w_rev * demand * Pv.price[p] * k.T + k.w_narr * v * (1.0 - x[p] - x[P]);
