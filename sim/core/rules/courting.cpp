@@ -4,7 +4,6 @@
 #include <cmath>
 
 #include "core/rules.hpp"
-#include "core/rules/row_kernels.hpp"
 #include "core/vmath.hpp"
 
 namespace cw {
