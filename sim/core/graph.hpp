@@ -73,6 +73,8 @@ Csr csr_from_edges(std::size_t labs, const std::vector<CsrEdge>& edges);
 Csr csr_from_pairs(std::size_t labs, const std::vector<std::array<std::uint32_t, 2>>& pairs,
                    bool undirected);
 // The CSR without the labs whose keep flag is 0 (slots close up in order).
+// The simulation uses csr_remove() (below); this copying form is the
+// reference the tests hold it to.
 Csr csr_without(const Csr& old, const std::vector<std::uint8_t>& keep);
 // The CSR over `labs` slots with `added` edges appended to their rows (in
 // the order given): equal to csr_from_edges() over the old edges, then these.
