@@ -444,6 +444,42 @@ TEST(Courting, AnExclusiveDealMakesTheChoiceRuleRecomputeTheNetworkEffect) {
   EXPECT_TRUE(differs) << "the stale G should have changed Famous's choice";
 }
 
+// Courting hands every lab's utilities to the choice rule of the same step
+// (State::Handoff::utilities_step), but for the labs whose credit a deal has
+// changed since (utilities_stale): Big takes a credit from P0 (no
+// exclusivity) and, by argmax, chooses P0 in this step. The choice with the rows
+// recomputed is the reference, to the bit; with Big's row forced as fresh,
+// its choice is made without the credit and differs, so the check can fail.
+TEST(Courting, ACreditDealMakesTheChoiceRuleRecomputeThatLabsUtilities) {
+  Scenario s = courting_scenario(InvestmentPolicy::revenue);
+  s.labs.tiers[0].renewal = Dist::fixed_at(1);   // every lab re-evaluates
+  s.choice.allocation = AllocationRule::argmax;  // the credit makes P0 Big's top choice
+  State a = init_state(s);
+  StepCounters c;
+  rule_courting(s, a, c);
+  ASSERT_EQ(a.deals.size(), 1u);
+  ASSERT_GT(a.deals[0].credit, 0.0);
+  ASSERT_EQ(a.handoff.utilities_step, a.step);  // the rows are handed over
+  ASSERT_EQ(a.handoff.utilities_stale.size(), 1u);
+  State fresh = a, stale = a;
+  fresh.handoff.utilities_step = -1;
+  stale.handoff.utilities_stale.clear();  // Big's row from before its credit
+  StepCounters ca, cf, cs;
+  rule_choice(s, a, ca);
+  rule_choice(s, fresh, cf);
+  rule_choice(s, stale, cs);
+  for (std::size_t l = 0; l < a.labs.n; ++l) {
+    for (std::size_t p = 0; p <= a.P; ++p) {
+      EXPECT_EQ(a.labs.x.at(l, p), fresh.labs.x.at(l, p)) << "lab " << l << " option " << p;
+    }
+  }
+  const std::size_t big = a.handoff.utilities_stale[0];
+  bool differs = false;
+  for (std::size_t p = 0; p <= a.P; ++p)
+    differs = differs || stale.labs.x.at(big, p) != a.labs.x.at(big, p);
+  EXPECT_TRUE(differs) << "Big's row from before the credit should have changed its choice";
+}
+
 TEST(Courting, NarrativeInvestorWinsTheFamousLabThatRevenuePassesOver) {
   EXPECT_EQ(courted(courting_scenario(InvestmentPolicy::revenue)), "Big");
   EXPECT_EQ(courted(courting_scenario(InvestmentPolicy::narrative)), "Famous");

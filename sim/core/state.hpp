@@ -308,6 +308,12 @@ struct Handoff {
   // a deal that moves an allocation, or any later rule's use, resets it).
   std::array<double, kMaxProviders> network{};
   std::int64_t network_step = -1;
+  // courting (§2) -> choice (§3): every lab's utilities in
+  // scratch.utilities, computed with that G, valid while utilities_step and
+  // network_step are this step, except for the slots in utilities_stale
+  // (labs whose credit row a deal has changed since; accept_deal adds them).
+  std::int64_t utilities_step = -1;
+  std::vector<std::uint32_t> utilities_stale;
   // choice (§3) -> narrative (§6): this step's (slot, provider) pairs where
   // the lab moved at least theta of its demand off the provider in its
   // partial adjustment: the storm-off candidates.

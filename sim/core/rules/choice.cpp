@@ -221,12 +221,21 @@ struct ChoiceView {
   std::array<double, kMaxProviders> G{};
   UtilityTerms terms;
   bool row_kernel = false;  // common row lengths: the row kernel for labs without credits
+  // Courting's rows of every lab's utilities, when they were computed from
+  // the same G and state (nullptr otherwise), and the slots whose rows a
+  // deal has made stale since.
+  const Rows* courting = nullptr;
+  const std::vector<std::uint32_t>* stale = nullptr;
 };
 
 ChoiceView choice_view(const Scenario& s, const State& st) {
   ChoiceView v;
   if (st.handoff.network_step == st.step) {
     v.G = st.handoff.network;  // courting's, and no allocation moved since
+    if (st.handoff.utilities_step == st.step) {
+      v.courting = &st.scratch.utilities;
+      v.stale = &st.handoff.utilities_stale;
+    }
   } else {
     network_effect(s, st, v.G.data());
   }
@@ -274,7 +283,14 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
   const ChoiceParams& ch = s.choice;
   const auto seed = static_cast<std::uint64_t>(s.seed);
   const auto t = static_cast<std::uint64_t>(st.step);
-  if (view.row_kernel) {
+  if (view.courting != nullptr &&
+      std::find(view.stale->begin(), view.stale->end(), l) == view.stale->end()) {
+    // The row courting computed this step: the same inputs (nothing a lab's
+    // utilities read has changed since, but a deal's credit), the same code
+    // (every_lab_utilities() takes the same path), so the same bits.
+    const double* row = view.courting->row(l);
+    std::copy(row, row + P + 1, u);
+  } else if (view.row_kernel) {
     LogPriceRow buffer;
     with_row_length(st.pstride, [&]<std::size_t S>() {
       utilities_row<S>(s, L, view.terms, log_prices<S>(L, view.terms, l, buffer), l, u);

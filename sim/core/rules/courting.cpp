@@ -18,6 +18,7 @@ void accept_deal(const Scenario& s, State& st, std::size_t p, std::size_t slot, 
   // A new deal between the same pair replaces the old one, credit included.
   std::erase_if(st.deals, [&](const Deal& d) { return d.provider == p && d.lab == lab; });
   if (!L.credit.data.empty()) L.credit.at(slot, p) = 0.0;
+  st.handoff.utilities_stale.push_back(static_cast<std::uint32_t>(slot));  // its credits change
   Deal d;
   d.provider = p;
   d.lab = lab;
@@ -114,6 +115,8 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
   u.stride = st.stride;
   u.data.resize(L.n * st.stride);  // every row is written below
   every_lab_utilities(s, st, G.data(), u);
+  st.handoff.utilities_step = st.step;  // for the choice rule, but for the labs of new deals
+  st.handoff.utilities_stale.clear();
   const double margin = s.courting.margin;
 
   // The labs that can take an offer at all (none while exclusive, without
