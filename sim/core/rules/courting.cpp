@@ -182,16 +182,16 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     // The lab's best provider (the first of the largest utility) and the
     // best of the others: the rival of p is then one look-up, the same
     // value as the largest utility over the providers other than p.
-    double best = -kInf, second = -kInf;
-    std::size_t top = P;
-    for (std::size_t q = 0; q < P; ++q) {
-      if (top == P || ul[q] > best) {
-        if (top != P) second = std::max(second, best);
-        best = ul[q];
-        top = q;
-      } else {
-        second = std::max(second, ul[q]);
-      }
+    // (Selects rather than branches: which provider leads is a coin toss
+    // for many labs, and a mispredicted branch costs more than the select.)
+    double best = ul[0], second = -kInf;
+    std::size_t top = 0;
+    for (std::size_t q = 1; q < P; ++q) {
+      const double v = ul[q];
+      const bool leads = v > best;
+      second = leads ? std::max(second, best) : std::max(second, v);
+      top = leads ? q : top;
+      best = leads ? v : best;
     }
     const double outside = s.outside.enabled ? ul[P] : -kInf;  // counts when enabled
     const double alpha = L.alpha[l], threshold = L.deal_threshold[l];
