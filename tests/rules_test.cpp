@@ -117,6 +117,70 @@ TEST(Choice, PartialAdjustmentMovesPartWay) {
   }
 }
 
+// The noise of lab l's utilities is its choice_noise stream read by a Draws
+// cursor: z_p = Draws(seed, choice_noise, step, lab id).normal() for
+// p = 0, 1, ..., P in turn (docs/MODEL.md §3). With noise 5 and argmax, each
+// of 200 labs puts everything on the argmax of U_p + 5 z_p over the
+// providers (U by hand, logit_utilities()); labs whose top two are within
+// 1e-9, where the hand U's rounding could decide, are left out.
+TEST(Choice, NoiseIsTheLabsNoiseStreamReadByADrawsCursor) {
+  Scenario s = logit_scenario();
+  s.choice.allocation = AllocationRule::argmax;
+  s.choice.noise = 5;
+  s.labs.count = 200;
+  State st = init_state(s);
+  StepCounters c;
+  rule_choice(s, st, c);
+  const auto u = logit_utilities();
+  int checked = 0;
+  for (std::size_t l = 0; l < st.labs.n; ++l) {
+    Draws r(static_cast<std::uint64_t>(s.seed), Stream::choice_noise, 0, st.labs.id[l]);
+    std::vector<double> v;
+    for (int p = 0; p < 3; ++p) v.push_back(u[p] + 5 * r.normal());
+    std::vector<double> sorted = v;
+    std::sort(sorted.begin(), sorted.end());
+    if (sorted[2] - sorted[1] < 1e-9) continue;
+    const auto best = std::max_element(v.begin(), v.end()) - v.begin();
+    EXPECT_EQ(st.labs.x.at(l, static_cast<std::size_t>(best)), 1.0) << "lab " << l;
+    ++checked;
+  }
+  EXPECT_GE(checked, 190);
+}
+
+// `sample`'s draw is the first uniform of the lab's choice_sample stream:
+// the option picked is the first whose cumulative logit probability (in
+// provider order, every provider an option) exceeds it. 200 labs; labs
+// within 1e-9 of a boundary are left out.
+TEST(Choice, SampleDrawIsTheFirstUniformOfTheLabsSampleStream) {
+  Scenario s = logit_scenario();
+  s.choice.allocation = AllocationRule::sample;
+  s.labs.count = 200;
+  State st = init_state(s);
+  StepCounters c;
+  rule_choice(s, st, c);
+  const auto prob = softmax(logit_utilities(), 0.7);
+  int checked = 0;
+  for (std::size_t l = 0; l < st.labs.n; ++l) {
+    Draws r(static_cast<std::uint64_t>(s.seed), Stream::choice_sample, 0, st.labs.id[l]);
+    const double draw = r.uniform();
+    std::size_t pick = 2;
+    double acc = 0;
+    bool near = false;
+    for (std::size_t p = 0; p < 3; ++p) {
+      acc += prob[p];
+      near = near || std::abs(draw - acc) < 1e-9;
+      if (draw < acc) {
+        pick = p;
+        break;
+      }
+    }
+    if (near) continue;
+    EXPECT_EQ(st.labs.x.at(l, pick), 1.0) << "lab " << l;
+    ++checked;
+  }
+  EXPECT_GE(checked, 190);
+}
+
 // `sample` draws one option with the logit probabilities: over 20,000 labs
 // the count on each provider is within 5 binomial sd of n p
 // (false-failure rate about 2e-6).

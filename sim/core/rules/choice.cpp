@@ -226,6 +226,9 @@ struct ChoiceView {
   // deal has made stale since.
   const Rows* courting = nullptr;
   const std::vector<std::uint32_t>* stale = nullptr;
+  // The noise and sample streams' round keys, computed once for every lab
+  // (a Draws cursor would bump them in every block).
+  PhiloxKeys noise{{0, 0}}, sample{{0, 0}};
 };
 
 ChoiceView choice_view(const Scenario& s, const State& st) {
@@ -241,6 +244,9 @@ ChoiceView choice_view(const Scenario& s, const State& st) {
   }
   v.terms = utility_terms(s, st, v.G.data());
   v.row_kernel = has_row_kernel(st.pstride);
+  const auto seed = static_cast<std::uint64_t>(s.seed);
+  v.noise = PhiloxKeys({seed, static_cast<std::uint64_t>(Stream::choice_noise)});
+  v.sample = PhiloxKeys({seed, static_cast<std::uint64_t>(Stream::choice_sample)});
   return v;
 }
 
@@ -281,7 +287,6 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
   const std::size_t P = st.P;
   const LabState& L = st.labs;
   const ChoiceParams& ch = s.choice;
-  const auto seed = static_cast<std::uint64_t>(s.seed);
   const auto t = static_cast<std::uint64_t>(st.step);
   if (view.courting != nullptr &&
       std::find(view.stale->begin(), view.stale->end(), l) == view.stale->end()) {
@@ -300,14 +305,21 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
     lab_utilities(s, st, l, view.G.data(), u);
   }
   if (ch.noise > 0) {
-    // P + 1 normals of the lab's noise stream: normal() one after another
-    // (a pair of uniforms each, the cosine branch), their Box-Muller
-    // transforms computed together (vectorised, the same bits).
-    Draws r(seed, Stream::choice_noise, t, L.id[l]);
+    // P + 1 normals of the lab's noise stream: what Draws::normal() gives
+    // one after another (a pair of uniforms each, the cosine branch), from
+    // the stream's blocks (t, lab id, 0, 0), (t, lab id, 1, 0), ... as a
+    // Draws cursor reads them, their Box-Muller transforms computed together
+    // (vectorised, the same bits).
+    const std::uint64_t id = L.id[l];
+    std::array<double, 2 * (kMaxProviders + 1) + 3> w;
+    for (std::uint64_t b = 0; 4 * b < 2 * (P + 1); ++b) {
+      const auto block = view.noise.block({t, id, b, 0});
+      for (std::size_t j = 0; j < 4; ++j) w[4 * b + j] = word_to_uniform(block[j]);
+    }
     std::array<double, kMaxProviders + 1> u1, u2, z_cos, z_sin;
     for (std::size_t p = 0; p <= P; ++p) {
-      u1[p] = r.uniform();
-      u2[p] = r.uniform();
+      u1[p] = w[2 * p];
+      u2[p] = w[2 * p + 1];
     }
     box_muller(u1.data(), u2.data(), z_cos.data(), z_sin.data(), P + 1);
     for (std::size_t p = 0; p <= P; ++p) u[p] += ch.noise * z_cos[p];
@@ -359,8 +371,8 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
         for (std::size_t i = 0; i < n_opt; ++i) target[order[i]] /= z;
       }
       if (draw_one) {
-        Draws r(seed, Stream::choice_sample, t, L.id[l]);
-        const double draw = r.uniform();
+        // The first uniform of the lab's sample stream (Draws::uniform()).
+        const double draw = word_to_uniform(view.sample.block({t, L.id[l], 0, 0})[0]);
         double acc = 0;
         std::size_t pick = order[n_opt - 1];
         for (std::size_t i = 0; i < n_opt; ++i) {
