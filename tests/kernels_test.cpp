@@ -316,6 +316,53 @@ TEST(Kernels, EveryLabUtilitiesEqualsLabUtilities) {
   }
 }
 
+// The choice rule takes a chooser's utilities from courting's rows of the
+// same step (State::Handoff::utilities_step) but for the labs whose credit
+// a deal changed since (utilities_stale). Against the choice with the rows
+// computed afresh, through the kernels and through the general loops, bit
+// for bit: after courting by two providers (revenue and narrative, up to
+// ten offers each) on random states with credits, with utility noise on
+// (every chooser's P + 1 normals) and the outside option.
+TEST(Kernels, ChoiceOnCourtingsRowsEqualsChoiceComputingThem) {
+  std::size_t deals = 0;
+  for (const std::size_t P : kProviderCounts) {
+    Variant v;
+    v.affinity = true;
+    Scenario s = random_scenario(P, v);
+    s.choice.noise = 0.3;
+    for (std::size_t q = 0; q < std::min<std::size_t>(P, 2); ++q) {
+      InvestmentParams& inv = s.providers[q].investment;
+      inv.policy = q == 0 ? InvestmentPolicy::revenue : InvestmentPolicy::narrative;
+      inv.budget = inv.budget_cap = 1e6;
+      inv.max_credit = 0.9;
+      inv.max_offers = 10;
+    }
+    State a = random_state(s, v, 900 + P);
+    Rng rng(950 + P);
+    a.labs.credit.materialise(a.labs.n);
+    for (std::size_t l = 0; l < a.labs.n; l += 4) {
+      a.labs.credit.at(l, rng.below(P)) = rng.uniform(0, 0.6);
+    }
+    StepCounters c;
+    rule_courting(s, a, c);
+    EXPECT_EQ(a.handoff.utilities_step, a.step) << label(P, 0);  // the rows are handed over
+    deals += a.handoff.utilities_stale.size();
+    State fresh = a, general = a;
+    fresh.handoff.utilities_step = -1;
+    general.handoff.utilities_step = -1;
+    StepCounters ca, cf, cg;
+    rule_choice(s, a, ca);
+    rule_choice(s, fresh, cf);
+    {
+      GeneralLoopsOnly g;
+      rule_choice(s, general, cg);
+    }
+    EXPECT_TRUE(same_bits("x", a.labs.x.data, fresh.labs.x.data)) << label(P, 0);
+    EXPECT_TRUE(same_bits("x", a.labs.x.data, general.labs.x.data)) << label(P, 0);
+  }
+  EXPECT_GT(deals, 0u);  // some rows were stale and recomputed
+}
+
 // Runs rule_capacity on `a` (the kernels where the row length has one) and
 // on a copy through the general loops, and compares what the rule writes,
 // bit for bit: requested and served volumes, credits given, lock-in stocks,

@@ -147,6 +147,32 @@ TEST(Choice, NoiseIsTheLabsNoiseStreamReadByADrawsCursor) {
   EXPECT_GE(checked, 190);
 }
 
+// The same with the outside option and an even P (P + 1 = 5 normals, ten
+// uniforms: two whole Philox blocks and half of a third): every option has
+// the same utility (price 1, quality 0.5: U = 0.5; the outside option set
+// to 0.5), so each of 200 labs takes the option of its largest normal,
+// the outside option's (the last) included.
+TEST(Choice, NoiseCoversEveryOptionTheOutsideOneIncluded) {
+  Scenario s = test::tiny(4, 200);
+  s.outside.enabled = true;
+  s.outside.utility = 0.5;
+  s.choice.allocation = AllocationRule::argmax;
+  s.choice.noise = 1;
+  State st = init_state(s);
+  StepCounters c;
+  rule_choice(s, st, c);
+  int outside = 0;
+  for (std::size_t l = 0; l < st.labs.n; ++l) {
+    Draws r(static_cast<std::uint64_t>(s.seed), Stream::choice_noise, 0, st.labs.id[l]);
+    std::vector<double> z;
+    for (int p = 0; p <= 4; ++p) z.push_back(r.normal());
+    const auto best = static_cast<std::size_t>(std::max_element(z.begin(), z.end()) - z.begin());
+    EXPECT_EQ(st.labs.x.at(l, best), 1.0) << "lab " << l;
+    outside += best == 4;
+  }
+  EXPECT_GT(outside, 0);  // the outside option's normal decided some labs
+}
+
 // `sample`'s draw is the first uniform of the lab's choice_sample stream:
 // the option picked is the first whose cumulative logit probability (in
 // provider order, every provider an option) exceeds it. 200 labs; labs

@@ -94,6 +94,7 @@ void expire_deals(State& st) {
 
 void rule_courting(const Scenario& s, State& st, StepCounters& c) {
   expire_deals(st);
+  st.handoff.utilities_stale.clear();  // (the last step's, events' deals included)
   const std::size_t P = st.P;
   LabState& L = st.labs;
   ProviderState& Pv = st.providers;
@@ -116,7 +117,6 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
   u.data.resize(L.n * st.stride);  // every row is written below
   every_lab_utilities(s, st, G.data(), u);
   st.handoff.utilities_step = st.step;  // for the choice rule, but for the labs of new deals
-  st.handoff.utilities_stale.clear();
   const double margin = s.courting.margin;
 
   // The labs that can take an offer at all (none while exclusive, without
