@@ -182,8 +182,8 @@ void rule_courting(const Scenario& s, State& st, StepCounters& c) {
     // The lab's best provider (the first of the largest utility) and the
     // best of the others: the rival of p is then one look-up, the same
     // value as the largest utility over the providers other than p.
-    // (Selects rather than branches: which provider leads is a coin toss
-    // for many labs, and a mispredicted branch costs more than the select.)
+    // (Provider 0 starts as the best, so the loop needs no test for its
+    // first iteration; GCC still compiles the selects as a branch.)
     double best = ul[0], second = -kInf;
     std::size_t top = 0;
     for (std::size_t q = 1; q < P; ++q) {
