@@ -408,6 +408,27 @@ std::string courted(const Scenario& s) {
   return "";
 }
 
+// For the handoff tests below: the choice rule run on three copies of a
+// state after courting (as handed over, with the handoff dropped, with a
+// stale handoff forced); the first must equal the second in every lab's
+// allocation, and the third must differ from the first for lab `moved`.
+void expect_handoff_matters(const Scenario& s, State& a, State& fresh, State& stale,
+                            std::size_t moved, const char* why) {
+  StepCounters ca, cf, cs;
+  rule_choice(s, a, ca);
+  rule_choice(s, fresh, cf);
+  rule_choice(s, stale, cs);
+  for (std::size_t l = 0; l < a.labs.n; ++l) {
+    for (std::size_t p = 0; p <= a.P; ++p) {
+      EXPECT_EQ(a.labs.x.at(l, p), fresh.labs.x.at(l, p)) << "lab " << l << " option " << p;
+    }
+  }
+  bool differs = false;
+  for (std::size_t p = 0; p <= a.P; ++p)
+    differs = differs || stale.labs.x.at(moved, p) != a.labs.x.at(moved, p);
+  EXPECT_TRUE(differs) << why;
+}
+
 // Courting hands its network effect G to the choice rule of the same step
 // (State::Handoff::network), unless an allocation moved in between: an
 // exclusive deal moves Big (demand 10) to P0, which changes G, and Famous
@@ -429,19 +450,7 @@ TEST(Courting, AnExclusiveDealMakesTheChoiceRuleRecomputeTheNetworkEffect) {
   State fresh = a, stale = a;
   fresh.handoff.network_step = -1;
   stale.handoff.network_step = stale.step;  // courting's G, from before the deal
-  StepCounters ca, cf, cs;
-  rule_choice(s, a, ca);
-  rule_choice(s, fresh, cf);
-  rule_choice(s, stale, cs);
-  for (std::size_t l = 0; l < a.labs.n; ++l) {
-    for (std::size_t p = 0; p <= a.P; ++p) {
-      EXPECT_EQ(a.labs.x.at(l, p), fresh.labs.x.at(l, p)) << "lab " << l << " option " << p;
-    }
-  }
-  bool differs = false;
-  for (std::size_t p = 0; p <= a.P; ++p)
-    differs = differs || stale.labs.x.at(0, p) != a.labs.x.at(0, p);
-  EXPECT_TRUE(differs) << "the stale G should have changed Famous's choice";
+  expect_handoff_matters(s, a, fresh, stale, 0, "the stale G should have changed Famous's choice");
 }
 
 // Courting hands every lab's utilities to the choice rule of the same step
@@ -463,21 +472,10 @@ TEST(Courting, ACreditDealMakesTheChoiceRuleRecomputeThatLabsUtilities) {
   ASSERT_EQ(a.handoff.utilities_stale.size(), 1u);
   State fresh = a, stale = a;
   fresh.handoff.utilities_step = -1;
-  stale.handoff.utilities_stale.clear();  // Big's row from before its credit
-  StepCounters ca, cf, cs;
-  rule_choice(s, a, ca);
-  rule_choice(s, fresh, cf);
-  rule_choice(s, stale, cs);
-  for (std::size_t l = 0; l < a.labs.n; ++l) {
-    for (std::size_t p = 0; p <= a.P; ++p) {
-      EXPECT_EQ(a.labs.x.at(l, p), fresh.labs.x.at(l, p)) << "lab " << l << " option " << p;
-    }
-  }
   const std::size_t big = a.handoff.utilities_stale[0];
-  bool differs = false;
-  for (std::size_t p = 0; p <= a.P; ++p)
-    differs = differs || stale.labs.x.at(big, p) != a.labs.x.at(big, p);
-  EXPECT_TRUE(differs) << "Big's row from before the credit should have changed its choice";
+  stale.handoff.utilities_stale.clear();  // Big's row from before its credit
+  expect_handoff_matters(s, a, fresh, stale, big,
+                         "Big's row from before the credit should have changed its choice");
 }
 
 TEST(Courting, NarrativeInvestorWinsTheFamousLabThatRevenuePassesOver) {
