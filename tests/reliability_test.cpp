@@ -140,8 +140,19 @@ TEST_F(FolderTest, StaleTemporariesAreRemoved) {
   write(dir / "points.csv.gz.tmp-9", "stale\n");
   write(dir / "notes.tmp-x", "not ours\n");
   write(root_ / ".out.tmp-77/runs.csv", "stale stage\n");
+  // Beside the folder, only its own staging folders are stale: not another
+  // folder's, not a file with the name of one, not a folder named like a
+  // temporary file inside it.
+  write(root_ / ".other.tmp-78/runs.csv", "another folder's stage\n");
+  write(root_ / ".out.tmp-79", "a file\n");
+  write(root_ / "out.tmp-80/runs.csv", "not a staging name\n");
+  write(dir / "sub.tmp-81/x", "a folder inside\n");
   EXPECT_EQ(cw::remove_stale_temps(dir), 3u);
   EXPECT_TRUE(fs::exists(dir / "runs.csv"));
   EXPECT_TRUE(fs::exists(dir / "notes.tmp-x"));
   EXPECT_FALSE(fs::exists(root_ / ".out.tmp-77"));
+  EXPECT_TRUE(fs::exists(root_ / ".other.tmp-78"));
+  EXPECT_TRUE(fs::exists(root_ / ".out.tmp-79"));
+  EXPECT_TRUE(fs::exists(root_ / "out.tmp-80"));
+  EXPECT_TRUE(fs::exists(dir / "sub.tmp-81"));
 }

@@ -1,5 +1,6 @@
 #include "output/folder_lock.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
@@ -38,6 +39,25 @@ bool is_temp_name(std::string_view name) {
   const std::size_t digits_from = i;
   while (i < name.size() && name[i] >= '0' && name[i] <= '9') ++i;
   return i > digits_from && i == name.size();
+}
+
+// The names of the entries of `dir` that `keep` accepts (none if it cannot
+// be read), read with readdir: no path is built for the others. A results
+// folder's parent may hold thousands of entries (runs written side by side,
+// or /tmp), and a std::filesystem listing built a path and a string for
+// each: about 3,700 instructions an entry, a third of a run's start with
+// 14,500 entries beside it.
+template <class Keep>
+std::vector<std::string> names_in(const fs::path& dir, Keep keep) {
+  std::vector<std::string> names;
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return names;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string_view name(e->d_name);
+    if (name != "." && name != ".." && keep(name)) names.emplace_back(name);
+  }
+  ::closedir(d);
+  return names;
 }
 
 }  // namespace
@@ -92,25 +112,22 @@ std::size_t remove_stale_temps(const fs::path& dir) {
   std::size_t removed = 0;
   std::error_code ec;
   if (fs::is_directory(dir, ec)) {
-    std::vector<fs::path> stale;
-    for (const auto& e : fs::directory_iterator(dir, ec)) {
-      if (is_temp_name(e.path().filename().string()) && !e.is_directory(ec)) {
-        stale.push_back(e.path());
-      }
+    for (const std::string& name : names_in(dir, is_temp_name)) {
+      const fs::path path = dir / name;
+      if (!fs::is_directory(path, ec)) removed += fs::remove(path, ec) ? 1 : 0;
     }
-    for (const auto& p : stale) removed += fs::remove(p, ec) ? 1 : 0;
   }
   const fs::path p = normal_dir(dir);
   const std::string prefix = "." + p.filename().string() + ".";
-  if (fs::is_directory(p.parent_path(), ec)) {
-    std::vector<fs::path> stale;
-    for (const auto& e : fs::directory_iterator(p.parent_path(), ec)) {
-      const std::string name = e.path().filename().string();
-      if (name.rfind(prefix, 0) == 0 && is_temp_name(name) && e.is_directory(ec)) {
-        stale.push_back(e.path());
-      }
+  const fs::path parent = p.parent_path();
+  if (fs::is_directory(parent, ec)) {
+    const auto staging = [&prefix](std::string_view name) {
+      return name.starts_with(prefix) && is_temp_name(name);
+    };
+    for (const std::string& name : names_in(parent, staging)) {
+      const fs::path path = parent / name;
+      if (fs::is_directory(path, ec)) removed += fs::remove_all(path, ec) > 0 ? 1 : 0;
     }
-    for (const auto& s : stale) removed += fs::remove_all(s, ec) > 0 ? 1 : 0;
   }
   return removed;
 }
