@@ -221,11 +221,10 @@ struct ChoiceView {
   std::array<double, kMaxProviders> G{};
   UtilityTerms terms;
   bool row_kernel = false;  // common row lengths: the row kernel for labs without credits
-  // Courting's rows of every lab's utilities, when they were computed from
-  // the same G and state (nullptr otherwise), and the slots whose rows a
-  // deal has made stale since.
-  const Rows* courting = nullptr;
-  const std::vector<std::uint32_t>* stale = nullptr;
+  // Whether courting's rows of every lab's utilities (scratch.utilities)
+  // were computed from the same G and state, but for the slots in
+  // handoff.utilities_stale, whose credit a deal has changed since.
+  bool courting_rows = false;
   // The noise and sample streams' round keys, computed once for every lab
   // (a Draws cursor would bump them in every block).
   PhiloxKeys noise{{0, 0}}, sample{{0, 0}};
@@ -235,10 +234,7 @@ ChoiceView choice_view(const Scenario& s, const State& st) {
   ChoiceView v;
   if (st.handoff.network_step == st.step) {
     v.G = st.handoff.network;  // courting's, and no allocation moved since
-    if (st.handoff.utilities_step == st.step) {
-      v.courting = &st.scratch.utilities;
-      v.stale = &st.handoff.utilities_stale;
-    }
+    v.courting_rows = st.handoff.utilities_step == st.step;
   } else {
     network_effect(s, st, v.G.data());
   }
@@ -288,12 +284,12 @@ void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& cho
   const LabState& L = st.labs;
   const ChoiceParams& ch = s.choice;
   const auto t = static_cast<std::uint64_t>(st.step);
-  if (view.courting != nullptr &&
-      std::find(view.stale->begin(), view.stale->end(), l) == view.stale->end()) {
+  const std::vector<std::uint32_t>& stale = st.handoff.utilities_stale;
+  if (view.courting_rows && std::find(stale.begin(), stale.end(), l) == stale.end()) {
     // The row courting computed this step: the same inputs (nothing a lab's
     // utilities read has changed since, but a deal's credit), the same code
     // (every_lab_utilities() takes the same path), so the same bits.
-    const double* row = view.courting->row(l);
+    const double* row = st.scratch.utilities.row(l);
     std::copy(row, row + P + 1, u);
   } else if (view.row_kernel) {
     LogPriceRow buffer;
