@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
-#include <tbb/info.h>
+#include <sched.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <thread>
 
 #include "batch/runner.hpp"
 #include "batch/sweep_parts.hpp"
@@ -21,7 +22,17 @@ namespace cw {
 namespace fs = std::filesystem;
 using Json = nlohmann::ordered_json;
 
-int default_jobs() { return tbb::info::default_concurrency(); }
+int default_jobs() {
+  // The CPUs of this process's affinity mask (taskset, a batch system's
+  // cgroup cpuset), not all the machine's.
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    const int n = CPU_COUNT(&set);
+    if (n > 0) return n;
+  }
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 RunRange shard_range(std::int64_t runs, const ShardSpec& shard) {
   if (!shard.sharded()) return {0, runs};

@@ -41,7 +41,8 @@ inline constexpr const char* kMpiRecordFile = ".mpi-runs-in-flight";
 // Takes run outputs in run id order; false stops the runs.
 using RunSink = std::function<bool(RunOutput&&)>;
 // Runs [from, end) somewhere and hands their outputs to the sink in run id
-// order; returns how many the sink took. Empty: the TBB pipeline of this process.
+// order; returns how many the sink took. Empty: the ordered pipeline of this process
+// (batch/pipeline.hpp).
 using RunDriver = std::function<std::int64_t(std::int64_t from, std::int64_t end, const RunSink&)>;
 
 // Shard `index` of `count` (1-based); count 0: the whole sweep.

@@ -1,7 +1,6 @@
 #include "batch/compare.hpp"
 
 #include <fmt/format.h>
-#include <tbb/info.h>
 
 #include <algorithm>
 #include <boost/math/distributions/students_t.hpp>
@@ -15,6 +14,7 @@
 #include <memory>
 #include <type_traits>
 
+#include "batch/cluster.hpp"
 #include "batch/pipeline.hpp"
 #include "batch/runner.hpp"
 #include "core/engine.hpp"
@@ -462,7 +462,7 @@ CompareResult run_compare(const CompareSpec& spec, const CompareOptions& opt) {
   result.runs = end - from;
   const fs::path& dir = result.dir;
   const std::string started = utc_now();
-  const int jobs = opt.jobs > 0 ? opt.jobs : tbb::info::default_concurrency();
+  const int jobs = opt.jobs > 0 ? opt.jobs : default_jobs();
   fs::create_directories(dir);
 
   // Rows go to temporary files, renamed into place only when every run is

@@ -1,5 +1,5 @@
-// Runs in parallel, results in order (SPEC §4): the one TBB ordered pipeline
-// behind `sweep` and `compare`. Run ids are handed out in order, run on
+// Runs in parallel, results in order (SPEC §4): the one ordered pipeline
+// behind `sweep` and `compare` (batch/pipeline_impl.hpp). Run ids are handed out in order, run on
 // `jobs` threads, and their results reach the sink one at a time in run id
 // order, so what the sink writes does not depend on `jobs` or on the order
 // runs finish. SIGINT and SIGTERM stop new runs; runs in flight finish.

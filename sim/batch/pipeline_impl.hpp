@@ -1,11 +1,24 @@
-// The template of pipeline.hpp (TBB is only seen by sim/batch's sources).
+// The template of pipeline.hpp: an ordered pipeline on `jobs` threads.
+//
+// The calling thread and jobs - 1 others each take the next run id (under
+// one mutex), run it outside the lock, and put its result in a ring of
+// 4 * jobs slots (ids ahead of the oldest untaken one by a full ring wait).
+// Whoever finishes the oldest untaken id becomes the sink: it hands that
+// result, and every result ready after it, to the sink one at a time and in
+// id order, outside the lock; the other threads go on running. So the sink
+// is called by one thread at a time, in id order, and exactly `jobs` threads
+// work (the sink's writing included), whatever the core count.
 #pragma once
 
-#include <tbb/global_control.h>
-#include <tbb/parallel_pipeline.h>
-#include <tbb/task_arena.h>
-
 #include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
 
 namespace cw {
 
@@ -34,34 +47,88 @@ std::int64_t run_in_order(int jobs, std::int64_t from, std::int64_t end,
                           const std::function<Result(std::int64_t)>& run,
                           const std::function<bool(Result&&)>& sink) {
   detail::InterruptGuard interrupts;
-  std::int64_t next = from;
+  if (jobs < 1) jobs = 1;
+  const std::int64_t ring = 4 * static_cast<std::int64_t>(jobs);
+  std::vector<std::optional<Result>> slots(static_cast<std::size_t>(ring));
+  const auto slot = [&](std::int64_t k) -> std::optional<Result>& {
+    return slots[static_cast<std::size_t>((k - from) % ring)];
+  };
+  std::mutex mutex;
+  std::condition_variable room;  // the oldest untaken id moved, or the end came
+  std::int64_t next = from;      // the next id to hand out
+  std::int64_t oldest = from;    // the next id for the sink
   std::int64_t taken = 0;
-  bool stop = false;
-  auto source = [&](tbb::flow_control& fc) -> std::int64_t {
-    if (next >= end || stop || detail::interrupt_flag()) {
-      fc.stop();
-      return 0;
+  bool sinking = false;  // a thread is handing results to the sink
+  bool stop = false;     // the sink said stop, or something threw
+  std::exception_ptr error;
+
+  const auto fail = [&](std::exception_ptr e) {  // with the lock held
+    if (!error) error = std::move(e);
+    stop = true;
+  };
+  const auto work = [&] {
+    std::unique_lock lock(mutex);
+    for (;;) {
+      room.wait(lock, [&] {
+        return stop || next >= end || detail::interrupt_flag() || next < oldest + ring;
+      });
+      if (stop || next >= end || detail::interrupt_flag()) return;
+      const std::int64_t k = next++;
+      lock.unlock();
+      std::optional<Result> result;
+      std::exception_ptr thrown;
+      try {
+        result.emplace(run(k));
+      } catch (...) {
+        thrown = std::current_exception();
+      }
+      lock.lock();
+      if (thrown) {
+        fail(std::move(thrown));
+        room.notify_all();
+        return;
+      }
+      slot(k) = std::move(result);
+      // Every id below `next` was handed out and finishes or fails, so the
+      // thread that completes the oldest one always finds the sink free or
+      // the current sink finds its result when it looks again.
+      while (!sinking && !stop && oldest < next && slot(oldest)) {
+        Result r = std::move(*slot(oldest));
+        slot(oldest).reset();
+        ++oldest;  // a slot of the ring is free: a waiting thread may go on
+        sinking = true;
+        room.notify_one();
+        lock.unlock();
+        bool more = true;
+        try {
+          more = sink(std::move(r));
+        } catch (...) {
+          thrown = std::current_exception();
+        }
+        lock.lock();
+        sinking = false;
+        ++taken;
+        if (thrown) fail(std::move(thrown));
+        if (!more) stop = true;
+        room.notify_all();
+      }
     }
-    return next++;
   };
-  auto work = [&run](std::int64_t k) { return run(k); };
-  auto take = [&](Result r) {
-    if (stop) return;
-    ++taken;
-    if (!sink(std::move(r))) stop = true;
-  };
-  // Exactly `jobs` threads, also above the core count (TBB caps its
-  // workers at the cores unless told otherwise).
-  tbb::global_control threads(tbb::global_control::max_allowed_parallelism,
-                              static_cast<std::size_t>(jobs));
-  tbb::task_arena arena(jobs);
-  arena.execute([&] {
-    tbb::parallel_pipeline(
-        static_cast<std::size_t>(4 * jobs),
-        tbb::make_filter<void, std::int64_t>(tbb::filter_mode::serial_in_order, source) &
-            tbb::make_filter<std::int64_t, Result>(tbb::filter_mode::parallel, work) &
-            tbb::make_filter<Result, void>(tbb::filter_mode::serial_in_order, take));
-  });
+
+  std::vector<std::thread> threads;
+  threads.reserve(static_cast<std::size_t>(jobs - 1));
+  try {
+    for (int t = 1; t < jobs; ++t) threads.emplace_back(work);
+  } catch (...) {  // no thread to be had: stop those started, then say so
+    {
+      std::lock_guard lock(mutex);
+      fail(std::current_exception());
+    }
+    room.notify_all();
+  }
+  work();
+  for (std::thread& t : threads) t.join();
+  if (error) std::rethrow_exception(error);
   return taken;
 }
 

@@ -1,7 +1,6 @@
 #include "batch/runner.hpp"
 
 #include <fmt/format.h>
-#include <tbb/info.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -663,7 +662,7 @@ class SweepFiles {
   Appender runs_, providers_, labs_, steps_, step_providers_, step_labs_, events_;
 };
 
-// Runs [from, end) on `jobs` threads with a TBB ordered pipeline: read
+// Runs [from, end) on `jobs` threads with the ordered pipeline: read
 // run ids in order, run them in parallel, write their rows in run_id order.
 // Stops taking new runs on SIGINT/SIGTERM. Counts into result.ran and
 // result.failed; returns the number of runs now in the files.
@@ -734,7 +733,7 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   }
   fs::create_directories(dir);
 
-  const int jobs = opt.jobs > 0 ? opt.jobs : tbb::info::default_concurrency();
+  const int jobs = opt.jobs > 0 ? opt.jobs : default_jobs();
   nlohmann::ordered_json manifest = std::move(opened.manifest);
   if (opened.kind == Opened::Kind::fresh) {
     manifest = sweep_manifest(sw, opt, identity, utc_now(), jobs);

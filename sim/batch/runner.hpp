@@ -1,5 +1,5 @@
 // The batch runner (SPEC §4, docs/SWEEPS.md): runs every (point, replicate)
-// of a sweep on all cores with a TBB ordered pipeline, streams tidy rows to
+// of a sweep on all cores with an ordered pipeline (batch/pipeline.hpp), streams tidy rows to
 // disk in run_id order, resumes after any interruption, and ends with the
 // same bytes whatever the number of jobs or the finishing order.
 #pragma once

@@ -1,0 +1,174 @@
+// The ordered pipeline behind `sweep` and `compare` (batch/pipeline.hpp):
+// results reach the sink in id order, one call at a time, from exactly
+// `jobs` threads, with at most 4 * jobs ids in flight; the sink's false
+// stops it; an exception of a run or of the sink comes out of run_in_order.
+// Every expectation is a property of the contract, whatever the timing: the
+// runs' durations are varied on purpose (a run id's own sleep) so that they
+// finish out of order.
+#include "batch/pipeline.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace {
+
+// A run's own delay: ids finish out of order (0 to 7 x 50 us, a fixed
+// permutation of the id's low bits).
+void uneven_work(std::int64_t k) {
+  std::this_thread::sleep_for(std::chrono::microseconds(50 * ((k * 5 + 3) % 8)));
+}
+
+TEST(Pipeline, ResultsReachTheSinkInIdOrderOneAtATime) {
+  for (const int jobs : {1, 2, 3, 8}) {
+    std::vector<std::int64_t> seen;
+    std::atomic<int> inside{0};
+    bool overlapped = false;
+    const std::function<std::int64_t(std::int64_t)> run = [](std::int64_t k) {
+      uneven_work(k);
+      return k * k;
+    };
+    const std::function<bool(std::int64_t &&)> sink = [&](std::int64_t&& r) {
+      if (inside.fetch_add(1) != 0) overlapped = true;
+      seen.push_back(r);
+      uneven_work(r);
+      inside.fetch_sub(1);
+      return true;
+    };
+    const std::int64_t taken = cw::run_in_order<std::int64_t>(jobs, 5, 205, run, sink);
+    EXPECT_EQ(taken, 200) << "jobs " << jobs;
+    ASSERT_EQ(seen.size(), 200u) << "jobs " << jobs;
+    for (std::int64_t i = 0; i < 200; ++i) EXPECT_EQ(seen[i], (i + 5) * (i + 5));
+    EXPECT_FALSE(overlapped) << "the sink was entered by two threads at once, jobs " << jobs;
+  }
+}
+
+TEST(Pipeline, AnEmptyRangeRunsNothing) {
+  int calls = 0;
+  const std::function<int(std::int64_t)> run = [&](std::int64_t) { return ++calls; };
+  const std::function<bool(int&&)> sink = [&](int&&) { return ++calls > 0; };
+  EXPECT_EQ(cw::run_in_order<int>(4, 7, 7, run, sink), 0);
+  EXPECT_EQ(calls, 0);
+}
+
+// Exactly `jobs` threads: the first `jobs` runs wait until that many are
+// inside at once (they would wait for ever with fewer threads; a generous
+// deadline turns that into a failure instead of a hang), and no run or sink
+// call comes from more than `jobs` distinct threads.
+TEST(Pipeline, RunsOnExactlyJobsThreadsTheCallersIncluded) {
+  for (const int jobs : {1, 2, 5}) {
+    std::mutex m;
+    std::condition_variable cv;
+    int waiting = 0;
+    bool all_met = true;
+    std::set<std::thread::id> threads;
+    const std::function<int(std::int64_t)> run = [&](std::int64_t k) {
+      std::unique_lock lock(m);
+      threads.insert(std::this_thread::get_id());
+      if (k < jobs) {
+        ++waiting;
+        cv.notify_all();
+        if (!cv.wait_for(lock, std::chrono::seconds(60), [&] { return waiting >= jobs; })) {
+          all_met = false;
+        }
+      }
+      return static_cast<int>(k);
+    };
+    const std::function<bool(int&&)> sink = [&](int&&) {
+      std::lock_guard lock(m);
+      threads.insert(std::this_thread::get_id());
+      return true;
+    };
+    EXPECT_EQ(cw::run_in_order<int>(jobs, 0, 50, run, sink), 50);
+    EXPECT_TRUE(all_met) << jobs << " runs were never inside at once";
+    EXPECT_LE(threads.size(), static_cast<std::size_t>(jobs));
+    EXPECT_TRUE(threads.count(std::this_thread::get_id())) << "the caller works too";
+  }
+}
+
+// At most 4 * jobs ids between the oldest the sink has not taken and the
+// newest started: a slow sink holds the runs back instead of piling results.
+TEST(Pipeline, AtMostFourTimesJobsIdsInFlight) {
+  const int jobs = 3;
+  std::atomic<std::int64_t> sunk{0}, widest{0};
+  const std::function<std::int64_t(std::int64_t)> run = [&](std::int64_t k) {
+    const std::int64_t ahead = k - sunk.load();
+    std::int64_t w = widest.load();
+    while (ahead > w && !widest.compare_exchange_weak(w, ahead)) {
+    }
+    return k;
+  };
+  const std::function<bool(std::int64_t &&)> sink = [&](std::int64_t&& k) {
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+    sunk.store(k + 1);
+    return true;
+  };
+  EXPECT_EQ(cw::run_in_order<std::int64_t>(jobs, 0, 120, run, sink), 120);
+  EXPECT_LE(widest.load(), 4 * jobs);  // oldest moves just before the sink call
+  EXPECT_GE(widest.load(), 1) << "the runs never got ahead of the sink";
+}
+
+TEST(Pipeline, TheSinksFalseStopsItAndNothingComesAfter) {
+  for (const int jobs : {1, 4}) {
+    std::vector<std::int64_t> seen;
+    std::atomic<std::int64_t> started{0};
+    const std::function<std::int64_t(std::int64_t)> run = [&](std::int64_t k) {
+      ++started;
+      uneven_work(k);
+      return k;
+    };
+    const std::function<bool(std::int64_t &&)> sink = [&](std::int64_t&& k) {
+      seen.push_back(k);
+      return k != 10;
+    };
+    EXPECT_EQ(cw::run_in_order<std::int64_t>(jobs, 0, 1000, run, sink), 11);
+    ASSERT_EQ(seen.size(), 11u);
+    EXPECT_EQ(seen.back(), 10);
+    // The ring bounds what was started beyond the stop.
+    EXPECT_LE(started.load(), 11 + 4 * jobs);
+  }
+}
+
+TEST(Pipeline, ARunsExceptionComesOutAndLaterResultsAreNotTaken) {
+  for (const int jobs : {1, 3}) {
+    std::vector<std::int64_t> seen;
+    const std::function<std::int64_t(std::int64_t)> run = [](std::int64_t k) -> std::int64_t {
+      uneven_work(k);
+      if (k == 17) throw std::runtime_error("run 17 failed");
+      return k;
+    };
+    const std::function<bool(std::int64_t &&)> sink = [&](std::int64_t&& k) {
+      seen.push_back(k);
+      return true;
+    };
+    try {
+      cw::run_in_order<std::int64_t>(jobs, 0, 100, run, sink);
+      ADD_FAILURE() << "no exception, jobs " << jobs;
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "run 17 failed");
+    }
+    ASSERT_LE(seen.size(), 17u);
+    for (std::size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], static_cast<std::int64_t>(i));
+  }
+}
+
+TEST(Pipeline, TheSinksExceptionComesOut) {
+  int calls = 0;
+  const std::function<int(std::int64_t)> run = [](std::int64_t k) { return static_cast<int>(k); };
+  const std::function<bool(int&&)> sink = [&](int&& k) {
+    ++calls;
+    if (k == 3) throw std::runtime_error("disk full");
+    return true;
+  };
+  EXPECT_THROW(cw::run_in_order<int>(2, 0, 100, run, sink), std::runtime_error);
+  EXPECT_EQ(calls, 4);
+}
+
+}  // namespace
