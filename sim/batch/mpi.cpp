@@ -17,6 +17,8 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -408,7 +410,61 @@ void serve(const std::string& identity, int jobs,
 
 }  // namespace cw::mpi
 
-// The module's one exported symbol (batch/mpi_api.hpp).
+// The module's one exported symbol (batch/mpi_api.hpp): the functions above
+// behind a table of C types. The binary's sink and runs are called through
+// C callbacks; nothing thrown here crosses into the binary, and the
+// binary's failures come back as return codes.
+namespace {
+
+// The binary's sink said it failed: unwinds dispatch() to the table's edge.
+struct SinkFailed {};
+
+std::int64_t api_dispatch(const char* identity, std::size_t identity_size, std::int64_t from,
+                          std::int64_t end, cw::mpi::SinkFn sink, void* sink_context,
+                          const char* record, std::size_t record_size,
+                          cw::mpi::ErrorText error) noexcept {
+  try {
+    const std::function<bool(std::string &&)> take = [&](std::string&& bytes) {
+      const int more = sink(sink_context, bytes.data(), bytes.size());
+      if (more < 0) throw SinkFailed{};
+      return more > 0;
+    };
+    return cw::mpi::dispatch(std::string(identity, identity_size), from, end, take,
+                             std::string(record, record_size));
+  } catch (const SinkFailed&) {
+    return -1;
+  } catch (const std::exception& e) {
+    cw::mpi::write_error(error, e.what());
+  } catch (...) {
+    cw::mpi::write_error(error, "unknown error in the MPI module");
+  }
+  return -2;
+}
+
+int api_serve(const char* identity, std::size_t identity_size, int jobs, cw::mpi::RunFn run,
+              void* run_context, cw::mpi::ErrorText error) noexcept {
+  try {
+    const std::function<std::string(std::int64_t)> one = [&](std::int64_t k) {
+      std::string bytes;
+      char why[1024] = "";
+      const cw::mpi::PutFn put = [](void* out, const char* data, std::size_t size) {
+        static_cast<std::string*>(out)->append(data, size);
+      };
+      if (run(run_context, k, &bytes, put, {why, sizeof why}) != 0) throw std::runtime_error(why);
+      return bytes;
+    };
+    cw::mpi::serve(std::string(identity, identity_size), jobs, one);
+    return 0;
+  } catch (const std::exception& e) {
+    cw::mpi::write_error(error, e.what());
+  } catch (...) {
+    cw::mpi::write_error(error, "unknown error in the MPI module");
+  }
+  return 1;
+}
+
+}  // namespace
+
 extern "C" __attribute__((visibility("default"))) const cw::mpi::Api* cw_mpi_api() {
   static cw::mpi::Session* session = nullptr;
   static const cw::mpi::Api api{
@@ -420,8 +476,8 @@ extern "C" __attribute__((visibility("default"))) const cw::mpi::Api* cw_mpi_api
       },
       cw::mpi::rank,
       cw::mpi::size,
-      cw::mpi::dispatch,
+      api_dispatch,
       cw::mpi::release,
-      cw::mpi::serve};
+      api_serve};
   return &api;
 }

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <exception>
 #include <filesystem>
 #include <stdexcept>
 #include <system_error>
@@ -75,7 +76,28 @@ int size() { return g_api ? g_api->size() : 1; }
 
 std::int64_t dispatch(const std::string& identity, std::int64_t from, std::int64_t end,
                       const std::function<bool(std::string&&)>& sink, const std::string& record) {
-  return api().dispatch(identity, from, end, sink, record);
+  // The sink behind a C callback (batch/mpi_api.hpp): its exception stays on
+  // this side and is thrown again here.
+  struct Context {
+    const std::function<bool(std::string&&)>* sink;
+    std::exception_ptr failed;
+  } context{&sink, nullptr};
+  const SinkFn call = [](void* c, const char* data, std::size_t size) -> int {
+    auto* ctx = static_cast<Context*>(c);
+    try {
+      return (*ctx->sink)(std::string(data, size)) ? 1 : 0;
+    } catch (...) {
+      ctx->failed = std::current_exception();
+      return -1;
+    }
+  };
+  char why[1024] = "";
+  const std::int64_t taken =
+      api().dispatch(identity.data(), identity.size(), from, end, call, &context, record.data(),
+                     record.size(), {why, sizeof why});
+  if (context.failed) std::rethrow_exception(context.failed);
+  if (taken < 0) throw std::runtime_error(std::string("MPI: ") + why);
+  return taken;
 }
 
 void release() {
@@ -84,7 +106,25 @@ void release() {
 
 void serve(const std::string& identity, int jobs,
            const std::function<std::string(std::int64_t)>& run) {
-  api().serve(identity, jobs, run);
+  const RunFn call = [](void* c, std::int64_t k, void* out, PutFn put, ErrorText error) -> int {
+    try {
+      const std::string bytes =
+          (*static_cast<const std::function<std::string(std::int64_t)>*>(c))(k);
+      put(out, bytes.data(), bytes.size());
+      return 0;
+    } catch (const std::exception& e) {
+      write_error(error, e.what());
+    } catch (...) {
+      write_error(error, "unknown error");
+    }
+    return 1;
+  };
+  char why[1024] = "";
+  if (api().serve(identity.data(), identity.size(), jobs, call,
+                  const_cast<std::function<std::string(std::int64_t)>*>(&run),
+                  {why, sizeof why}) != 0) {
+    throw std::runtime_error(std::string("MPI: ") + why);
+  }
 }
 
 }  // namespace cw::mpi
