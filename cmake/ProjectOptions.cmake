@@ -12,6 +12,14 @@ option(CW_WARNINGS_AS_ERRORS "Treat compiler warnings as errors" OFF)
 option(CW_SANITIZE "Build with AddressSanitizer and UndefinedBehaviorSanitizer" OFF)
 option(CW_FUZZ "Build the libFuzzer targets of tests/fuzz (clang; the fuzz preset)" OFF)
 option(CW_NATIVE "Build for the host CPU (-march=native); results may differ between machines" OFF)
+# The C++ runtime, yaml-cpp, libyaml and zlib linked into the program
+# statically, fmt header-only (docs/BUILD.md; the archives are found in
+# CMakeLists.txt). Never with the sanitizers, whose runtimes expect the
+# shared C++ runtime, whatever the cache says.
+option(CW_STATIC_RUNTIME "Link the C++ runtime, yaml-cpp, libyaml and zlib into cloudwars statically" ON)
+if(CW_SANITIZE OR CW_FUZZ)
+  set(CW_STATIC_RUNTIME OFF)
+endif()
 
 option(CW_BUILD_PYTHON "Build the Python module cloudwars (pybind11, for /usr/bin/python3) when pybind11 is found" ON)
 

@@ -19,6 +19,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -400,7 +401,11 @@ void serve(const std::string& identity, int jobs,
     }
   };
   std::vector<std::thread> threads;
-  for (int t = 1; t < jobs; ++t) threads.emplace_back(work);
+  try {
+    for (int t = 1; t < jobs; ++t) threads.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No more threads to be had: the ones started (and this one) do the work.
+  }
   work();
   for (auto& t : threads) t.join();
   std::string bye;
@@ -447,8 +452,13 @@ int api_serve(const char* identity, std::size_t identity_size, int jobs, cw::mpi
     const std::function<std::string(std::int64_t)> one = [&](std::int64_t k) {
       std::string bytes;
       char why[1024] = "";
-      const cw::mpi::PutFn put = [](void* out, const char* data, std::size_t size) {
-        static_cast<std::string*>(out)->append(data, size);
+      const cw::mpi::PutFn put = [](void* out, const char* data, std::size_t size) -> int {
+        try {
+          static_cast<std::string*>(out)->append(data, size);
+          return 0;
+        } catch (...) {
+          return 1;
+        }
       };
       if (run(run_context, k, &bytes, put, {why, sizeof why}) != 0) throw std::runtime_error(why);
       return bytes;
@@ -463,21 +473,46 @@ int api_serve(const char* identity, std::size_t identity_size, int jobs, cw::mpi
   return 1;
 }
 
+// What the entries without an error text do when something throws (out of
+// memory, in practice): say so and end the job, rather than let an exception
+// reach the binary.
+[[noreturn]] void fail_entry(const char* entry, const char* what) noexcept {
+  std::fprintf(stderr, "cloudwars: MPI module, %s: %s\n", entry, what);
+  if (cw::mpi::g_active) MPI_Abort(MPI_COMM_WORLD, 1);
+  std::_Exit(1);
+}
+
+template <class F>
+void guarded(const char* entry, F&& f) noexcept {
+  try {
+    f();
+  } catch (const std::exception& e) {
+    fail_entry(entry, e.what());
+  } catch (...) {
+    fail_entry(entry, "unknown error");
+  }
+}
+
+cw::mpi::Session* g_session = nullptr;
+
 }  // namespace
 
 extern "C" __attribute__((visibility("default"))) const cw::mpi::Api* cw_mpi_api() {
-  static cw::mpi::Session* session = nullptr;
-  static const cw::mpi::Api api{
-      cw::mpi::kApiVersion,
-      [](int* argc, char*** argv) { session = new cw::mpi::Session(argc, argv); },
-      [] {
-        delete session;
-        session = nullptr;
-      },
-      cw::mpi::rank,
-      cw::mpi::size,
-      api_dispatch,
-      cw::mpi::release,
-      api_serve};
+  static const cw::mpi::Api api{cw::mpi::kApiVersion,
+                                [](int* argc, char*** argv) {
+                                  guarded("start",
+                                          [&] { g_session = new cw::mpi::Session(argc, argv); });
+                                },
+                                [] {
+                                  guarded("finish", [] {
+                                    delete g_session;
+                                    g_session = nullptr;
+                                  });
+                                },
+                                []() noexcept { return cw::mpi::rank(); },
+                                []() noexcept { return cw::mpi::size(); },
+                                api_dispatch,
+                                [] { guarded("release", [] { cw::mpi::release(); }); },
+                                api_serve};
   return &api;
 }

@@ -24,9 +24,10 @@ struct ErrorText {
 // Rank 0 hands each result to the binary: 1 take more, 0 stop, -1 the sink
 // failed (the binary keeps its exception and rethrows it).
 using SinkFn = int (*)(void* context, const char* data, std::size_t size);
-// A worker's run: appends the result's bytes through put(out, ...) and
-// returns 0, or writes why into `error` and returns 1.
-using PutFn = void (*)(void* out, const char* data, std::size_t size);
+// A worker's run: appends the result's bytes through put(out, ...) (0, or
+// 1 when the module could not take them) and returns 0, or writes why into
+// `error` and returns 1.
+using PutFn = int (*)(void* out, const char* data, std::size_t size);
 using RunFn = int (*)(void* context, std::int64_t k, void* out, PutFn put, ErrorText error);
 
 struct Api {

@@ -110,8 +110,9 @@ void serve(const std::string& identity, int jobs,
     try {
       const std::string bytes =
           (*static_cast<const std::function<std::string(std::int64_t)>*>(c))(k);
-      put(out, bytes.data(), bytes.size());
-      return 0;
+      if (put(out, bytes.data(), bytes.size()) == 0) return 0;
+      write_error(error, "the MPI module could not take a run's result (out of memory)");
+      return 1;
     } catch (const std::exception& e) {
       write_error(error, e.what());
     } catch (...) {

@@ -16,9 +16,9 @@ bool interrupted() { return g_interrupted; }
 
 namespace detail {
 
-bool interrupt_flag() { return g_interrupted; }
+bool interrupt_flag() noexcept { return g_interrupted; }
 
-InterruptGuard::InterruptGuard() {
+InterruptGuard::InterruptGuard() noexcept {
   g_interrupted = false;
   int_ = std::signal(SIGINT, on_interrupt);
   term_ = std::signal(SIGTERM, on_interrupt);

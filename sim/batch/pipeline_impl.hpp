@@ -2,7 +2,9 @@
 //
 // The calling thread and jobs - 1 others each take the next run id (under
 // one mutex), run it outside the lock, and put its result in a ring of
-// 4 * jobs slots (ids ahead of the oldest untaken one by a full ring wait).
+// 4 * jobs slots (an id as far ahead of the oldest one not yet through the
+// sink as the ring is long waits: 4 * jobs ids in flight at most, the one
+// being written included, as TBB's tokens counted them).
 // Whoever finishes the oldest untaken id becomes the sink: it hands that
 // result, and every result ready after it, to the sink one at a time and in
 // id order, outside the lock; the other threads go on running. So the sink
@@ -18,6 +20,7 @@
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace cw {
@@ -26,9 +29,12 @@ namespace detail {
 
 // Sets the interrupt flag on SIGINT and SIGTERM while it lives; the previous
 // handlers come back when it ends (also by an exception).
+// Its constructor and destructor and interrupt_flag() are also called by the
+// MPI module (batch/mpi_api.hpp): they take and give no C++ library types
+// and throw nothing.
 class InterruptGuard {
  public:
-  InterruptGuard();
+  InterruptGuard() noexcept;
   ~InterruptGuard();
   InterruptGuard(const InterruptGuard&) = delete;
   InterruptGuard& operator=(const InterruptGuard&) = delete;
@@ -38,7 +44,7 @@ class InterruptGuard {
   Handler int_ = nullptr, term_ = nullptr;
 };
 
-bool interrupt_flag();
+bool interrupt_flag() noexcept;
 
 }  // namespace detail
 
@@ -46,6 +52,10 @@ template <class Result>
 std::int64_t run_in_order(int jobs, std::int64_t from, std::int64_t end,
                           const std::function<Result(std::int64_t)>& run,
                           const std::function<bool(Result&&)>& sink) {
+  // Results move between threads outside any handler: a throwing move would
+  // end the process.
+  static_assert(std::is_nothrow_move_constructible_v<Result> &&
+                std::is_nothrow_move_assignable_v<Result>);
   detail::InterruptGuard interrupts;
   if (jobs < 1) jobs = 1;
   const std::int64_t ring = 4 * static_cast<std::int64_t>(jobs);
@@ -95,9 +105,7 @@ std::int64_t run_in_order(int jobs, std::int64_t from, std::int64_t end,
       while (!sinking && !stop && oldest < next && slot(oldest)) {
         Result r = std::move(*slot(oldest));
         slot(oldest).reset();
-        ++oldest;  // a slot of the ring is free: a waiting thread may go on
         sinking = true;
-        room.notify_one();
         lock.unlock();
         bool more = true;
         try {
@@ -107,6 +115,7 @@ std::int64_t run_in_order(int jobs, std::int64_t from, std::int64_t end,
         }
         lock.lock();
         sinking = false;
+        ++oldest;  // its slot of the ring is free only now, as TBB's token was
         ++taken;
         if (thrown) fail(std::move(thrown));
         if (!more) stop = true;
