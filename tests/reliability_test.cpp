@@ -147,7 +147,12 @@ TEST_F(FolderTest, StaleTemporariesAreRemoved) {
   write(root_ / ".out.tmp-79", "a file\n");
   write(root_ / "out.tmp-80/runs.csv", "not a staging name\n");
   write(dir / "sub.tmp-81/x", "a folder inside\n");
-  EXPECT_EQ(cw::remove_stale_temps(dir), 3u);
+  // The staging folders of results folders named out.v2 and out.tmp-5 are
+  // theirs (and may be live), though their names start with ".out.".
+  write(root_ / ".out.v2.tmp-82/runs.csv", "out.v2's stage\n");
+  write(root_ / ".out.tmp-5.tmp-83/runs.csv", "out.tmp-5's stage\n");
+  write(root_ / ".out.old.tmp-84/runs.csv", "a stale old folder of out\n");
+  EXPECT_EQ(cw::remove_stale_temps(dir), 4u);
   EXPECT_TRUE(fs::exists(dir / "runs.csv"));
   EXPECT_TRUE(fs::exists(dir / "notes.tmp-x"));
   EXPECT_FALSE(fs::exists(root_ / ".out.tmp-77"));
@@ -155,4 +160,7 @@ TEST_F(FolderTest, StaleTemporariesAreRemoved) {
   EXPECT_TRUE(fs::exists(root_ / ".out.tmp-79"));
   EXPECT_TRUE(fs::exists(root_ / "out.tmp-80"));
   EXPECT_TRUE(fs::exists(dir / "sub.tmp-81"));
+  EXPECT_TRUE(fs::exists(root_ / ".out.v2.tmp-82"));
+  EXPECT_TRUE(fs::exists(root_ / ".out.tmp-5.tmp-83"));
+  EXPECT_FALSE(fs::exists(root_ / ".out.old.tmp-84"));
 }

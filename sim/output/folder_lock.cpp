@@ -6,6 +6,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdio>
@@ -121,8 +122,17 @@ std::size_t remove_stale_temps(const fs::path& dir) {
   const std::string prefix = "." + p.filename().string() + ".";
   const fs::path parent = p.parent_path();
   if (fs::is_directory(parent, ec)) {
+    // Exactly .NAME.tmp-PID or .NAME.old.tmp-PID (FolderSwap's names), not
+    // any .NAME.*.tmp-PID: the staging folder of a results folder named
+    // NAME.v2 (.NAME.v2.tmp-PID) is another folder's, under another lock,
+    // and may be live.
     const auto staging = [&prefix](std::string_view name) {
-      return name.starts_with(prefix) && is_temp_name(name);
+      if (!name.starts_with(prefix)) return false;
+      std::string_view rest = name.substr(prefix.size());
+      if (rest.starts_with("old.")) rest.remove_prefix(4);
+      if (!rest.starts_with("tmp-") || rest.size() == 4) return false;
+      rest.remove_prefix(4);
+      return std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; });
     };
     for (const std::string& name : names_in(parent, staging)) {
       const fs::path path = parent / name;
