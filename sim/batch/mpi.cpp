@@ -19,7 +19,6 @@
 #include <set>
 #include <stdexcept>
 #include <string>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -402,8 +401,9 @@ void serve(const std::string& identity, int jobs,
   };
   std::vector<std::thread> threads;
   try {
+    threads.reserve(static_cast<std::size_t>(std::max(jobs - 1, 0)));
     for (int t = 1; t < jobs; ++t) threads.emplace_back(work);
-  } catch (const std::system_error&) {
+  } catch (...) {
     // No more threads to be had: the ones started (and this one) do the work.
   }
   work();
