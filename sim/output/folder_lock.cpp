@@ -31,15 +31,16 @@ fs::path normal_dir(const fs::path& dir) {
   return p;
 }
 
-// NAME.tmp-DIGITS (or NAME.tmp-DIGITS.anything: never written, but a
-// renamed temporary's remains are as stale).
+// tmp-DIGITS, the end of every temporary name (DIGITS: the writer's pid).
+bool is_pid_tail(std::string_view tail) {
+  if (!tail.starts_with("tmp-") || tail.size() == 4) return false;
+  return std::all_of(tail.begin() + 4, tail.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+// NAME.tmp-DIGITS.
 bool is_temp_name(std::string_view name) {
   const auto at = name.rfind(".tmp-");
-  if (at == std::string_view::npos) return false;
-  std::size_t i = at + 5;
-  const std::size_t digits_from = i;
-  while (i < name.size() && name[i] >= '0' && name[i] <= '9') ++i;
-  return i > digits_from && i == name.size();
+  return at != std::string_view::npos && is_pid_tail(name.substr(at + 1));
 }
 
 // The names of the entries of `dir` that `keep` accepts (none if it cannot
@@ -130,9 +131,7 @@ std::size_t remove_stale_temps(const fs::path& dir) {
       if (!name.starts_with(prefix)) return false;
       std::string_view rest = name.substr(prefix.size());
       if (rest.starts_with("old.")) rest.remove_prefix(4);
-      if (!rest.starts_with("tmp-") || rest.size() == 4) return false;
-      rest.remove_prefix(4);
-      return std::all_of(rest.begin(), rest.end(), [](char c) { return c >= '0' && c <= '9'; });
+      return is_pid_tail(rest);
     };
     for (const std::string& name : names_in(parent, staging)) {
       const fs::path path = parent / name;
