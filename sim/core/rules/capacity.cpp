@@ -176,7 +176,7 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
   std::vector<std::uint64_t>& first = st.scratch.first_mask;
   first.assign(partners_first ? L.n : 0, 0);
   for (const auto& [l, p] : partner) first[l] |= std::uint64_t{1} << p;
-  const bool rows = with_row_length(st.pstride, [&]<std::size_t S>() {
+  const bool rows = with_row_length(st.pstride, [&]<std::size_t S>() CW_IN_CLONE {
     if (partners_first) {
       requested_rows<S, true>(L, first.data(), req_partner.data(), req_other.data());
     } else {
@@ -233,7 +233,7 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
       price[p] = Pv.price[p];
       kappa_row[p] = kappa[p];
     }
-    with_row_length(st.pstride, [&]<std::size_t S>() {
+    with_row_length(st.pstride, [&]<std::size_t S>() CW_IN_CLONE {
       const auto serve = [&]<bool Partners, bool Credits>() {
         serve_rows<S, Partners, Credits>(L, first.data(), fill_partner.data(), fill_other.data(),
                                          price.data(), kappa_row.data(), keep, threshold,

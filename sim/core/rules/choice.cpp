@@ -42,8 +42,9 @@ CW_CLONES void network_effect(const Scenario& s, const State& st, double* G) {
   // A_p = sum_l d_l x_lp (compute) and n_p = sum_l x_lp (labs, fractional).
   std::array<double, kMaxProviders + 8> volume{}, count{};
   const LabState& L = st.labs;
-  const bool kernel = with_row_length(
-      st.pstride, [&]<std::size_t S>() { installed_base<S>(L, volume.data(), count.data()); });
+  const bool kernel = with_row_length(st.pstride, [&]<std::size_t S>() CW_IN_CLONE {
+    installed_base<S>(L, volume.data(), count.data());
+  });
   for (std::size_t l = 0; l < L.n && !kernel; ++l) {
     const double* x = L.x.row(l);
     for (std::size_t p = 0; p < P; ++p) {
@@ -187,13 +188,14 @@ CW_CLONES void every_lab_utilities(const Scenario& s, const State& st, const dou
   const UtilityTerms terms = utility_terms(s, st, G);
   // One dispatch on the row length for all labs.
   LogPriceRow buffer;
-  const bool kernel = u.stride >= st.pstride && with_row_length(st.pstride, [&]<std::size_t S>() {
-                        for (std::size_t l = 0; l < L.n; ++l) {
-                          double* ul = u.row(l);
-                          utilities_row<S>(s, L, terms, log_prices<S>(L, terms, l, buffer), l, ul);
-                          ul[P] = s.outside.utility;
-                        }
-                      });
+  const bool kernel =
+      u.stride >= st.pstride && with_row_length(st.pstride, [&]<std::size_t S>() CW_IN_CLONE {
+        for (std::size_t l = 0; l < L.n; ++l) {
+          double* ul = u.row(l);
+          utilities_row<S>(s, L, terms, log_prices<S>(L, terms, l, buffer), l, ul);
+          ul[P] = s.outside.utility;
+        }
+      });
   for (std::size_t l = 0; l < L.n && !kernel; ++l) lab_utilities(s, st, l, G, u.row(l));
 }
 
@@ -296,7 +298,7 @@ ChoiceView choice_view(const Scenario& s, const State& st) {
     std::copy(row, row + P + 1, u);
   } else if (view.row_kernel) {
     LogPriceRow buffer;
-    with_row_length(st.pstride, [&]<std::size_t S>() {
+    with_row_length(st.pstride, [&]<std::size_t S>() CW_IN_CLONE {
       utilities_row<S>(s, L, view.terms, log_prices<S>(L, view.terms, l, buffer), l, u);
     });
     u[P] = s.outside.utility;

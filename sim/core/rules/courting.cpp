@@ -94,7 +94,7 @@ void expire_deals(State& st) {
 }  // namespace
 
 // Compiled twice (CW_CLONES): its AVX2 clone takes about 5% fewer
-// instructions (three-operand forms, no register copies), the same bits.
+// instructions (three-operand forms, fewer register copies), the same bits.
 CW_CLONES void rule_courting(const Scenario& s, State& st, StepCounters& c) {
   expire_deals(st);
   st.handoff.utilities_stale.clear();  // (the last step's, events' deals included)

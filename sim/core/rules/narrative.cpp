@@ -303,7 +303,7 @@ CW_CLONES void rule_narrative(const Scenario& s, State& st, StepCounters& c) {
   Rows& next = st.scratch.rows;
   next.stride = st.pstride;
   next.data.resize(L.n * st.pstride);
-  if (!with_row_length(st.pstride, [&]<std::size_t S>() {
+  if (!with_row_length(st.pstride, [&]<std::size_t S>() CW_IN_CLONE {
         update_opinions<S>(n, st.influence, L.opinion, L.x, e, L.n, next, L.reevaluate);
       })) {
     update_opinions_any(n, st.influence, L.opinion, L.x, e, L.n, next, L.reevaluate);

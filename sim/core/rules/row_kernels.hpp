@@ -11,10 +11,16 @@
 // target_clones). Both give the same bits: the arithmetic is element-wise
 // IEEE, sums are never reordered (no -ffast-math) and contraction into FMA
 // is off (-ffp-contract=off), so a wider vector changes only the speed.
+// CW_IN_CLONE: a helper a cloned function calls (with_row_length() and the
+// kernel lambdas given to it) is always inlined, so it is compiled into
+// each clone. Left out of line, GCC compiles it once, for the baseline, and
+// the AVX2 clone calls that.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(CW_NO_CLONES)
 #define CW_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define CW_IN_CLONE __attribute__((always_inline))
 #else
 #define CW_CLONES
+#define CW_IN_CLONE
 #endif
 
 namespace cw {
@@ -37,11 +43,12 @@ inline bool has_row_kernel(std::size_t row_length) {
 
 // Calls f.template operator()<S>() with S = row_length when row_length is
 // even and at most kMaxRowKernel, and returns true; returns false otherwise
-// (the caller then takes its general loop).
+// (the caller then takes its general loop). Give it a lambda marked
+// CW_IN_CLONE: `[&]<std::size_t S>() CW_IN_CLONE { ... }`.
 template <class F>
-bool with_row_length(std::size_t row_length, F&& f) {
+CW_IN_CLONE inline bool with_row_length(std::size_t row_length, F&& f) {
   if (detail::general_loops_only) return false;
-  return [&]<std::size_t... I>(std::index_sequence<I...>) {
+  return [&]<std::size_t... I>(std::index_sequence<I...>) CW_IN_CLONE {
     return ((row_length == 2 * (I + 1) ? (f.template operator()<2 * (I + 1)>(), true) : false) ||
             ...);
   }
