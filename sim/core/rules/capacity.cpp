@@ -234,7 +234,7 @@ CW_CLONES void rule_capacity(const Scenario& s, State& st, StepCounters& c) {
       kappa_row[p] = kappa[p];
     }
     with_row_length(st.pstride, [&]<std::size_t S>() CW_IN_CLONE {
-      const auto serve = [&]<bool Partners, bool Credits>() {
+      const auto serve = [&]<bool Partners, bool Credits>() CW_IN_CLONE {
         serve_rows<S, Partners, Credits>(L, first.data(), fill_partner.data(), fill_other.data(),
                                          price.data(), kappa_row.data(), keep, threshold,
                                          total.data(), given.data(), totals);
