@@ -26,11 +26,11 @@ option(CW_BUILD_PYTHON "Build the Python module cloudwars (pybind11, for /usr/bi
 option(CW_CLONES "Compile the rules' hot functions also for x86-64-v3 (AVX2), picked at load time (GCC target_clones)" ON)
 
 set(CW_MARCH "x86-64-v2" CACHE STRING "-march value of the portable default build")
-# The AVX2 clones are for a baseline below AVX2. Under -march=native, or a
-# CW_MARCH of x86-64-v3 and above, the whole build already targets such a
-# CPU, and GCC cannot inline the helpers compiled for that wider baseline
-# into the x86-64-v3 clone (GCC 12 stops with an internal compiler error in
-# choice.cpp), so there are no clones, whatever the cache says.
+# The AVX2 clones are for the portable baselines x86-64 and x86-64-v2.
+# Under -march=native or any other CW_MARCH, GCC cannot be relied on to
+# inline the helpers compiled for that baseline into the x86-64-v3 clone
+# (GCC 12 stops with an internal compiler error in choice.cpp under
+# -march=native), so there are no clones, whatever the cache says.
 if(CW_NATIVE OR NOT CW_MARCH MATCHES "^x86-64(-v2)?$")
   set(CW_CLONES OFF)
 endif()
