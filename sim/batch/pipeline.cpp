@@ -1,5 +1,6 @@
 #include "batch/pipeline.hpp"
 
+#include <atomic>
 #include <csignal>
 
 namespace cw {

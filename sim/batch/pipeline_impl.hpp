@@ -12,7 +12,6 @@
 // work (the sink's writing included), whatever the core count.
 #pragma once
 
-#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -67,7 +66,6 @@ std::int64_t run_in_order(int jobs, std::int64_t from, std::int64_t end,
   std::condition_variable room;  // the oldest untaken id moved, or the end came
   std::int64_t next = from;      // the next id to hand out
   std::int64_t oldest = from;    // the next id for the sink
-  std::int64_t taken = 0;
   bool sinking = false;  // a thread is handing results to the sink
   bool stop = false;     // the sink said stop, or something threw
   std::exception_ptr error;
@@ -116,7 +114,6 @@ std::int64_t run_in_order(int jobs, std::int64_t from, std::int64_t end,
         lock.lock();
         sinking = false;
         ++oldest;  // its slot of the ring is free only now, as TBB's token was
-        ++taken;
         if (thrown) fail(std::move(thrown));
         if (!more) stop = true;
         room.notify_all();
@@ -138,7 +135,7 @@ std::int64_t run_in_order(int jobs, std::int64_t from, std::int64_t end,
   work();
   for (std::thread& t : threads) t.join();
   if (error) std::rethrow_exception(error);
-  return taken;
+  return oldest - from;  // the results the sink took
 }
 
 }  // namespace cw
