@@ -66,8 +66,8 @@ std::int64_t run_in_order(int jobs, std::int64_t from, std::int64_t end,
   std::condition_variable room;  // the oldest untaken id moved, or the end came
   std::int64_t next = from;      // the next id to hand out
   std::int64_t oldest = from;    // the next id for the sink
-  bool sinking = false;  // a thread is handing results to the sink
-  bool stop = false;     // the sink said stop, or something threw
+  bool sinking = false;          // a thread is handing results to the sink
+  bool stop = false;             // the sink said stop, or something threw
   std::exception_ptr error;
 
   const auto fail = [&](std::exception_ptr e) {  // with the lock held
