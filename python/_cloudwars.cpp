@@ -237,6 +237,19 @@ std::string sensitivity(const std::string& dir, const std::string& method, std::
   return r.file.string();
 }
 
+// The results folder's lock for a Python writer that has no engine call to
+// hold it (cloudwars.plot.folder): `with _cloudwars.FolderLock(dir, "plot"):`.
+// Taken on construction, released on __exit__ (or when collected).
+class PyFolderLock {
+ public:
+  PyFolderLock(const std::string& dir, const std::string& command)
+      : lock_(std::in_place, dir, command) {}
+  void release() { lock_.reset(); }
+
+ private:
+  std::optional<cw::FolderLock> lock_;
+};
+
 }  // namespace
 
 PYBIND11_MODULE(_cloudwars, m) {
@@ -298,6 +311,14 @@ PYBIND11_MODULE(_cloudwars, m) {
         py::arg("seed") = py::none(),
         "Sobol or Morris indices of a finished sweep folder (writes sobol.csv or morris.csv); "
         "returns the file's path.");
+  py::class_<PyFolderLock>(m, "FolderLock",
+                           "The lock of a results folder (PARENT/.NAME.lock), as the commands "
+                           "take it; raises FolderBusyError when another command holds it. "
+                           "Use as a context manager.")
+      .def(py::init<std::string, std::string>(), py::arg("dir"), py::arg("command"))
+      .def("__enter__", [](PyFolderLock& l) -> PyFolderLock& { return l; })
+      .def("__exit__", [](PyFolderLock& l, const py::args&) { l.release(); })
+      .def("release", &PyFolderLock::release);
   m.def("build_info", [] {
     const auto j = cw::cli::build_json();
     py::dict d;

@@ -6,8 +6,10 @@ job (configs/sweeps/tipping-grid.yaml, as README "The main job" shows): the
 command lists exactly the expected PNG files, each exists and is a PNG.
 """
 
+import fcntl
 import os
 import re
+import shutil
 import subprocess
 import sys
 
@@ -69,6 +71,24 @@ else:
     expect(d, [os.path.basename(p) for p in shown])
     if not shown:
         failures.append("README.md: the plot-example block lists no figure")
+
+# A folder whose lock another command holds (a sweep still writing it, say):
+# plot refuses it with exit 2 and the commands' sentence, and writes nothing;
+# once the lock is free it draws.
+d = os.path.join(WORK, "run")
+shutil.rmtree(os.path.join(d, "plots"))
+with open(os.path.join(WORK, ".run.lock"), "w") as held:
+    fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    held.write("pid 1, cloudwars sweep\n")
+    held.flush()
+    p = subprocess.run([BIN, "plot", d], capture_output=True, text=True)
+    want = f"cloudwars plot: {d} is in use by another cloudwars command (pid 1, cloudwars sweep); " \
+           "wait for it to finish\n"
+    if p.returncode != 2 or p.stderr != want or p.stdout:
+        failures.append(f"plot of a locked folder: exit {p.returncode}, {p.stderr!r}, {p.stdout!r}")
+    if os.path.exists(os.path.join(d, "plots")):
+        failures.append("plot of a locked folder: wrote plots/")
+expect(d, ["shares.png"])
 
 # A folder that is not a results folder: exit 3 and a message.
 p = subprocess.run([BIN, "plot", WORK], capture_output=True, text=True)

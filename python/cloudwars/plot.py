@@ -22,6 +22,7 @@ import sys
 import numpy as np
 import pandas as pd
 
+from ._cloudwars import FolderBusyError, FolderLock
 from ._history import NAMES, history_table
 from ._load import load
 
@@ -279,7 +280,25 @@ def _history_fits(result):
 
 def folder(dir):
     """Writes the figures that fit the results folder DIR into DIR/plots/
-    (see the module's documentation) and returns their paths."""
+    (see the module's documentation) and returns their paths. Holds the
+    folder's lock meanwhile, as the commands that write a results folder do
+    (docs/RELIABILITY.md): raises FolderBusyError while another command
+    (a sweep still running, a run replacing the folder, another plot) has it."""
+    if not os.path.isdir(dir):
+        return _folder(dir)  # load() says what is missing
+    try:
+        lock = FolderLock(dir, "plot")
+    except FolderBusyError:
+        raise
+    except RuntimeError:
+        # No lock file can be made beside DIR (a read-only parent folder):
+        # draw without it, as `cloudwars sobol` reads such a folder.
+        return _folder(dir)
+    with lock:
+        return _folder(dir)
+
+
+def _folder(dir):
     import matplotlib
     matplotlib.use("Agg")
     plt = _plt()
@@ -329,6 +348,9 @@ def main(argv=None):
         return 2
     try:
         written = folder(argv[0])
+    except FolderBusyError as e:
+        print(f"cloudwars plot: {e}", file=sys.stderr)
+        return 2
     except (FileNotFoundError, ValueError) as e:
         print(f"cloudwars plot: {e}", file=sys.stderr)
         return 3

@@ -87,8 +87,9 @@ FolderLock::FolderLock(const fs::path& dir, const std::string& command) {
     ::close(fd_);
     fd_ = -1;
     if (err == EWOULDBLOCK) {
-      // sobol and morris read the folder they are given: no other to choose.
-      const bool reads = command == "sobol" || command == "morris";
+      // sobol, morris and plot work on the folder they are given: no other
+      // to choose.
+      const bool reads = command == "sobol" || command == "morris" || command == "plot";
       throw FolderBusy(
           fmt::format("{} is in use by another cloudwars command{}; wait for it to finish{}",
                       dir.string(), who.empty() ? std::string() : " (" + who + ")",
