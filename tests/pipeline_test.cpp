@@ -9,6 +9,7 @@
 #include "batch/pipeline.hpp"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <atomic>
 #include <chrono>
@@ -169,6 +170,38 @@ TEST(Pipeline, AnInterruptStopsTheHandOutAndWritesEveryRunStarted) {
     EXPECT_GE(taken, 21);
     EXPECT_LE(taken, 20 + 4 * jobs);
   }
+}
+
+extern "C" void count_signal(int) {}
+
+// A process that inherited SIGINT ignored (a sweep started in the
+// background by a shell without job control) keeps ignoring it: every run is
+// done. And whatever action a signal had before comes back afterwards.
+TEST(Pipeline, AnIgnoredInterruptStaysIgnoredAndActionsComeBack) {
+  struct sigaction ignore {
+  }, mine{}, saved_int{}, saved_term{}, now{};
+  ignore.sa_handler = SIG_IGN;
+  sigemptyset(&ignore.sa_mask);
+  mine.sa_handler = count_signal;
+  sigemptyset(&mine.sa_mask);
+  ASSERT_EQ(::sigaction(SIGINT, &ignore, &saved_int), 0);
+  ASSERT_EQ(::sigaction(SIGTERM, &mine, &saved_term), 0);
+  std::int64_t count = 0;
+  const std::function<std::int64_t(std::int64_t)> run = [](std::int64_t k) {
+    if (k == 20) std::raise(SIGINT);
+    return k;
+  };
+  const std::function<bool(std::int64_t &&)> sink = [&](std::int64_t&&) { return ++count, true; };
+  const std::int64_t taken = cw::run_in_order<std::int64_t>(2, 0, 100, run, sink);
+  EXPECT_FALSE(cw::interrupted());
+  EXPECT_EQ(taken, 100);
+  EXPECT_EQ(count, 100);
+  ::sigaction(SIGINT, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, SIG_IGN);
+  ::sigaction(SIGTERM, nullptr, &now);
+  EXPECT_EQ(now.sa_handler, &count_signal);
+  ::sigaction(SIGINT, &saved_int, nullptr);
+  ::sigaction(SIGTERM, &saved_term, nullptr);
 }
 
 TEST(Pipeline, ARunsExceptionComesOutAndLaterResultsAreNotTaken) {

@@ -12,6 +12,8 @@
 // work (the sink's writing included), whatever the core count.
 #pragma once
 
+#include <signal.h>
+
 #include <condition_variable>
 #include <cstdint>
 #include <exception>
@@ -26,8 +28,9 @@ namespace cw {
 
 namespace detail {
 
-// Sets the interrupt flag on SIGINT and SIGTERM while it lives; the previous
-// handlers come back when it ends (also by an exception).
+// Sets the interrupt flag on SIGINT and SIGTERM while it lives, but for a
+// signal the process inherited as ignored, which stays ignored; the previous
+// actions come back when it ends (also by an exception).
 // Its constructor and destructor and interrupt_flag() are also called by the
 // MPI module (batch/mpi_api.hpp): they take and give no C++ library types
 // and throw nothing.
@@ -39,8 +42,8 @@ class InterruptGuard {
   InterruptGuard& operator=(const InterruptGuard&) = delete;
 
  private:
-  using Handler = void (*)(int);
-  Handler int_ = nullptr, term_ = nullptr;
+  struct sigaction int_ {
+  }, term_{};
 };
 
 bool interrupt_flag() noexcept;
