@@ -144,6 +144,13 @@ TEST(Pipeline, TheSinksFalseStopsItAndNothingComesAfter) {
 // runs and reaches the sink, in order, so what the sink wrote is a prefix of
 // the ids without a hole (the next call continues from it).
 TEST(Pipeline, AnInterruptStopsTheHandOutAndWritesEveryRunStarted) {
+  // SIGINT's default action, whatever this process inherited (an ignored
+  // SIGINT stays ignored: the next test).
+  struct sigaction default_action {
+  }, saved{};
+  default_action.sa_handler = SIG_DFL;
+  sigemptyset(&default_action.sa_mask);
+  ASSERT_EQ(::sigaction(SIGINT, &default_action, &saved), 0);
   for (const int jobs : {1, 3}) {
     std::mutex m;
     std::set<std::int64_t> started;
@@ -170,9 +177,10 @@ TEST(Pipeline, AnInterruptStopsTheHandOutAndWritesEveryRunStarted) {
     EXPECT_GE(taken, 21);
     EXPECT_LE(taken, 20 + 4 * jobs);
   }
+  ::sigaction(SIGINT, &saved, nullptr);
 }
 
-extern "C" void count_signal(int) {}
+extern "C" void do_nothing(int) {}
 
 // A process that inherited SIGINT ignored (a sweep started in the
 // background by a shell without job control) keeps ignoring it: every run is
@@ -182,8 +190,10 @@ TEST(Pipeline, AnIgnoredInterruptStaysIgnoredAndActionsComeBack) {
   }, mine{}, saved_int{}, saved_term{}, now{};
   ignore.sa_handler = SIG_IGN;
   sigemptyset(&ignore.sa_mask);
-  mine.sa_handler = count_signal;
+  mine.sa_handler = do_nothing;
   sigemptyset(&mine.sa_mask);
+  sigaddset(&mine.sa_mask, SIGUSR1);
+  mine.sa_flags = SA_NODEFER;
   ASSERT_EQ(::sigaction(SIGINT, &ignore, &saved_int), 0);
   ASSERT_EQ(::sigaction(SIGTERM, &mine, &saved_term), 0);
   std::int64_t count = 0;
@@ -199,7 +209,10 @@ TEST(Pipeline, AnIgnoredInterruptStaysIgnoredAndActionsComeBack) {
   ::sigaction(SIGINT, nullptr, &now);
   EXPECT_EQ(now.sa_handler, SIG_IGN);
   ::sigaction(SIGTERM, nullptr, &now);
-  EXPECT_EQ(now.sa_handler, &count_signal);
+  EXPECT_EQ(now.sa_handler, &do_nothing);  // the whole action: handler, flags, mask
+  EXPECT_TRUE(now.sa_flags & SA_NODEFER);
+  EXPECT_FALSE(now.sa_flags & SA_RESTART);
+  EXPECT_EQ(sigismember(&now.sa_mask, SIGUSR1), 1);
   ::sigaction(SIGINT, &saved_int, nullptr);
   ::sigaction(SIGTERM, &saved_term, nullptr);
 }

@@ -90,10 +90,27 @@ with open(os.path.join(WORK, ".run.lock"), "w") as held:
         failures.append("plot of a locked folder: wrote plots/")
 expect(d, ["shares.png"])
 
-# A folder that is not a results folder: exit 3 and a message.
+# From Python, the folder given as a pathlib.Path (as the module's other
+# functions take it).
+module_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(BIN))), "python")
+p = subprocess.run(["/usr/bin/python3", "-c",
+                    "import pathlib, sys, cloudwars.plot as P; print(P.folder(pathlib.Path(sys.argv[1])))",
+                    d], capture_output=True, text=True,
+                   env=dict(os.environ, PYTHONPATH=module_dir, MPLBACKEND="Agg"))
+if p.returncode != 0 or "shares.png" not in p.stdout:
+    failures.append(f"plot.folder(pathlib.Path): exit {p.returncode}, {p.stdout!r}, {p.stderr!r}")
+
+# A folder that is not a results folder: exit 3 and a message, and no lock
+# file left beside it.
+work = os.path.abspath(WORK)
+lock = os.path.join(os.path.dirname(work), "." + os.path.basename(work) + ".lock")
+if os.path.exists(lock):
+    os.remove(lock)
 p = subprocess.run([BIN, "plot", WORK], capture_output=True, text=True)
 if p.returncode != 3 or "manifest.json" not in p.stderr:
     failures.append(f"plot on a non-results folder: exit {p.returncode}, {p.stderr!r}")
+if os.path.exists(lock):
+    failures.append(f"plot on a non-results folder: left {lock}")
 
 for f in failures:
     print("FAIL:", f)

@@ -284,8 +284,11 @@ def folder(dir):
     folder's lock meanwhile, as the commands that write a results folder do
     (docs/RELIABILITY.md): raises FolderBusyError while another command
     (a sweep still running, a run replacing the folder, another plot) has it."""
-    if not os.path.isdir(dir):
-        return _folder(dir)  # load() says what is missing
+    dir = os.fspath(dir)
+    if not os.path.isfile(os.path.join(dir, "manifest.json")):
+        # Not a results folder (load() says what is missing): no lock file
+        # beside it.
+        return _folder(dir)
     try:
         lock = FolderLock(dir, "plot")
     except FolderBusyError:

@@ -1,8 +1,9 @@
 // Results folders that cannot be corrupted (docs/RELIABILITY.md):
 //  - FolderLock: one writer per results folder. An exclusive flock on a lock
-//    file beside the folder (PARENT/.NAME.lock), held for the whole command;
-//    a second `run`, `sweep` or `compare` into the same folder is refused at
-//    once (FolderBusy) before it touches the folder.
+//    file beside the folder (PARENT/.NAME.lock), held for the whole command
+//    (`run`, `sweep`, `compare`, `merge`, `sobol`, `morris`; `plot` from
+//    Python); a second command on the same folder is refused at once
+//    (FolderBusy) before it touches the folder.
 //  - FolderSwap: `run` writes a new folder beside the old one and exchanges
 //    the two in one rename, so a failure leaves the old results or the new,
 //    never a mix.
