@@ -10,6 +10,7 @@
 // `FILE:LINE:COL: path: message` lines.
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
+#include <pybind11/stl/filesystem.h>
 
 #include <atomic>
 #include <filesystem>
@@ -229,7 +230,7 @@ std::string sensitivity(const std::string& dir, const std::string& method, std::
   {
     // A sweep still writing the folder holds its lock (docs/RELIABILITY.md).
     std::optional<cw::FolderLock> lock;
-    if (fs::is_directory(dir)) lock.emplace(dir, method);
+    cw::lock_if_possible(lock, dir, method);
     py::gil_scoped_release release;
     note_gil();
     r = cw::analyze_sweep_folder(dir, m, opt);
@@ -239,11 +240,14 @@ std::string sensitivity(const std::string& dir, const std::string& method, std::
 
 // The results folder's lock for a Python writer that has no engine call to
 // hold it (cloudwars.plot.folder): `with _cloudwars.FolderLock(dir, "plot"):`.
-// Taken on construction, released on __exit__ (or when collected).
+// Taken on construction as sobol and morris take it (cw::lock_if_possible:
+// none for a missing folder or an unwritable parent), released on __exit__
+// (or when collected).
 class PyFolderLock {
  public:
-  PyFolderLock(const std::string& dir, const std::string& command)
-      : lock_(std::in_place, dir, command) {}
+  PyFolderLock(const fs::path& dir, const std::string& command) {
+    cw::lock_if_possible(lock_, dir, command);
+  }
   void release() { lock_.reset(); }
 
  private:
@@ -312,10 +316,11 @@ PYBIND11_MODULE(_cloudwars, m) {
         "Sobol or Morris indices of a finished sweep folder (writes sobol.csv or morris.csv); "
         "returns the file's path.");
   py::class_<PyFolderLock>(m, "FolderLock",
-                           "The lock of a results folder (PARENT/.NAME.lock), as the commands "
-                           "take it; raises FolderBusyError when another command holds it. "
-                           "Use as a context manager.")
-      .def(py::init<std::string, std::string>(), py::arg("dir"), py::arg("command"))
+                           "The lock of a results folder (PARENT/.NAME.lock), as sobol and "
+                           "morris take it: none for a missing folder or an unwritable parent; "
+                           "raises FolderBusyError when another command holds it. Use as a "
+                           "context manager.")
+      .def(py::init<fs::path, std::string>(), py::arg("dir"), py::arg("command"))
       .def("__enter__", [](PyFolderLock& l) -> PyFolderLock& { return l; })
       .def("__exit__", [](PyFolderLock& l, const py::args&) { l.release(); })
       .def("release", &PyFolderLock::release);

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "config/csv_design.hpp"
@@ -102,6 +103,31 @@ TEST_F(FolderTest, SecondLockIsRefusedAndReleased) {
     EXPECT_THROW(cw::FolderLock(root_ / "out/", "run"), cw::FolderBusy);  // same folder
   }
   EXPECT_NO_THROW(cw::FolderLock(dir, "run"));  // released with the first
+}
+
+// lock_if_possible (sobol, morris, plot): the lock of an existing folder;
+// none, and no lock file, for a missing one; none where no lock file can be
+// made (procfs refuses new files even to root); FolderBusy when held.
+TEST_F(FolderTest, LockIfPossibleTakesWhatCanBeTaken) {
+  const fs::path dir = root_ / "out";
+  std::optional<cw::FolderLock> lock;
+  cw::lock_if_possible(lock, dir, "sobol");
+  EXPECT_FALSE(lock.has_value());
+  EXPECT_FALSE(fs::exists(root_ / ".out.lock"));
+  fs::create_directories(dir);
+  cw::lock_if_possible(lock, dir, "sobol");
+  EXPECT_TRUE(lock.has_value());
+  EXPECT_TRUE(fs::exists(root_ / ".out.lock"));
+  std::optional<cw::FolderLock> second;
+  EXPECT_THROW(cw::lock_if_possible(second, dir, "plot"), cw::FolderBusy);
+  EXPECT_FALSE(second.has_value());
+  lock.reset();
+  cw::lock_if_possible(second, dir, "plot");
+  EXPECT_TRUE(second.has_value());
+  std::optional<cw::FolderLock> unwritable;
+  ASSERT_TRUE(fs::is_directory("/proc/self/fdinfo"));
+  EXPECT_NO_THROW(cw::lock_if_possible(unwritable, "/proc/self/fdinfo", "sobol"));
+  EXPECT_FALSE(unwritable.has_value());
 }
 
 TEST_F(FolderTest, SwapReplacesWholeOrNothing) {

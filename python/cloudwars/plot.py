@@ -289,15 +289,10 @@ def folder(dir):
         # Not a results folder (load() says what is missing): no lock file
         # beside it.
         return _folder(dir)
-    try:
-        lock = FolderLock(dir, "plot")
-    except FolderBusyError:
-        raise
-    except RuntimeError:
-        # No lock file can be made beside DIR (a read-only parent folder):
-        # draw without it, as `cloudwars sobol` reads such a folder.
-        return _folder(dir)
-    with lock:
+    # Without a lock file possible beside DIR (a read-only parent folder),
+    # FolderLock takes none and the figures are drawn without it, as
+    # `cloudwars sobol` reads such a folder.
+    with FolderLock(dir, "plot"):
         return _folder(dir)
 
 

@@ -200,16 +200,7 @@ int cmd_sensitivity(cw::SensitivityMethod method, const SensitivityCliOptions& o
   cw::SensitivityReport r;
   // A sweep still writing the folder holds its lock (docs/RELIABILITY.md).
   std::optional<cw::FolderLock> lock;
-  if (std::filesystem::is_directory(o.dir)) {
-    try {
-      lock.emplace(o.dir, method == cw::SensitivityMethod::sobol ? "sobol" : "morris");
-    } catch (const cw::FolderBusy&) {
-      throw;
-    } catch (const std::runtime_error&) {
-      // No lock file can be made beside the folder (its parent is not
-      // writable for this user): the folder is read without the lock.
-    }
-  }
+  cw::lock_if_possible(lock, o.dir, method == cw::SensitivityMethod::sobol ? "sobol" : "morris");
   try {
     r = cw::analyze_sweep_folder(o.dir, method, opt);
   } catch (const cw::SensitivityFolderError& e) {

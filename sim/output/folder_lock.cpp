@@ -111,6 +111,20 @@ FolderLock::~FolderLock() {
   }
 }
 
+void lock_if_possible(std::optional<FolderLock>& lock, const fs::path& dir,
+                      const std::string& command) {
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return;
+  try {
+    lock.emplace(dir, command);
+  } catch (const FolderBusy&) {
+    throw;
+  } catch (const std::runtime_error&) {
+    // No lock file can be made beside the folder (or no name to make it
+    // from): the folder is read without the lock.
+  }
+}
+
 std::size_t remove_stale_temps(const fs::path& dir) {
   std::size_t removed = 0;
   std::error_code ec;

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 #include <string>
 
@@ -48,6 +49,15 @@ class FolderLock {
  private:
   int fd_ = -1;
 };
+
+// For a command that reads an existing folder and writes into it (sobol,
+// morris, plot): takes `dir`'s lock into `lock` when `dir` is a folder and
+// a lock file can be made beside it; leaves `lock` empty when `dir` is not a
+// folder (the reader says what is missing) or its parent is not writable
+// for this user (the folder is then read without the lock). Throws
+// FolderBusy when another command holds the lock.
+void lock_if_possible(std::optional<FolderLock>& lock, const std::filesystem::path& dir,
+                      const std::string& command);
 
 // Removes, directly inside `dir`, every file named *.tmp-DIGITS (an
 // AtomicFile's temporary of a process that died) and, beside `dir`, every
