@@ -241,8 +241,8 @@ std::string sensitivity(const std::string& dir, const std::string& method, std::
 // The results folder's lock for a Python writer that has no engine call to
 // hold it (cloudwars.plot.folder): `with _cloudwars.FolderLock(dir, "plot"):`.
 // Taken on construction as sobol and morris take it (cw::lock_if_possible:
-// none for a missing folder or an unwritable parent), released on __exit__
-// (or when collected).
+// none for a missing folder or where no lock file can be made), released
+// on __exit__ (or when collected).
 class PyFolderLock {
  public:
   PyFolderLock(const fs::path& dir, const std::string& command) {
@@ -315,11 +315,12 @@ PYBIND11_MODULE(_cloudwars, m) {
         py::arg("seed") = py::none(),
         "Sobol or Morris indices of a finished sweep folder (writes sobol.csv or morris.csv); "
         "returns the file's path.");
-  py::class_<PyFolderLock>(m, "FolderLock",
-                           "The lock of a results folder (PARENT/.NAME.lock), as sobol and "
-                           "morris take it: none for a missing folder or an unwritable parent; "
-                           "raises FolderBusyError when another command holds it. Use as a "
-                           "context manager.")
+  py::class_<PyFolderLock>(
+      m, "FolderLock",
+      "The lock of a results folder (PARENT/.NAME.lock), as sobol and "
+      "morris take it: none for a missing folder or where no lock file can be made; "
+      "raises FolderBusyError when another command holds it. Use as a "
+      "context manager.")
       .def(py::init<fs::path, std::string>(), py::arg("dir"), py::arg("command"))
       .def("__enter__", [](PyFolderLock& l) -> PyFolderLock& { return l; })
       .def("__exit__", [](PyFolderLock& l, const py::args&) { l.release(); })

@@ -238,6 +238,9 @@ case("output: compare into a folder in use",
 case("output: sobol of a folder in use", ["sobol", "o"], 2,
      r"o is in use by another cloudwars command", {"o/runs.csv": "old\n"}, pre=hold_lock("o"),
      after="unchanged:o")
+case("output: sobol of a folder another user's command holds", ["sobol", "o"], 2,
+     r"o is in use by another cloudwars command \(pid 1, cloudwars sweep\)",
+     {"o/runs.csv": "old\n"}, pre=hold_lock("o"), needs="user", after="unchanged:o")
 case("output: run into a folder of other files", RUN, 2,
      r"o holds files that no cloudwars run wrote",
      {"s.yaml": SMALL, "o/notes.txt": "mine\n"}, after="unchanged:o")
@@ -327,6 +330,8 @@ def run_case(c, i):
             subprocess.run(["chown", "-R", "65534:65534", d], check=True)
             if c["name"].startswith("output: unwritable"):
                 os.chmod("ro", 0o555)
+            if "another user" in c["name"]:
+                os.chown(".o.lock", 0, 0)  # root's lock file (0644): not writable for 65534
             cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
         env = dict(os.environ, **c["env"])
         try:

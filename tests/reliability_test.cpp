@@ -106,8 +106,9 @@ TEST_F(FolderTest, SecondLockIsRefusedAndReleased) {
 }
 
 // lock_if_possible (sobol, morris, plot): the lock of an existing folder;
-// none, and no lock file, for a missing one; none where no lock file can be
-// made (procfs refuses new files even to root); FolderBusy when held.
+// none, and no lock file, for a missing one; none where the lock file
+// cannot be opened (a folder in its place: even root cannot open that for
+// writing); FolderBusy when held.
 TEST_F(FolderTest, LockIfPossibleTakesWhatCanBeTaken) {
   const fs::path dir = root_ / "out";
   std::optional<cw::FolderLock> lock;
@@ -124,10 +125,14 @@ TEST_F(FolderTest, LockIfPossibleTakesWhatCanBeTaken) {
   lock.reset();
   cw::lock_if_possible(second, dir, "plot");
   EXPECT_TRUE(second.has_value());
-  std::optional<cw::FolderLock> unwritable;
-  ASSERT_TRUE(fs::is_directory("/proc/self/fdinfo"));
-  EXPECT_NO_THROW(cw::lock_if_possible(unwritable, "/proc/self/fdinfo", "sobol"));
-  EXPECT_FALSE(unwritable.has_value());
+  second.reset();
+  const fs::path other = root_ / "other";
+  fs::create_directories(other);
+  fs::create_directories(root_ / ".other.lock");  // no lock file can be opened
+  EXPECT_THROW(cw::FolderLock(other, "run"), cw::LockUnavailable);
+  std::optional<cw::FolderLock> unavailable;
+  EXPECT_NO_THROW(cw::lock_if_possible(unavailable, other, "sobol"));
+  EXPECT_FALSE(unavailable.has_value());
 }
 
 TEST_F(FolderTest, SwapReplacesWholeOrNothing) {

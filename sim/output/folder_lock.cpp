@@ -74,9 +74,19 @@ FolderLock::FolderLock(const fs::path& dir, const std::string& command) {
   std::error_code ec;
   fs::create_directories(lock.parent_path(), ec);
   fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0 && (errno == EACCES || errno == EPERM || errno == EROFS)) {
+    // A lock file this user may not write (another user's command made it)
+    // or on a read-only file system can still be locked through a
+    // read-only descriptor (flock needs no write access); only the holder
+    // line is then not written.
+    const int err = errno;
+    fd_ = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) errno = err;  // it does not exist: say why it could not be made
+    writable_ = false;
+  }
   if (fd_ < 0) {
-    throw std::runtime_error(fmt::format("cannot create the lock file {} of {}: {}", lock.string(),
-                                         dir.string(), std::strerror(errno)));
+    throw LockUnavailable(fmt::format("cannot create the lock file {} of {}: {}", lock.string(),
+                                      dir.string(), std::strerror(errno)));
   }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
@@ -95,18 +105,20 @@ FolderLock::FolderLock(const fs::path& dir, const std::string& command) {
                       dir.string(), who.empty() ? std::string() : " (" + who + ")",
                       reads ? "" : ", or choose another folder with --out"));
     }
-    throw std::runtime_error(fmt::format("cannot lock {}: {}", lock.string(), std::strerror(err)));
+    throw LockUnavailable(fmt::format("cannot lock {}: {}", lock.string(), std::strerror(err)));
   }
   // Who holds it, for the message of a refused second command.
   const std::string who = fmt::format("pid {}, cloudwars {}\n", ::getpid(), command);
-  if (::ftruncate(fd_, 0) == 0) {
+  if (writable_ && ::ftruncate(fd_, 0) == 0) {
     [[maybe_unused]] const ssize_t w = ::pwrite(fd_, who.data(), who.size(), 0);
   }
 }
 
 FolderLock::~FolderLock() {
   if (fd_ >= 0) {
-    [[maybe_unused]] const int t = ::ftruncate(fd_, 0);
+    if (writable_) {
+      [[maybe_unused]] const int t = ::ftruncate(fd_, 0);
+    }
     ::close(fd_);  // releases the flock
   }
 }
@@ -117,11 +129,11 @@ void lock_if_possible(std::optional<FolderLock>& lock, const fs::path& dir,
   if (!fs::is_directory(dir, ec)) return;
   try {
     lock.emplace(dir, command);
-  } catch (const FolderBusy&) {
-    throw;
-  } catch (const std::runtime_error&) {
-    // No lock file can be made beside the folder (or no name to make it
-    // from): the folder is read without the lock.
+  } catch (const LockUnavailable&) {
+    // No lock file can be made or locked beside the folder: it is read
+    // without the lock.
+  } catch (const FolderRefused&) {
+    // No name to make a lock file from (`/`): the reader says what is wrong.
   }
 }
 

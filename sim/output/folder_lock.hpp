@@ -24,6 +24,15 @@ class FolderBusy : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// No lock file can be made beside the folder (an unwritable parent), or it
+// cannot be locked (a file system without flock). A command that writes the
+// folder fails with it (exit 1); one that reads the folder and writes a
+// file into it reads without the lock (lock_if_possible).
+class LockUnavailable : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // A folder that `run` may not replace as a whole (it holds files that no
 // cloudwars run wrote), or an output path that cannot name a folder.
 class FolderRefused : public std::runtime_error {
@@ -39,8 +48,10 @@ class FolderLock {
  public:
   // Creates the parent folder when missing (not `dir` itself) and takes the
   // lock without waiting; throws FolderBusy naming the holder's pid and
-  // command when another process has it, std::runtime_error when the lock
-  // file cannot be created.
+  // command when another process has it, LockUnavailable when the lock file
+  // can neither be created nor opened, or not locked. A lock file that
+  // exists but that this user may not write (another user's) is locked
+  // through a read-only descriptor, without writing the holder line.
   FolderLock(const std::filesystem::path& dir, const std::string& command);
   ~FolderLock();
   FolderLock(const FolderLock&) = delete;
@@ -48,14 +59,16 @@ class FolderLock {
 
  private:
   int fd_ = -1;
+  bool writable_ = true;  // the holder line can be written
 };
 
 // For a command that reads an existing folder and writes into it (sobol,
 // morris, plot): takes `dir`'s lock into `lock` when `dir` is a folder and
 // a lock file can be made beside it; leaves `lock` empty when `dir` is not a
-// folder (the reader says what is missing) or its parent is not writable
-// for this user (the folder is then read without the lock). Throws
-// FolderBusy when another command holds the lock.
+// folder (the reader says what is missing), when no lock file can be made
+// or locked beside it (LockUnavailable: the folder is then read without the
+// lock) or for `/` (FolderRefused). Throws FolderBusy when another command
+// holds the lock, also through another user's lock file.
 void lock_if_possible(std::optional<FolderLock>& lock, const std::filesystem::path& dir,
                       const std::string& command);
 
