@@ -331,7 +331,8 @@ def run_case(c, i):
             if c["name"].startswith("output: unwritable"):
                 os.chmod("ro", 0o555)
             if "another user" in c["name"]:
-                os.chown(".o.lock", 0, 0)  # root's lock file (0644): not writable for 65534
+                os.chown(".o.lock", 0, 0)  # root's lock file: readable, not writable for 65534
+                os.chmod(".o.lock", 0o644)
             cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
         env = dict(os.environ, **c["env"])
         try:

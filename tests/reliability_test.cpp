@@ -2,6 +2,7 @@
 // the csv design parser, exact whole numbers, the folder lock and swap.
 // Expected values are written by hand from the UTF-8 and RFC 4180 rules.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -133,6 +134,25 @@ TEST_F(FolderTest, LockIfPossibleTakesWhatCanBeTaken) {
   std::optional<cw::FolderLock> unavailable;
   EXPECT_NO_THROW(cw::lock_if_possible(unavailable, other, "sobol"));
   EXPECT_FALSE(unavailable.has_value());
+  // A FIFO in the lock file's place is refused at once, not waited on, and
+  // a symbolic link there is not followed (its target is not truncated).
+  const fs::path fifo_dir = root_ / "fifo";
+  fs::create_directories(fifo_dir);
+  ASSERT_EQ(::mkfifo((root_ / ".fifo.lock").c_str(), 0644), 0);
+  EXPECT_THROW(cw::FolderLock(fifo_dir, "run"), cw::LockUnavailable);
+  const fs::path linked = root_ / "linked";
+  fs::create_directories(linked);
+  write(root_ / "victim", "keep\n");
+  fs::create_symlink(root_ / "victim", root_ / ".linked.lock");
+  EXPECT_THROW(cw::FolderLock(linked, "run"), cw::LockUnavailable);
+  EXPECT_EQ(read(root_ / "victim"), "keep\n");
+  // A new lock file is readable by every user whatever the umask.
+  const mode_t old_mask = ::umask(077);
+  { const cw::FolderLock held(root_ / "masked", "run"); }
+  ::umask(old_mask);
+  EXPECT_EQ(fs::status(root_ / ".masked.lock").permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
+                fs::perms::others_read);
 }
 
 TEST_F(FolderTest, SwapReplacesWholeOrNothing) {

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,20 +74,35 @@ FolderLock::FolderLock(const fs::path& dir, const std::string& command) {
   const fs::path lock = lock_file_of(dir);
   std::error_code ec;
   fs::create_directories(lock.parent_path(), ec);
-  fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  // O_NOFOLLOW: a symbolic link in the lock file's place is not followed
+  // (the file is truncated below). O_NONBLOCK: a FIFO there does not block
+  // the read-only open; it is refused as not a regular file.
+  fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0644);
   if (fd_ < 0 && (errno == EACCES || errno == EPERM || errno == EROFS)) {
     // A lock file this user may not write (another user's command made it)
     // or on a read-only file system can still be locked through a
     // read-only descriptor (flock needs no write access); only the holder
     // line is then not written.
     const int err = errno;
-    fd_ = ::open(lock.c_str(), O_RDONLY | O_CLOEXEC);
+    fd_ = ::open(lock.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd_ < 0) errno = err;  // it does not exist: say why it could not be made
     writable_ = false;
   }
   if (fd_ < 0) {
     throw LockUnavailable(fmt::format("cannot create the lock file {} of {}: {}", lock.string(),
                                       dir.string(), std::strerror(errno)));
+  }
+  struct stat st {};
+  if (::fstat(fd_, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd_);
+    fd_ = -1;
+    throw LockUnavailable(
+        fmt::format("the lock file {} of {} is not a regular file", lock.string(), dir.string()));
+  }
+  // Readable by every user, whatever the umask, so that another user's
+  // command can lock it too (above) rather than go without the lock.
+  if (writable_) {
+    [[maybe_unused]] const int m = ::fchmod(fd_, 0644);
   }
   if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
