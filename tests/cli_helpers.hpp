@@ -48,7 +48,6 @@ inline CliResult run_cli(const std::string& args) {
   return r;
 }
 
-// An empty path under the temporary folder, unique to this process and name.
 // A manifest's text without the lines that differ between invocations of
 // the same job: started, finished, host, jobs.
 inline std::string manifest_without_times(const std::string& text) {
@@ -63,9 +62,33 @@ inline std::string manifest_without_times(const std::string& text) {
   return out;
 }
 
+// The folder this test process writes in, TMPDIR/cw_test_PID, made on first
+// use and removed with everything in it when the process exits normally, so a
+// test run leaves neither its output folders nor the lock files beside them.
+// A forked child that exits through `exit` does not remove its parent's folder.
+inline const std::filesystem::path& scratch_root() {
+  struct Root {
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("cw_test_" + std::to_string(::getpid()));
+    pid_t owner = ::getpid();
+    Root() {
+      std::filesystem::remove_all(path);
+      std::filesystem::create_directories(path);
+    }
+    Root(const Root&) = delete;
+    Root& operator=(const Root&) = delete;
+    ~Root() {
+      std::error_code ec;
+      if (::getpid() == owner) std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Root root;
+  return root.path;
+}
+
+// An empty path in this process's scratch folder, unique to the name.
 inline std::filesystem::path fresh_dir(const std::string& name) {
-  const auto d = std::filesystem::temp_directory_path() /
-                 ("cw_test_" + name + "_" + std::to_string(::getpid()));
+  const auto d = scratch_root() / name;
   std::filesystem::remove_all(d);
   return d;
 }

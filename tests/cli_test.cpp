@@ -196,4 +196,34 @@ TEST(CliShippedConfigs, EveryScenarioLoads) {
   EXPECT_GE(loaded, 1);
 }
 
+// The tests' scratch folder (cli_helpers.hpp) goes when its process exits, with
+// the folders and lock files in it, and only the process that made it removes
+// it: a forked child's exit leaves its parent's folder in place. The first
+// child runs before this process has made its own scratch folder.
+TEST(TestHelpers, ScratchFolderGoesWithItsProcessOnly) {
+  const auto scratch_of = [](pid_t pid) {
+    return fs::temp_directory_path() / ("cw_test_" + std::to_string(pid));
+  };
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const fs::path d = cw::test::fresh_dir("probe");
+    fs::create_directories(d);
+    std::ofstream(d.parent_path() / ".probe.lock") << "x";
+    std::exit(fs::is_directory(scratch_of(::getpid())) ? 0 : 1);  // static destructors run
+  }
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child made no scratch folder";
+  EXPECT_FALSE(fs::exists(scratch_of(child)));
+
+  const fs::path mine = cw::test::fresh_dir("kept").parent_path();
+  EXPECT_EQ(mine, scratch_of(::getpid()));
+  const pid_t second = ::fork();
+  ASSERT_GE(second, 0);
+  if (second == 0) std::exit(0);
+  ASSERT_EQ(::waitpid(second, &status, 0), second);
+  EXPECT_TRUE(fs::is_directory(mine));
+}
+
 }  // namespace

@@ -41,16 +41,25 @@ labs:
       provider: A
 )";
 
-// A folder of this process, made once, with base.yaml in it.
+// A folder of this process, made once, with base.yaml in it, and removed when
+// the process exits normally (libFuzzer ends a timed run with `exit`).
 inline const std::filesystem::path& work_dir() {
-  static const std::filesystem::path dir = [] {
-    auto d =
+  struct Dir {
+    std::filesystem::path path =
         std::filesystem::temp_directory_path() / ("cloudwars-fuzz-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(d);
-    std::ofstream(d / "base.yaml") << kBaseScenario;
-    return d;
-  }();
-  return dir;
+    Dir() {
+      std::filesystem::create_directories(path);
+      std::ofstream(path / "base.yaml") << kBaseScenario;
+    }
+    Dir(const Dir&) = delete;
+    Dir& operator=(const Dir&) = delete;
+    ~Dir() {
+      std::error_code ec;
+      std::filesystem::remove_all(path, ec);
+    }
+  };
+  static const Dir dir;
+  return dir.path;
 }
 
 inline void write_file(const std::filesystem::path& p, const uint8_t* data, size_t size) {
