@@ -102,6 +102,31 @@ TEST(Outcomes, AMonopolyFromTheStart) {
   EXPECT_EQ(r.mean_effective_price, 1.0);
 }
 
+// The lock-in ratio weighs each paying lab's stock / spend by its spend, so
+// it is the paying labs' stock over their spend. Every lab is on P0 from step
+// 0 (argmax), kappa = 0.5, no decay, 4 steps; demand grows from step 1 on, so
+// a flat lab (d = 1) ends with stock 0.5 (1 + 1 + 1 + 1) = 2 and spend 1, and
+// a lab doubling each step with stock 0.5 (1 + 2 + 4 + 8) = 7.5 and spend 8
+// (price cancels: stock and spend are both valued at P0's last price). Ten
+// of each: (10 · 2 + 10 · 7.5) / (10 · 1 + 10 · 8) = 19/18, where the mean of
+// the per-lab ratios, (2 + 0.9375) / 2, would be 1.46875.
+TEST(Outcomes, LockInRatioIsTheStockOverTheSpendOfPayingLabs) {
+  Scenario s = test::tiny(2, 20);
+  s.steps = 4;
+  s.providers[0].quality = 1.0;
+  s.providers[1].quality = 0.0;
+  s.providers[0].lock_in_rate = 0.5;
+  s.choice.allocation = AllocationRule::argmax;
+  s.labs.tiers[0].fraction = 0.5;
+  TierParams doubling = s.labs.tiers[0];
+  doubling.name = "doubling";
+  doubling.growth = Dist::fixed_at(std::log(2.0));
+  s.labs.tiers.push_back(doubling);
+  const RunOutcome r = run_scenario(s);
+  EXPECT_EQ(r.leader_share, 1.0);
+  EXPECT_NEAR(r.lock_in_ratio, 19.0 / 18.0, 1e-12);
+}
+
 // Two identical providers and uniform allocations that never change: the
 // shares stay at one half, so a 0.6 threshold is never reached (censored).
 TEST(Outcomes, ASplitMarketNeverTips) {

@@ -343,15 +343,19 @@ RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
   // End-of-run lab quantities.
   const LabState& L = st.labs;
   const std::size_t P = st.P;
-  double ratio_sum = 0;
-  std::int64_t paying = 0, using_any = 0, single = 0;
+  // Lock-in ratio: the stock of the paying labs over their spend, that is the
+  // spend-weighted mean of each paying lab's stock / spend. (An unweighted
+  // mean of the per-lab ratios is dominated by a lab whose last step's spend
+  // is near 0: in cloudwars-2017 it reached 10^12 where the median is 1.8.)
+  double stock_paying = 0, spend_paying = 0;
+  std::int64_t using_any = 0, single = 0;
   for (std::size_t l = 0; l < L.n; ++l) {
-    double stock = 0;
-    for (std::size_t p = 0; p < P; ++p) stock += L.lock.at(l, p) * st.providers.price_charged[p];
     const double spend = L.spend[l];
     if (spend > 0) {
-      ratio_sum += stock / spend;
-      ++paying;
+      for (std::size_t p = 0; p < P; ++p) {
+        stock_paying += L.lock.at(l, p) * st.providers.price_charged[p];
+      }
+      spend_paying += spend;
     }
     const std::uint64_t mask = usage_mask(L.x.row(l), P, s.metrics.usage_threshold);
     if (mask != 0) {
@@ -359,7 +363,7 @@ RunOutcome OutcomeAccumulator::finish(const Scenario& s, const State& st) {
       if ((mask & (mask - 1)) == 0) ++single;
     }
   }
-  r.lock_in_ratio = paying > 0 ? ratio_sum / static_cast<double>(paying) : 0.0;
+  r.lock_in_ratio = spend_paying > 0 ? stock_paying / spend_paying : 0.0;
   r.single_homing_fraction =
       using_any > 0 ? static_cast<double>(single) / static_cast<double>(using_any) : 0.0;
 

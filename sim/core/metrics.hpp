@@ -95,7 +95,7 @@ struct RunOutcome {
   std::int64_t leader_changes = 0;
   std::int64_t switches = 0, arrivals = 0, exits = 0;
   std::int64_t labs_final = 0;
-  double lock_in_ratio = 0;  // mean over paying labs of (sum_p k_lp price_p) / spend_l
+  double lock_in_ratio = 0;  // sum over paying labs of sum_p k_lp price_p, over their spend
   double single_homing_fraction = 0;
   double unmet_demand_fraction = 0;  // sum_t unserved / sum_t requested
   double mean_effective_price = 0;   // sum_t AI revenue / sum_t served
