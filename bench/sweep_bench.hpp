@@ -1,7 +1,7 @@
 // The sweep-throughput benchmark body shared by step_bench (default.yaml)
 // and scenario_bench (every shipped scenario): `replicates: 100` of `base`
 // through the runner, files written to a temporary folder, `jobs` at once;
-// items are runs.
+// items are runs. The folder, the sweep file and the lock file go afterwards.
 #pragma once
 
 #include <benchmark/benchmark.h>
@@ -12,6 +12,7 @@
 
 #include "batch/runner.hpp"
 #include "config/sweep_reader.hpp"
+#include "output/folder_lock.hpp"
 
 namespace cw::bench {
 
@@ -33,6 +34,10 @@ inline void run_sweep_benchmark(benchmark::State& state, const std::filesystem::
   opt.restart = true;
   for (auto _ : state) benchmark::DoNotOptimize(run_sweep(sw, opt).ran);
   state.SetItemsProcessed(state.iterations() * sw.runs());
+  std::error_code ec;  // nothing left in the temporary folder
+  fs::remove_all(dir, ec);
+  fs::remove(sweep_file, ec);
+  fs::remove(lock_file_of(dir), ec);
 }
 
 }  // namespace cw::bench
