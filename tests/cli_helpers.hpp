@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -62,28 +63,41 @@ inline std::string manifest_without_times(const std::string& text) {
   return out;
 }
 
-// The folder this test process writes in, TMPDIR/cw_test_PID, made on first
-// use and removed with everything in it when the process exits normally, so a
-// test run leaves neither its output folders nor the lock files beside them.
-// A forked child that exits through `exit` does not remove its parent's folder.
+// A folder of its own under TMPDIR, cw_test_PID_XXXXXX (mkdtemp: never one
+// that another process, in another PID namespace say, has), removed with
+// everything in it when the object is destroyed in the process that made it:
+// a forked child that inherits it and exits through `exit` leaves it.
+class ScratchFolder {
+ public:
+  ScratchFolder() {
+    std::string name = (std::filesystem::temp_directory_path() /
+                        ("cw_test_" + std::to_string(::getpid()) + "_XXXXXX"))
+                           .string();
+    if (::mkdtemp(name.data()) == nullptr) {
+      throw std::filesystem::filesystem_error("mkdtemp", name,
+                                              std::error_code(errno, std::generic_category()));
+    }
+    path_ = name;
+  }
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  ~ScratchFolder() {
+    std::error_code ec;
+    if (::getpid() == owner_) std::filesystem::remove_all(path_, ec);
+  }
+  const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+  pid_t owner_ = ::getpid();
+};
+
+// The folder this test process writes in, made on first use and removed when
+// the process exits normally, so a test run leaves neither its output folders
+// nor the lock files beside them.
 inline const std::filesystem::path& scratch_root() {
-  struct Root {
-    std::filesystem::path path =
-        std::filesystem::temp_directory_path() / ("cw_test_" + std::to_string(::getpid()));
-    pid_t owner = ::getpid();
-    Root() {
-      std::filesystem::remove_all(path);
-      std::filesystem::create_directories(path);
-    }
-    Root(const Root&) = delete;
-    Root& operator=(const Root&) = delete;
-    ~Root() {
-      std::error_code ec;
-      if (::getpid() == owner) std::filesystem::remove_all(path, ec);
-    }
-  };
-  static const Root root;
-  return root.path;
+  static const ScratchFolder root;
+  return root.path();
 }
 
 // An empty path in this process's scratch folder, unique to the name.

@@ -198,30 +198,37 @@ TEST(CliShippedConfigs, EveryScenarioLoads) {
 
 // The tests' scratch folder (cli_helpers.hpp) goes when its process exits, with
 // the folders and lock files in it, and only the process that made it removes
-// it: a forked child's exit leaves its parent's folder in place. The first
-// child runs before this process has made its own scratch folder.
+// it: a forked child's exit leaves its parent's folder in place.
 TEST(TestHelpers, ScratchFolderGoesWithItsProcessOnly) {
-  const auto scratch_of = [](pid_t pid) {
-    return fs::temp_directory_path() / ("cw_test_" + std::to_string(pid));
-  };
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    const fs::path d = cw::test::fresh_dir("probe");
-    fs::create_directories(d);
-    std::ofstream(d.parent_path() / ".probe.lock") << "x";
-    std::exit(fs::is_directory(scratch_of(::getpid())) ? 0 : 1);  // static destructors run
+    static const cw::test::ScratchFolder scratch;  // destroyed by exit(), as scratch_root()'s
+    fs::create_directories(scratch.path() / "probe");
+    std::ofstream(scratch.path() / ".probe.lock") << "x";
+    const std::string made = scratch.path().string();
+    const bool told =
+        ::write(pipe_fds[1], made.data(), made.size()) == static_cast<ssize_t>(made.size());
+    std::exit(told ? 0 : 1);
   }
+  ::close(pipe_fds[1]);
+  std::string made;
+  char buffer[256];
+  for (ssize_t n; (n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) made.append(buffer, n);
+  ::close(pipe_fds[0]);
   int status = 0;
   ASSERT_EQ(::waitpid(child, &status, 0), child);
-  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "the child made no scratch folder";
-  EXPECT_FALSE(fs::exists(scratch_of(child)));
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  ASSERT_EQ(fs::path(made).parent_path(), fs::temp_directory_path()) << made;
+  EXPECT_FALSE(fs::exists(made)) << made;
 
   const fs::path mine = cw::test::fresh_dir("kept").parent_path();
-  EXPECT_EQ(mine, scratch_of(::getpid()));
+  EXPECT_EQ(mine, cw::test::scratch_root());
   const pid_t second = ::fork();
   ASSERT_GE(second, 0);
-  if (second == 0) std::exit(0);
+  if (second == 0) std::exit(0);  // runs the static destructors, scratch_root()'s too
   ASSERT_EQ(::waitpid(second, &status, 0), second);
   EXPECT_TRUE(fs::is_directory(mine));
 }
