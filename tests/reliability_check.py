@@ -14,6 +14,7 @@ setpriv, a tmpfs mount) print SKIP with the reason and do not fail.
 """
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -250,6 +251,23 @@ case("output: sweep into another sweep's folder", ["sweep", "w.yaml", "--out", "
      r"o holds the results of a different sweep",
      {"s.yaml": SMALL, "w.yaml": SWEEP, "o/manifest.json": '{"sweep_identity": "x"}'},
      after="unchanged:o")
+
+
+def written_by_another_program(folder):
+    """The sweep, complete in the folder, as another commit of cloudwars wrote it."""
+    def pre():
+        subprocess.run([BIN, "sweep", "w.yaml", "--out", folder], capture_output=True, check=True)
+        path = os.path.join(folder, "manifest.json")
+        manifest = json.load(open(path))
+        manifest["program"]["git_commit"] = "0123456789ab"
+        json.dump(manifest, open(path, "w"), indent=2)
+    return pre
+
+
+case("output: sweep into its folder written by another program", ["sweep", "w.yaml", "--out", "o"],
+     2, r"o holds this sweep's runs written by cloudwars \S+ \(commit 0123456789ab, .*--restart",
+     {"s.yaml": SMALL, "w.yaml": SWEEP}, pre=written_by_another_program("o"), after="unchanged:o")
+
 case("output: run hits the NaN guard", ["run", "s.yaml", "--out", "o", "--set",
                                         "labs.tiers[t].growth=60", "--set", "steps=60"], 1,
      r"run failed: step \d+: total lab demand is inf", {"s.yaml": SMALL, "o/runs.csv": "old\n"},

@@ -177,6 +177,42 @@ TEST(Sweep, AChangedSweepIsRefusedUnlessRestart) {
   EXPECT_NE(slurp(out / "runs.csv").find(",3,"), std::string::npos);
 }
 
+// A folder holds the runs of one program: a sweep whose manifest names
+// another commit is neither resumed, extended nor reported complete, and is
+// left as it was; --restart runs it again.
+TEST(Sweep, RunsOfAnotherProgramAreNotResumed) {
+  const fs::path out = fresh("program");
+  ASSERT_EQ(cloudwars("sweep " + kData + "small.yaml --out " + out.string()).status, 0);
+  const std::string manifest = slurp(out / "manifest.json");
+  const std::size_t at = manifest.find("\"git_commit\": \"");
+  ASSERT_NE(at, std::string::npos);
+  const std::size_t value = at + std::string("\"git_commit\": \"").size();
+  const std::string other =
+      manifest.substr(0, value) + "0123456789ab" + manifest.substr(manifest.find('"', value));
+  for (const std::string status : {"complete", "running"}) {
+    SCOPED_TRACE(status);
+    std::string text = other;
+    const std::size_t s = text.find("\"status\": \"complete\"");
+    ASSERT_NE(s, std::string::npos);
+    text.replace(s, std::string("\"status\": \"complete\"").size(),
+                 "\"status\": \"" + status + "\"");
+    std::ofstream(out / "manifest.json", std::ios::binary | std::ios::trunc) << text;
+    const std::string runs = slurp(out / "runs.csv");
+    for (const std::string more : {"", " --replicates 4"}) {
+      const Result r = cloudwars("sweep " + kData + "small.yaml --out " + out.string() + more);
+      EXPECT_EQ(r.status, 2) << more;
+      EXPECT_NE(r.err.find("commit 0123456789ab"), std::string::npos) << r.err;
+      EXPECT_NE(r.err.find("--restart"), std::string::npos) << r.err;
+      EXPECT_EQ(slurp(out / "manifest.json"), text) << more;
+      EXPECT_EQ(slurp(out / "runs.csv"), runs) << more;
+    }
+  }
+  const Result restarted =
+      cloudwars("sweep " + kData + "small.yaml --restart --out " + out.string());
+  EXPECT_EQ(restarted.status, 0) << restarted.err;
+  EXPECT_EQ(slurp(out / "manifest.json").find("0123456789ab"), std::string::npos);
+}
+
 std::map<std::string, std::string> row_of(const fs::path& runs, std::size_t index) {
   std::ifstream in(runs);
   std::string line;

@@ -473,7 +473,7 @@ struct Opened {
 // with SweepFolderError (another sweep's folder, or our files without a
 // manifest). docs/SWEEPS.md, "Resuming, interrupting, refusing".
 Opened open_folder(const fs::path& dir, const Sweep& sw, const std::string& identity,
-                   bool restart) {
+                   const nlohmann::ordered_json& program, bool restart) {
   Opened opened;
   if (fs::exists(dir / kManifest)) {
     std::ifstream in(dir / kManifest);
@@ -484,6 +484,25 @@ Opened open_folder(const fs::path& dir, const Sweep& sw, const std::string& iden
     const bool family =
         !same && !old.is_discarded() &&
         old.value("sweep_identity_without_replicates", "") == sweep_identity_without_replicates(sw);
+    // A folder holds the runs of one program: another version, commit or
+    // build may give other numbers for the same run (as `merge` refuses
+    // parts of two binaries).
+    const nlohmann::ordered_json was =
+        old.is_discarded() ? nlohmann::ordered_json() : old.value("program", program);
+    if ((same || family) && !restart && was != program) {
+      const auto named = [](const nlohmann::ordered_json& j) {
+        const auto field = [&j](const char* key) {
+          return j.is_object() ? j.value(key, std::string("?")) : std::string("?");
+        };
+        return fmt::format("cloudwars {} (commit {}, {})", field("version"), field("git_commit"),
+                           field("build_settings"));
+      };
+      throw SweepFolderError(
+          fmt::format("{} holds this sweep's runs written by {}, not by this program, {}, whose "
+                      "numbers may differ; use --restart to discard them, or --out to choose "
+                      "another folder",
+                      dir.string(), named(was), named(program)));
+    }
     if (family && !restart) {
       const std::int64_t had =
           old.contains("design") ? old["design"].value("replicates", std::int64_t{0}) : 0;
@@ -723,7 +742,7 @@ SweepResult run_sweep(const Sweep& sw, const SweepOptions& opt) {
   result.total = range.end - range.first;
   check_shard_folder(dir, opt.shard, identity, opt.restart);
 
-  Opened opened = open_folder(dir, sw, identity, opt.restart);
+  Opened opened = open_folder(dir, sw, identity, opt.program, opt.restart);
   if (opened.kind == Opened::Kind::complete) {
     result.complete = true;
     result.resumed_from = result.total;
