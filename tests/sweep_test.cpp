@@ -210,7 +210,27 @@ TEST(Sweep, RunsOfAnotherProgramAreNotResumed) {
   const Result restarted =
       cloudwars("sweep " + kData + "small.yaml --restart --out " + out.string());
   EXPECT_EQ(restarted.status, 0) << restarted.err;
-  EXPECT_EQ(slurp(out / "manifest.json").find("0123456789ab"), std::string::npos);
+  const std::string fresh_manifest = slurp(out / "manifest.json");
+  EXPECT_EQ(fresh_manifest.find("0123456789ab"), std::string::npos);
+
+  // A hand-edited program that is no text is refused the same way (exit 2,
+  // no exception); a manifest without a program (null) counts as this one's.
+  const std::size_t commit = fresh_manifest.find("\"git_commit\": \"");
+  ASSERT_NE(commit, std::string::npos);
+  const std::size_t commit_end = fresh_manifest.find('"', commit + 15) + 1;
+  std::ofstream(out / "manifest.json", std::ios::binary | std::ios::trunc)
+      << fresh_manifest.substr(0, commit) + "\"git_commit\": 7" + fresh_manifest.substr(commit_end);
+  const Result odd = cloudwars("sweep " + kData + "small.yaml --out " + out.string());
+  EXPECT_EQ(odd.status, 2) << odd.err;
+  EXPECT_NE(odd.err.find("(commit ?, "), std::string::npos) << odd.err;
+  const std::size_t program = fresh_manifest.find("\"program\": {");
+  ASSERT_NE(program, std::string::npos);
+  const std::size_t program_end = fresh_manifest.find('}', program) + 1;
+  std::ofstream(out / "manifest.json", std::ios::binary | std::ios::trunc)
+      << fresh_manifest.substr(0, program) + "\"program\": null" +
+             fresh_manifest.substr(program_end);
+  const Result unnamed = cloudwars("sweep " + kData + "small.yaml --out " + out.string());
+  EXPECT_EQ(unnamed.status, 0) << unnamed.err;
 }
 
 std::map<std::string, std::string> row_of(const fs::path& runs, std::size_t index) {

@@ -468,31 +468,41 @@ struct Opened {
   std::int64_t old_replicates = 0;  // extend: the folder's replicates
 };
 
+// A key's text in a manifest: "" when the key is missing or not text (a
+// hand-edited manifest refuses the folder, never throws).
+std::string text_at(const nlohmann::ordered_json& j, const char* key) {
+  if (!j.is_object()) return "";
+  const auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
 // Looks at dir/manifest.json: a new sweep (the folder emptied of our files
 // with --restart), this sweep to resume or already complete, or refused
-// with SweepFolderError (another sweep's folder, or our files without a
-// manifest). docs/SWEEPS.md, "Resuming, interrupting, refusing".
+// with SweepFolderError (another sweep's folder, this sweep's folder
+// written by another program, or our files without a manifest).
+// docs/SWEEPS.md, "Resuming, interrupting, refusing".
 Opened open_folder(const fs::path& dir, const Sweep& sw, const std::string& identity,
                    const nlohmann::ordered_json& program, bool restart) {
   Opened opened;
   if (fs::exists(dir / kManifest)) {
     std::ifstream in(dir / kManifest);
     nlohmann::ordered_json old = nlohmann::ordered_json::parse(in, nullptr, false);
-    const bool same = !old.is_discarded() && old.value("sweep_identity", "") == identity;
+    const bool same = text_at(old, "sweep_identity") == identity;
     // The same sweep but for its replicates: more extends it in place (the
     // run order is replicate-major, so its runs are a prefix of the new ones).
-    const bool family =
-        !same && !old.is_discarded() &&
-        old.value("sweep_identity_without_replicates", "") == sweep_identity_without_replicates(sw);
+    const bool family = !same && text_at(old, "sweep_identity_without_replicates") ==
+                                     sweep_identity_without_replicates(sw);
     // A folder holds the runs of one program: another version, commit or
     // build may give other numbers for the same run (as `merge` refuses
-    // parts of two binaries).
-    const nlohmann::ordered_json was =
-        old.is_discarded() ? nlohmann::ordered_json() : old.value("program", program);
+    // parts of two binaries). A manifest without a program (null: a library
+    // caller's) counts as this program's.
+    const bool recorded = (same || family) && old.contains("program") && !old["program"].is_null();
+    const nlohmann::ordered_json& was = recorded ? old["program"] : program;
     if ((same || family) && !restart && was != program) {
       const auto named = [](const nlohmann::ordered_json& j) {
         const auto field = [&j](const char* key) {
-          return j.is_object() ? j.value(key, std::string("?")) : std::string("?");
+          const std::string t = text_at(j, key);
+          return t.empty() ? std::string("?") : t;
         };
         return fmt::format("cloudwars {} (commit {}, {})", field("version"), field("git_commit"),
                            field("build_settings"));
