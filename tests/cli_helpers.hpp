@@ -74,8 +74,9 @@ class ScratchFolder {
                         ("cw_test_" + std::to_string(::getpid()) + "_XXXXXX"))
                            .string();
     if (::mkdtemp(name.data()) == nullptr) {
+      const int error = errno;
       throw std::filesystem::filesystem_error("mkdtemp", name,
-                                              std::error_code(errno, std::generic_category()));
+                                              std::error_code(error, std::generic_category()));
     }
     path_ = name;
   }
