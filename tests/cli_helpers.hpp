@@ -5,12 +5,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "scratch_folder.hpp"
 
 namespace cw::test {
 
@@ -63,41 +64,11 @@ inline std::string manifest_without_times(const std::string& text) {
   return out;
 }
 
-// A folder of its own under TMPDIR, cw_test_PID_XXXXXX (mkdtemp: never one
-// that another process, in another PID namespace say, has), removed with
-// everything in it when the object is destroyed in the process that made it:
-// a forked child that inherits it and exits through `exit` leaves it.
-class ScratchFolder {
- public:
-  ScratchFolder() {
-    std::string name = (std::filesystem::temp_directory_path() /
-                        ("cw_test_" + std::to_string(::getpid()) + "_XXXXXX"))
-                           .string();
-    if (::mkdtemp(name.data()) == nullptr) {
-      const int error = errno;
-      throw std::filesystem::filesystem_error("mkdtemp", name,
-                                              std::error_code(error, std::generic_category()));
-    }
-    path_ = name;
-  }
-  ScratchFolder(const ScratchFolder&) = delete;
-  ScratchFolder& operator=(const ScratchFolder&) = delete;
-  ~ScratchFolder() {
-    std::error_code ec;
-    if (::getpid() == owner_) std::filesystem::remove_all(path_, ec);
-  }
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-  pid_t owner_ = ::getpid();
-};
-
 // The folder this test process writes in, made on first use and removed when
 // the process exits normally, so a test run leaves neither its output folders
 // nor the lock files beside them.
 inline const std::filesystem::path& scratch_root() {
-  static const ScratchFolder root;
+  static const ScratchFolder root("cw_test_");
   return root.path();
 }
 

@@ -207,7 +207,8 @@ TEST(TestHelpers, ScratchFolderGoesWithItsProcessOnly) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     try {
-      static const cw::test::ScratchFolder scratch;  // destroyed by exit(), as scratch_root()'s
+      static const cw::test::ScratchFolder scratch(
+          "cw_test_");  // destroyed by exit(), as scratch_root()'s
       fs::create_directories(scratch.path() / "probe");
       std::ofstream(scratch.path() / ".probe.lock") << "x";
       const std::string made = scratch.path().string();

@@ -4,11 +4,11 @@
 // PathError); any other exception, a crash or a sanitizer report is a bug.
 #pragma once
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <fstream>
 #include <string>
+
+#include "../scratch_folder.hpp"
 
 namespace cw::fuzz {
 
@@ -41,25 +41,16 @@ labs:
       provider: A
 )";
 
-// A folder of this process, made once, with base.yaml in it, and removed when
-// the process exits normally (libFuzzer ends a timed run with `exit`).
+// A folder of this process (TMPDIR/cloudwars-fuzz-PID_XXXXXX), made once
+// with base.yaml in it, and removed when the process exits normally
+// (libFuzzer ends a timed run with `exit`).
 inline const std::filesystem::path& work_dir() {
-  struct Dir {
-    std::filesystem::path path =
-        std::filesystem::temp_directory_path() / ("cloudwars-fuzz-" + std::to_string(::getpid()));
-    Dir() {
-      std::filesystem::create_directories(path);
-      std::ofstream(path / "base.yaml") << kBaseScenario;
-    }
-    Dir(const Dir&) = delete;
-    Dir& operator=(const Dir&) = delete;
-    ~Dir() {
-      std::error_code ec;
-      std::filesystem::remove_all(path, ec);
-    }
+  struct Work {
+    test::ScratchFolder folder{"cloudwars-fuzz-"};
+    Work() { std::ofstream(folder.path() / "base.yaml") << kBaseScenario; }
   };
-  static const Dir dir;
-  return dir.path;
+  static const Work work;
+  return work.folder.path();
 }
 
 inline void write_file(const std::filesystem::path& p, const uint8_t* data, size_t size) {
