@@ -243,15 +243,10 @@ std::string runs_text(std::int64_t first, std::int64_t end) {
                           : fmt::format("runs {}-{}", first, end - 1);
 }
 
-namespace {
-
-// A manifest's text field, "" when it is missing or not text.
-std::string text_field(const Json& m, const std::string& key) {
+std::string manifest_text(const Json& m, const std::string& key) {
   const auto it = m.find(key);
   return it != m.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
-
-}  // namespace
 
 std::vector<ShardPart> check_shard_parts(const std::vector<fs::path>& dirs, const ShardRules& rules,
                                          const fs::path& out) {
@@ -269,7 +264,7 @@ std::vector<ShardPart> check_shard_parts(const std::vector<fs::path>& dirs, cons
       throw MergeError(
           fmt::format("{}: a shard of a {}, not of a {} like {}; merge only the "
                       "shards of one {}",
-                      d.string(), text_field(*m, "command"), what, dirs.front().string(), what));
+                      d.string(), manifest_text(*m, "command"), what, dirs.front().string(), what));
     }
     ShardPart p;
     p.dir = d;
@@ -364,7 +359,7 @@ std::vector<ShardPart> check_shard_parts(const std::vector<fs::path>& dirs, cons
   }
   // The output folder: new, or an earlier merge of this job (replaced).
   if (const auto m = read_manifest(out)) {
-    if (m->contains("shard") || text_field(*m, rules.identity_key) != rules.identity) {
+    if (m->contains("shard") || manifest_text(*m, rules.identity_key) != rules.identity) {
       throw MergeError(
           fmt::format("--out {} holds other results (another {} or a shard); choose a new folder",
                       out.string(), what));

@@ -162,6 +162,10 @@ std::int64_t leading_run_id(const std::string& line);
 // "run 3" or "runs 3-7" for the runs [first, end).
 std::string runs_text(std::int64_t first, std::int64_t end);
 
+// A manifest's text field, "" when it is missing or not text (a hand-edited
+// manifest is refused with a message, never with a JSON exception).
+std::string manifest_text(const nlohmann::ordered_json& m, const std::string& key);
+
 // Checks that `parts` are all the shards of `sw`, from one binary, complete,
 // none twice, and writes into `out` the files the unsharded sweep writes:
 // the data files concatenated in run order, design.csv, points.csv,

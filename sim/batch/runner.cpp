@@ -468,14 +468,6 @@ struct Opened {
   std::int64_t old_replicates = 0;  // extend: the folder's replicates
 };
 
-// A key's text in a manifest: "" when the key is missing or not text (a
-// hand-edited manifest refuses the folder, never throws).
-std::string text_at(const nlohmann::ordered_json& j, const char* key) {
-  if (!j.is_object()) return "";
-  const auto it = j.find(key);
-  return it != j.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
 // Looks at dir/manifest.json: a new sweep (the folder emptied of our files
 // with --restart), this sweep to resume or already complete, or refused
 // with SweepFolderError (another sweep's folder, this sweep's folder
@@ -487,10 +479,10 @@ Opened open_folder(const fs::path& dir, const Sweep& sw, const std::string& iden
   if (fs::exists(dir / kManifest)) {
     std::ifstream in(dir / kManifest);
     nlohmann::ordered_json old = nlohmann::ordered_json::parse(in, nullptr, false);
-    const bool same = text_at(old, "sweep_identity") == identity;
+    const bool same = manifest_text(old, "sweep_identity") == identity;
     // The same sweep but for its replicates: more extends it in place (the
     // run order is replicate-major, so its runs are a prefix of the new ones).
-    const bool family = !same && text_at(old, "sweep_identity_without_replicates") ==
+    const bool family = !same && manifest_text(old, "sweep_identity_without_replicates") ==
                                      sweep_identity_without_replicates(sw);
     // A folder holds the runs of one program: another version, commit or
     // build may give other numbers for the same run (as `merge` refuses
@@ -501,7 +493,7 @@ Opened open_folder(const fs::path& dir, const Sweep& sw, const std::string& iden
     if ((same || family) && !restart && was != program) {
       const auto named = [](const nlohmann::ordered_json& j) {
         const auto field = [&j](const char* key) {
-          const std::string t = text_at(j, key);
+          const std::string t = manifest_text(j, key);
           return t.empty() ? std::string("?") : t;
         };
         return fmt::format("cloudwars {} (commit {}, {})", field("version"), field("git_commit"),
